@@ -1,0 +1,138 @@
+<#
+.SYNOPSIS
+    Builds, tests and runs DeepMdCompress.
+.DESCRIPTION
+    -Task Build (default): restore, build and stage the importable module to out/DeepMdCompress/,
+    with MAML help compiled from en-US/*.md.
+    -Task Test: Build, then run the xunit suite (core) and the Pester suite (cmdlets, in a child
+    PowerShell so the module dll is never locked here) and print one closing line
+    "N passed, N failed, N skipped". Fails when a test fails or when no test ran.
+    -Task Run: Build, then run the main job (compress a model and print the summary).
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Run')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Run: the frozen model to compress (default: the shipped sample, when there is one).
+    [string] $ModelPath,
+
+    # Run: where to write the compressed model.
+    [string] $OutputPath,
+
+    # Test: skip the xunit or Pester half (for quick local loops).
+    [switch] $SkipUnit,
+    [switch] $SkipPester
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
+$root = $PSScriptRoot
+$out = [IO.Path]::Combine($root, 'out')
+$stage = [IO.Path]::Combine($out, 'DeepMdCompress')
+$pwshExe = Join-Path $PSHOME $(if ($IsWindows -or $PSVersionTable.PSEdition -eq 'Desktop') { 'pwsh.exe' } else { 'pwsh' })
+
+function Invoke-Native([string] $what, [scriptblock] $block) {
+    & $block
+    if ($LASTEXITCODE -ne 0) { throw "$what failed with exit code $LASTEXITCODE" }
+}
+
+#region Build
+function Invoke-Build {
+    if (Test-Path -LiteralPath $stage) { Remove-Item -LiteralPath $stage -Recurse -Force }
+    New-Item -ItemType Directory -Force -Path $stage | Out-Null
+    Invoke-Native 'dotnet publish' {
+        dotnet publish ([IO.Path]::Combine($root, 'src', 'DeepMdCompress', 'DeepMdCompress.csproj')) -c $Configuration -o $stage --nologo -v:q -clp:ErrorsOnly
+    }
+    # 5.1 and 7 both load the dlls directly; deps.json only confuses PowerShell's loader.
+    Get-ChildItem -LiteralPath $stage -Filter '*.deps.json' | Remove-Item -Force
+    Copy-Item -LiteralPath ([IO.Path]::Combine($root, 'DeepMdCompress.psd1')), ([IO.Path]::Combine($root, 'DeepMdCompress.Format.ps1xml')) -Destination $stage
+    $helpOut = [IO.Path]::Combine($stage, 'en-US')
+    Invoke-Native 'help compilation' {
+        & $pwshExe -NoProfile -NonInteractive -File ([IO.Path]::Combine($root, 'tools', 'Build-Help.ps1')) `
+            -ModulePath ([IO.Path]::Combine($stage, 'DeepMdCompress.psd1')) -MarkdownPath ([IO.Path]::Combine($root, 'en-US')) -OutputPath $helpOut
+    }
+    Write-Host "Staged module: $stage"
+}
+#endregion
+
+#region Test
+function Read-TrxCounts([string] $dir) {
+    $passed = 0; $failed = 0; $skipped = 0
+    foreach ($trx in Get-ChildItem -LiteralPath $dir -Filter '*.trx' -Recurse) {
+        [xml] $doc = Get-Content -LiteralPath $trx.FullName -Raw
+        $c = $doc.TestRun.ResultSummary.Counters
+        $passed += [int] $c.passed
+        $failed += [int] $c.failed + [int] $c.error + [int] $c.timeout + [int] $c.aborted
+        $skipped += [int] $c.notExecuted
+    }
+    @{ Passed = $passed; Failed = $failed; Skipped = $skipped }
+}
+
+function Invoke-Test {
+    $results = [IO.Path]::Combine($out, 'TestResults')
+    if (Test-Path -LiteralPath $results) { Remove-Item -LiteralPath $results -Recurse -Force }
+    New-Item -ItemType Directory -Force -Path $results | Out-Null
+    $unit = @{ Passed = 0; Failed = 0; Skipped = 0 }
+    $pester = @{ Passed = 0; Failed = 0; Skipped = 0 }
+
+    if (-not $SkipUnit) {
+        $unitDir = [IO.Path]::Combine($results, 'xunit')
+        dotnet test ([IO.Path]::Combine($root, 'tests', 'units', 'DeepMdCompress.Core.Tests', 'DeepMdCompress.Core.Tests.csproj')) `
+            -c $Configuration --nologo --logger 'trx;LogFileName=core.trx' --logger 'console;verbosity=minimal' --results-directory $unitDir
+        $unitExit = $LASTEXITCODE
+        $unit = Read-TrxCounts $unitDir
+        if ($unitExit -ne 0 -and $unit.Failed -eq 0) { $unit.Failed = 1; Write-Warning "dotnet test exited with $unitExit without a failed test (build error?)" }
+    }
+
+    if (-not $SkipPester) {
+        Invoke-Native 'Pester restore' { dotnet restore ([IO.Path]::Combine($root, 'tools', 'Pester.Restore.csproj')) --nologo -v:q }
+        $pesterJson = [IO.Path]::Combine($results, 'pester.json')
+        & $pwshExe -NoProfile -NonInteractive -File ([IO.Path]::Combine($root, 'tools', 'PesterTest.ps1')) `
+            -ModulePath ([IO.Path]::Combine($stage, 'DeepMdCompress.psd1')) -TestPath ([IO.Path]::Combine($root, 'tests')) -ResultPath $pesterJson
+        if (Test-Path -LiteralPath $pesterJson) {
+            $p = Get-Content -LiteralPath $pesterJson -Raw | ConvertFrom-Json
+            $pester = @{ Passed = [int] $p.Passed; Failed = [int] $p.Failed; Skipped = [int] $p.Skipped }
+        }
+        else {
+            $pester.Failed = 1
+            Write-Warning 'Pester produced no result file.'
+        }
+    }
+
+    $passed = $unit.Passed + $pester.Passed
+    $failed = $unit.Failed + $pester.Failed
+    $skipped = $unit.Skipped + $pester.Skipped
+    Write-Host ("xunit: {0} passed, {1} failed, {2} skipped; Pester: {3} passed, {4} failed, {5} skipped" -f `
+            $unit.Passed, $unit.Failed, $unit.Skipped, $pester.Passed, $pester.Failed, $pester.Skipped)
+    if ($passed + $failed -eq 0) { $failed = 1; Write-Warning 'No test ran.' }
+    $summary = "$passed passed, $failed failed, $skipped skipped"
+    Set-Content -LiteralPath ([IO.Path]::Combine($results, 'summary.txt')) -Value $summary
+    Write-Host $summary
+    if ($failed -gt 0) { exit 1 }
+}
+#endregion
+
+#region Run
+function Invoke-Run {
+    if (-not $ModelPath) { throw 'Run needs -ModelPath <frozen model>, e.g. ../shared/testdata/models/deeppot.pbtxt' }
+    $script = {
+        param($psd1, $model)
+        $PSStyle.OutputRendering = 'PlainText'
+        Import-Module $psd1
+        Import-FrozenModel -Path $model | Format-List
+    }
+    & $pwshExe -NoProfile -NonInteractive -Command $script -args ([IO.Path]::Combine($stage, 'DeepMdCompress.psd1')), $ModelPath
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+#endregion
+
+Invoke-Build
+switch ($Task) {
+    'Test' { Invoke-Test }
+    'Run' { Invoke-Run }
+}

@@ -1,0 +1,92 @@
+using System;
+using System.IO;
+using System.Threading;
+using DeepMdCompress.Core.Errors;
+
+namespace DeepMdCompress.Core.Graph;
+
+/// <summary>Write-to-temporary-then-rename, so a reader never sees a half-written output file.</summary>
+public static class AtomicFile
+{
+    public static void Write(string path, bool overwrite, Action<Stream> write, CancellationToken cancellationToken = default)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new OutputWriteException("OutputPathIsDirectory", $"Output path '{full}' is a directory.") { Target = full };
+        }
+
+        string dir = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(dir))
+        {
+            throw new OutputWriteException("OutputDirectoryNotFound", $"Output folder '{dir}' does not exist.") { Target = full };
+        }
+
+        if (!overwrite && File.Exists(full))
+        {
+            throw new OutputWriteException("OutputFileExists", $"'{full}' already exists; use -Force to overwrite it.") { Target = full };
+        }
+
+        string temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+        bool moved = false;
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(fs);
+                cancellationToken.ThrowIfCancellationRequested();
+                fs.Flush(true);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (overwrite && File.Exists(full))
+            {
+                File.Replace(temp, full, null);
+            }
+            else
+            {
+                // File.Move refuses an existing target, so two writers racing for a new path cannot both win.
+                File.Move(temp, full);
+            }
+
+            moved = true;
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException && !moved)
+        {
+            if (!overwrite && File.Exists(full))
+            {
+                throw new OutputWriteException("OutputFileExists", $"'{full}' was created by someone else while writing; use -Force to overwrite it.", ex) { Target = full };
+            }
+
+            throw new OutputWriteException("OutputWriteFailed", $"Could not write '{full}': {ex.Message}", ex) { Target = full };
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new OutputWriteException("OutputAccessDenied", $"Could not write '{full}': {ex.Message}", ex) { Target = full };
+        }
+        finally
+        {
+            if (!moved)
+            {
+                TryDelete(temp);
+            }
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

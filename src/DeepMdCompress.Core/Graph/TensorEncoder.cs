@@ -1,0 +1,94 @@
+using System;
+using System.Text;
+using DeepMdCompress.Core.Proto;
+using Google.Protobuf;
+
+namespace DeepMdCompress.Core.Graph;
+
+/// <summary>Builds <see cref="TensorProto"/>s the way TensorFlow's <c>make_tensor_proto</c> does for constants.</summary>
+public static class TensorEncoder
+{
+    public static TensorShapeProto Shape(params long[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (long d in dims)
+        {
+            shape.Dim.Add(new TensorShapeProto.Types.Dim { Size = d });
+        }
+
+        return shape;
+    }
+
+    /// <summary>A double tensor: scalars use <c>double_val</c>, larger tensors raw <c>tensor_content</c>.</summary>
+    public static TensorProto Doubles(double[] values, params long[] shape)
+    {
+        var t = new TensorProto { Dtype = DataType.DtDouble, TensorShape = Shape(shape) };
+        if (shape.Length == 0)
+        {
+            t.DoubleVal.Add(values[0]);
+            return t;
+        }
+
+        var bytes = new byte[values.Length * 8];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        EnsureLittleEndian(bytes, 8);
+        t.TensorContent = ByteString.CopyFrom(bytes);
+        return t;
+    }
+
+    public static TensorProto Floats(float[] values, params long[] shape)
+    {
+        var t = new TensorProto { Dtype = DataType.DtFloat, TensorShape = Shape(shape) };
+        if (shape.Length == 0)
+        {
+            t.FloatVal.Add(values[0]);
+            return t;
+        }
+
+        var bytes = new byte[values.Length * 4];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        EnsureLittleEndian(bytes, 4);
+        t.TensorContent = ByteString.CopyFrom(bytes);
+        return t;
+    }
+
+    public static TensorProto Int32s(int[] values, params long[] shape)
+    {
+        var t = new TensorProto { Dtype = DataType.DtInt32, TensorShape = Shape(shape) };
+        if (shape.Length == 0)
+        {
+            t.IntVal.Add(values[0]);
+            return t;
+        }
+
+        var bytes = new byte[values.Length * 4];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        EnsureLittleEndian(bytes, 4);
+        t.TensorContent = ByteString.CopyFrom(bytes);
+        return t;
+    }
+
+    public static TensorProto ScalarString(string value) => new()
+    {
+        Dtype = DataType.DtString,
+        TensorShape = new TensorShapeProto(),
+        StringVal = { ByteString.CopyFrom(Encoding.UTF8.GetBytes(value)) },
+    };
+
+    public static TensorProto ScalarInt32(int value) => Int32s(new[] { value });
+
+    public static TensorProto ScalarDouble(double value) => Doubles(new[] { value });
+
+    private static void EnsureLittleEndian(byte[] bytes, int width)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            return;
+        }
+
+        for (int i = 0; i < bytes.Length; i += width)
+        {
+            Array.Reverse(bytes, i, width);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using System.Threading;
+using DeepMdCompress.Core.Errors;
+using Microsoft.PowerShell.Commands;
+
+namespace DeepMdCompress.Commands;
+
+/// <summary>
+/// Shared plumbing of every DeepMdCompress cmdlet: a cancellation token tied to Ctrl+C (StopProcessing),
+/// path resolution restricted to the FileSystem provider, and core exceptions turned into ErrorRecords.
+/// </summary>
+public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    protected CancellationToken CancelToken => _cancel.Token;
+
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    public void Dispose()
+    {
+        _cancel.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Maps a core failure to an ErrorRecord with the exception's id and a fitting category.</summary>
+    protected static ErrorRecord ToErrorRecord(Exception ex, object? target)
+    {
+        if (ex is DeepMdException d)
+        {
+            return new ErrorRecord(ex, d.ErrorId, Category(d.Kind), d.Target ?? target);
+        }
+
+        return ex switch
+        {
+            FileNotFoundException => new ErrorRecord(ex, "FileNotFound", ErrorCategory.ObjectNotFound, target),
+            DirectoryNotFoundException => new ErrorRecord(ex, "DirectoryNotFound", ErrorCategory.ObjectNotFound, target),
+            UnauthorizedAccessException => new ErrorRecord(ex, "AccessDenied", ErrorCategory.PermissionDenied, target),
+            IOException => new ErrorRecord(ex, "IOError", ErrorCategory.ReadError, target),
+            OperationCanceledException => new ErrorRecord(ex, "OperationStopped", ErrorCategory.OperationStopped, target),
+            _ => new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target),
+        };
+    }
+
+    protected static ErrorCategory Category(DeepMdErrorKind kind) => kind switch
+    {
+        DeepMdErrorKind.InvalidData => ErrorCategory.InvalidData,
+        DeepMdErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        DeepMdErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+        DeepMdErrorKind.NotImplemented => ErrorCategory.NotImplemented,
+        DeepMdErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        DeepMdErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        DeepMdErrorKind.WriteError => ErrorCategory.WriteError,
+        DeepMdErrorKind.OperationStopped => ErrorCategory.OperationStopped,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    /// <summary>True for exceptions a cmdlet reports as an error record rather than letting them crash the pipeline.</summary>
+    protected static bool IsReportable(Exception ex) =>
+        ex is DeepMdException or IOException or UnauthorizedAccessException or InvalidDataException or NotSupportedException or ArgumentException;
+
+    /// <summary>Resolves -Path (wildcards) or -LiteralPath to FileSystem paths; unresolvable ones become non-terminating errors.</summary>
+    protected List<string> ResolveInputPaths(string[] paths, bool literal)
+    {
+        var result = new List<string>();
+        foreach (string p in paths)
+        {
+            try
+            {
+                if (literal)
+                {
+                    string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(p, out var provider, out _);
+                    if (!IsFileSystem(provider, p))
+                    {
+                        continue;
+                    }
+
+                    if (!File.Exists(resolved) && !Directory.Exists(resolved))
+                    {
+                        WriteError(new ErrorRecord(new FileNotFoundException($"Cannot find path '{resolved}' because it does not exist.", resolved),
+                            "FileNotFound", ErrorCategory.ObjectNotFound, p));
+                        continue;
+                    }
+
+                    result.Add(resolved);
+                }
+                else
+                {
+                    var resolved = GetResolvedProviderPathFromPSPath(p, out var provider);
+                    if (!IsFileSystem(provider, p))
+                    {
+                        continue;
+                    }
+
+                    if (resolved.Count == 0)
+                    {
+                        WriteError(new ErrorRecord(new FileNotFoundException($"No file matches '{p}'."), "FileNotFound", ErrorCategory.ObjectNotFound, p));
+                    }
+
+                    result.AddRange(resolved);
+                }
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(new ErrorRecord(ex, "FileNotFound", ErrorCategory.ObjectNotFound, p));
+            }
+            catch (Exception ex) when (ex is System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or PSArgumentException)
+            {
+                WriteError(new ErrorRecord(ex, "PathNotFound", ErrorCategory.ObjectNotFound, p));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Resolves an output path that may not exist yet.</summary>
+    protected string ResolveOutputPath(string path)
+    {
+        string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+        if (provider.ImplementingType != typeof(FileSystemProvider))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is not a FileSystem path."), "PathNotFileSystem", ErrorCategory.InvalidArgument, path));
+        }
+
+        return resolved;
+    }
+
+    private bool IsFileSystem(ProviderInfo provider, string p)
+    {
+        if (provider.ImplementingType == typeof(FileSystemProvider))
+        {
+            return true;
+        }
+
+        WriteError(new ErrorRecord(new ArgumentException($"'{p}' is not a FileSystem path (provider {provider.Name})."),
+            "PathNotFileSystem", ErrorCategory.InvalidArgument, p));
+        return false;
+    }
+}
