@@ -103,6 +103,7 @@ public static class LegacyModelConverter
         }
 
         CheckFrom(from);
+        cancellationToken.ThrowIfCancellationRequested();
         var copy = graph.Clone();
         var done = new List<string>();
         if (SourceVersions.IsBelow(from, "1.0"))

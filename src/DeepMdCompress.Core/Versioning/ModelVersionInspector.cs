@@ -86,7 +86,7 @@ public static class ModelVersionInspector
         {
             parts.Add(version == SourceVersions.V2_0
                 ? "deepmd-kit 2.0 layout (model version 1.0): loads and compresses as is (Convert-LegacyModel -From 2.0 would only raise the model version to 1.1)"
-                : "deepmd-kit 2.1 or later layout (model version 1.1): ready to compress");
+                : "deepmd-kit 2.1 or later layout (model version 1.1): compressible as is");
             if (!info.IsLoadable)
             {
                 parts.Add(loadProblem);
