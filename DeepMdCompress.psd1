@@ -14,6 +14,8 @@
     CmdletsToExport        = @(
         'Import-FrozenModel'
         'Export-FrozenModel'
+        'Test-ModelVersion'
+        'Convert-LegacyModel'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
