@@ -65,10 +65,14 @@ function Read-TrxCounts([string] $dir) {
     $passed = 0; $failed = 0; $skipped = 0
     foreach ($trx in Get-ChildItem -LiteralPath $dir -Filter '*.trx' -Recurse) {
         [xml] $doc = Get-Content -LiteralPath $trx.FullName -Raw
-        $c = $doc.TestRun.ResultSummary.Counters
-        $passed += [int] $c.passed
-        $failed += [int] $c.failed + [int] $c.error + [int] $c.timeout + [int] $c.aborted
-        $skipped += [int] $c.notExecuted
+        # Count outcomes per result: the summary counters report skipped xunit tests as 0 notExecuted.
+        foreach ($r in $doc.TestRun.Results.UnitTestResult) {
+            switch ($r.outcome) {
+                'Passed' { $passed++ }
+                'NotExecuted' { $skipped++ }
+                default { $failed++ }
+            }
+        }
     }
     @{ Passed = $passed; Failed = $failed; Skipped = $skipped }
 }

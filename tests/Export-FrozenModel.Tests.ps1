@@ -29,6 +29,13 @@ Describe 'Export-FrozenModel' {
         (Import-FrozenModel (Join-Path $dir 'out.bin')).Format | Should -Be 'Text'
     }
 
+    It 'binds a positional path after the pipe' {
+        $f = $model | Export-FrozenModel (Join-Path $dir 'pos.pb') -PassThru
+        $f.Name | Should -Be 'pos.pb'
+        Export-FrozenModel (Join-Path $dir 'pos2.pb') $model
+        Test-Path (Join-Path $dir 'pos2.pb') | Should -BeTrue
+    }
+
     It 'returns the file with -PassThru' {
         $f = $model | Export-FrozenModel -Path (Join-Path $dir 'p.pb') -PassThru
         $f | Should -BeOfType ([IO.FileInfo])

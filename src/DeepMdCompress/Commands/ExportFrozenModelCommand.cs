@@ -20,11 +20,12 @@ public sealed class ExportFrozenModelCommand : DeepMdCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    // Path comes first so that `$model | Export-FrozenModel ./x.pb` binds the path, as Export-Csv does.
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [ValidateNotNull]
     public FrozenModel InputObject { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 1, ParameterSetName = PathSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
