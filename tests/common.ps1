@@ -2,6 +2,8 @@
 $ErrorActionPreference = 'Stop'
 if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
 $modulePath = if ($env:DEEPMDCOMPRESS_MODULE) { $env:DEEPMDCOMPRESS_MODULE } else { [IO.Path]::Combine($PSScriptRoot, '..', 'out', 'DeepMdCompress', 'DeepMdCompress.psd1') }
+$modulePath = (Resolve-Path $modulePath).Path
+$env:DEEPMDCOMPRESS_MODULE = $modulePath  # child processes import the same build
 Import-Module $modulePath -Force
 
 $script:RepoRoot = (Resolve-Path ([IO.Path]::Combine($PSScriptRoot, '..'))).Path

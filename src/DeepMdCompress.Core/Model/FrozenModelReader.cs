@@ -18,6 +18,8 @@ public static class FrozenModelReader
 
     public static FrozenModel FromGraph(GraphDef graph, string? path, GraphFormat format, CancellationToken cancellationToken = default)
     {
+        // PowerShell passes $null for a string argument as "", which means "no file" here too.
+        path = string.IsNullOrEmpty(path) ? null : path;
         try
         {
             return ModelIntrospector.Inspect(graph, path, format, cancellationToken);
