@@ -212,6 +212,7 @@ public static class SystemLocator
     /// Every folder at or below <paramref name="folder"/> that holds a <c>type.raw</c> file: the sub-folders in
     /// ordinal order, then the folder itself (deepmd-kit 3.x expands each entry of a system list this way; 3.0
     /// expanded only a single string). Symbolic links to folders are not followed, so link loops cannot hang the search.
+    /// A folder with set.* folders but no type.raw anywhere is the MissingTypeRaw error.
     /// </summary>
     public static IReadOnlyList<string> Expand(string folder)
     {
@@ -226,6 +227,11 @@ public static class SystemLocator
         if (File.Exists(Path.Combine(folder, "type.raw")))
         {
             found.Add(folder);
+        }
+        else if (found.Count == 0 && Directory.GetDirectories(folder, "set.*").Length > 0)
+        {
+            // It has sets, so it was meant as a system: say what is missing rather than "no system found".
+            throw new DataFileException("MissingTypeRaw", $"The data system {folder} has no type.raw (one integer type per atom).", DeepMdErrorKind.ObjectNotFound) { Target = folder };
         }
 
         return found;

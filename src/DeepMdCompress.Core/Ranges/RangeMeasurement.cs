@@ -17,6 +17,7 @@ public sealed class MinNborDistInput
 {
     private NeighborStatistics? _scriptStats, _dataStats;
     private TrainingScript? _script;
+    private DeepMdException? _failure;
 
     /// <summary>An explicit min_nbor_dist (Å).</summary>
     public double? Value { get; set; }
@@ -33,21 +34,16 @@ public sealed class MinNborDistInput
     /// <summary>The parsed training script, once <see cref="RangeMeasurement.Measure"/> has used it.</summary>
     public TrainingScript? Script => _script;
 
-    internal NeighborStatistics ScriptStatistics(CancellationToken ct, IProgress<MinNborDistProgress>? progress)
-    {
-        if (_scriptStats is null)
+    internal NeighborStatistics ScriptStatistics(CancellationToken ct, IProgress<MinNborDistProgress>? progress) =>
+        _scriptStats ??= Once(() =>
         {
             _script ??= Data.TrainingScript.Load(TrainingScript!);
             var systems = _script.ResolveSystems(WorkingDirectory);
-            _scriptStats = MinNborDist.Compute(systems, _script.SetPrefix, ct, progress);
-        }
+            return MinNborDist.Compute(systems, _script.SetPrefix, ct, progress);
+        });
 
-        return _scriptStats;
-    }
-
-    internal NeighborStatistics DataStatistics(CancellationToken ct, IProgress<MinNborDistProgress>? progress)
-    {
-        if (_dataStats is null)
+    internal NeighborStatistics DataStatistics(CancellationToken ct, IProgress<MinNborDistProgress>? progress) =>
+        _dataStats ??= Once(() =>
         {
             var systems = TrainingData!.SelectMany(SystemLocator.Expand).ToList();
             if (systems.Count == 0)
@@ -56,10 +52,26 @@ public sealed class MinNborDistInput
                     $"No data system (a folder with type.raw) was found under {string.Join(", ", TrainingData!)}.", DeepMdErrorKind.ObjectNotFound);
             }
 
-            _dataStats = MinNborDist.Compute(systems, "set", ct, progress);
+            return MinNborDist.Compute(systems, "set", ct, progress);
+        });
+
+    /// <summary>Bad training data fails every model of a pipeline the same way, without being read again.</summary>
+    private NeighborStatistics Once(Func<NeighborStatistics> compute)
+    {
+        if (_failure is not null)
+        {
+            throw _failure;
         }
 
-        return _dataStats;
+        try
+        {
+            return compute();
+        }
+        catch (DeepMdException ex)
+        {
+            _failure = ex;
+            throw;
+        }
     }
 }
 

@@ -223,3 +223,16 @@ public class TrainingScriptTests
         Assert.Equal("TrainingScriptNotFound", Assert.Throws<DataFileException>(() => TrainingScript.Load(Path.Combine(_dir, "no.json"))).ErrorId);
     }
 }
+
+public class SystemLocatorTests
+{
+    [Fact]
+    public void AFolderWithSetsButNoTypeRawIsMissingTypeRaw()
+    {
+        string dir = TestData.TempDir();
+        NpyTestFiles.System(dir, new[] { 0 }, new (double[][], double[][]?)[] { (new[] { new[] { 0.0, 0, 0 } }, new[] { NpyTestFiles.Cubic(5) }) });
+        Assert.Equal(new[] { dir }, SystemLocator.Expand(dir));
+        File.Delete(Path.Combine(dir, "type.raw"));
+        Assert.Equal("MissingTypeRaw", Assert.Throws<DataFileException>(() => SystemLocator.Expand(dir)).ErrorId);
+    }
+}
