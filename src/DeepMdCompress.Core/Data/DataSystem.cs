@@ -328,6 +328,24 @@ public sealed class DataSet
         return new DataSet(dir, natoms, (int)frames, coord, box, mixed);
     }
 
+    /// <summary>
+    /// Any other array of the set (energy, force, virial, ...) as doubles, or null when <c>&lt;name&gt;.npy</c> is absent.
+    /// Its leading dimension is not checked against the frame count; callers check the shape they need.
+    /// </summary>
+    public double[]? ReadArray(string name, out NpyHeader? header)
+    {
+        string file = System.IO.Path.Combine(Path, name + ".npy");
+        header = null;
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        var data = NpyReader.ReadDoubles(file, out var h);
+        header = h;
+        return data;
+    }
+
     /// <summary>Streams the frames in order. Coordinates and cells must be finite.</summary>
     public IEnumerable<DataFrame> ReadFrames(int[] atomTypes)
     {

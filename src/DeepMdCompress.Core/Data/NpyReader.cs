@@ -172,9 +172,15 @@ public static class NpyReader
     public static double[] ReadDoubles(string path, out NpyHeader header)
     {
         using var stream = OpenRead(path);
-        header = ReadHeader(stream, path);
-        var result = Allocate<double>(header, path);
-        ReadDoubles(stream, header, 0, result, 0, result.Length, path);
+        return ReadDoubles(stream, path, out header);
+    }
+
+    /// <summary>Reads a whole .npy image from a seekable stream (e.g. a MemoryStream) as doubles.</summary>
+    public static double[] ReadDoubles(Stream stream, string name, out NpyHeader header)
+    {
+        header = ReadHeader(stream, name);
+        var result = Allocate<double>(header, name);
+        ReadDoubles(stream, header, 0, result, 0, result.Length, name);
         return result;
     }
 
@@ -213,7 +219,7 @@ public static class NpyReader
 
         int size = header.ElementSize;
         stream.Position = header.DataOffset + firstElement * size;
-        var buffer = new byte[Math.Min(1 << 16, Math.Max(size, count * size))];
+        var buffer = new byte[(int)Math.Min(1 << 16, Math.Max(size, (long)count * size))];
         int done = 0;
         while (done < count)
         {

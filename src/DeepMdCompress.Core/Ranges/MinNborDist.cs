@@ -271,7 +271,9 @@ public static class MinNborDist
     private sealed class PointSet
     {
         private const int MaxOccupancy = 64;
-        private const int KeyBits = 21;
+
+        /// <summary>Largest cell index per axis; cells are at least extent/2^60 wide, so every finite extent fits.</summary>
+        private const long MaxIndex = 1L << 61;
         private readonly int _nl;
         private readonly double[] _x, _y, _z;
         private readonly int[] _atom, _shift;
@@ -333,7 +335,7 @@ public static class MinNborDist
         {
             double bound = Math.Sqrt(boundSquared);
             double extent = Math.Max(_ex, Math.Max(_ey, _ez));
-            double floor = Math.Max(extent / (1 << (KeyBits - 1)), double.Epsilon);
+            double floor = Math.Max(extent / (1L << 60), double.Epsilon);
             double volume = (_ex + bound) * (_ey + bound) * (_ez + bound);
             double s = Math.Max(Math.Pow(2 * volume / _count, 1.0 / 3), floor);
             bool allowShrink = true;
@@ -383,17 +385,17 @@ public static class MinNborDist
         {
             private readonly PointSet _p;
             private readonly double _s;
-            private readonly int _nx, _ny, _nz;
-            private readonly Dictionary<long, int>? _sparse;
+            private readonly long _nx, _ny, _nz;
+            private readonly Dictionary<CellKey, int>? _sparse;
             private readonly int[] _start, _cellOf, _order;
-            private readonly int[] _ix, _iy, _iz;
+            private readonly long[] _ix, _iy, _iz;
 
             public Cells(PointSet p, double s)
             {
                 _p = p;
                 _s = s;
                 int n = p._count;
-                _ix = new int[n]; _iy = new int[n]; _iz = new int[n];
+                _ix = new long[n]; _iy = new long[n]; _iz = new long[n];
                 for (int i = 0; i < n; i++)
                 {
                     _ix[i] = Index(p._x[i] - p._ox);
@@ -402,23 +404,22 @@ public static class MinNborDist
                 }
 
                 _nx = Index(p._ex) + 1; _ny = Index(p._ey) + 1; _nz = Index(p._ez) + 1;
-                long dense = (long)_nx * _ny * _nz;
                 _cellOf = new int[n];
                 int cellCount;
-                if (dense <= 4L * n + 1024)
+                if ((double)_nx * _ny * _nz <= 4.0 * n + 1024)
                 {
-                    cellCount = (int)dense;
+                    cellCount = (int)(_nx * _ny * _nz);
                     for (int i = 0; i < n; i++)
                     {
-                        _cellOf[i] = (_ix[i] * _ny + _iy[i]) * _nz + _iz[i];
+                        _cellOf[i] = (int)((_ix[i] * _ny + _iy[i]) * _nz + _iz[i]);
                     }
                 }
                 else
                 {
-                    _sparse = new Dictionary<long, int>();
+                    _sparse = new Dictionary<CellKey, int>();
                     for (int i = 0; i < n; i++)
                     {
-                        long key = Key(_ix[i], _iy[i], _iz[i]);
+                        var key = new CellKey(_ix[i], _iy[i], _iz[i]);
                         if (!_sparse.TryGetValue(key, out int id))
                         {
                             id = _sparse.Count;
@@ -494,6 +495,7 @@ public static class MinNborDist
                         }
                     }
 
+                    int pairs = 0;
                     for (int a = _start[cell]; a < _start[cell + 1]; a++)
                     {
                         int pi = _order[a];
@@ -524,6 +526,13 @@ public static class MinNborDist
                                     bq = qj;
                                 }
                             }
+
+                            // A crowded cell can hold many pairs; stay responsive to Ctrl+C.
+                            if ((pairs += _start[c + 1] - _start[c]) > 1 << 20)
+                            {
+                                pairs = 0;
+                                ct.ThrowIfCancellationRequested();
+                            }
                         }
                     }
                 }
@@ -531,7 +540,7 @@ public static class MinNborDist
                 return (bp < 0 ? double.PositiveInfinity : best, bp, bq);
             }
 
-            private int Find(int ix, int iy, int iz)
+            private int Find(long ix, long iy, long iz)
             {
                 if (ix < 0 || iy < 0 || iz < 0 || ix >= _nx || iy >= _ny || iz >= _nz)
                 {
@@ -540,20 +549,43 @@ public static class MinNborDist
 
                 if (_sparse is null)
                 {
-                    int c = (ix * _ny + iy) * _nz + iz;
+                    int c = (int)((ix * _ny + iy) * _nz + iz);
                     return _start[c + 1] > _start[c] ? c : -1;
                 }
 
-                return _sparse.TryGetValue(Key(ix, iy, iz), out int id) ? id : -1;
+                return _sparse.TryGetValue(new CellKey(ix, iy, iz), out int id) ? id : -1;
             }
 
-            private static long Key(int ix, int iy, int iz) => ((long)ix << (2 * KeyBits)) | ((long)iy << KeyBits) | (long)iz;
-
-            private int Index(double offset)
+            private long Index(double offset)
             {
                 double q = Math.Floor(offset / _s);
                 // Non-finite only for absurd coordinates (overflowing extents); clamping keeps every point in some cell.
-                return q >= 0 && q < (1 << KeyBits) - 2 ? (int)q : q >= 0 ? (1 << KeyBits) - 2 : 0;
+                return q >= 0 && q < MaxIndex ? (long)q : q >= 0 ? MaxIndex : 0;
+            }
+        }
+
+        private readonly struct CellKey : IEquatable<CellKey>
+        {
+            private readonly long _x, _y, _z;
+
+            public CellKey(long x, long y, long z)
+            {
+                _x = x;
+                _y = y;
+                _z = z;
+            }
+
+            public bool Equals(CellKey other) => _x == other._x && _y == other._y && _z == other._z;
+
+            public override bool Equals(object? obj) => obj is CellKey k && Equals(k);
+
+            public override int GetHashCode()
+            {
+                unchecked
+                {
+                    long h = _x * -7046029254386353131L + _y * -4417276706812531889L + _z * 1609587929392839161L;
+                    return (int)(h ^ (h >> 29) ^ (h >> 47));
+                }
             }
         }
     }

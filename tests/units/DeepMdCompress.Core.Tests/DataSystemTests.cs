@@ -236,3 +236,19 @@ public class SystemLocatorTests
         Assert.Equal("MissingTypeRaw", Assert.Throws<DataFileException>(() => SystemLocator.Expand(dir)).ErrorId);
     }
 }
+
+public class DataSetArrayTests
+{
+    [SkippableFact]
+    public void ReadsLabelArraysOfASet()
+    {
+        var s = DataSystem.Open(TestData.Shared("systems", "model_compression", "data"));
+        var energy = s.Sets[0].ReadArray("energy", out var h);
+        Assert.Equal(new long[] { 80 }, h!.Shape);
+        Assert.Equal(80, energy!.Length);
+        Assert.Null(s.Sets[0].ReadArray("virial", out var none));
+        Assert.Null(none);
+        using var ms = new MemoryStream(File.ReadAllBytes(Path.Combine(s.Sets[0].Path, "box.npy")));
+        Assert.Equal(80 * 9, NpyReader.ReadDoubles(ms, "box", out _).Length);
+    }
+}

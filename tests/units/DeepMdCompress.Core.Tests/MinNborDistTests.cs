@@ -215,6 +215,9 @@ public class MinNborDistTests
         // A dense blob far from a few outliers: the cell size must shrink for the blob.
         var blob = Enumerable.Range(0, 3 * 800).Select(_ => rng.NextDouble() * 0.5).Concat(new[] { 40.0, 40, 40, -30, 5, 5 }).ToArray();
         Assert.Equal(BruteForceSquared(blob, null, null), MinNborDist.Frame(blob, null, null).DistanceSquared);
+        // Outliers a million kilometres away must not force the blob into one cell.
+        var far = Enumerable.Range(0, 3 * 1500).Select(_ => rng.NextDouble()).Concat(new[] { 1e9, 0, 0, -1e9, 0, 0 }).ToArray();
+        Assert.Equal(BruteForceSquared(far, null, null), MinNborDist.Frame(far, null, null).DistanceSquared);
         // A flat sheet in a tall cell and a line of atoms.
         var sheet = Enumerable.Range(0, 300).SelectMany(i => new[] { rng.NextDouble() * 20, rng.NextDouble() * 20, 7.0 }).ToArray();
         var cell = new[] { 20.0, 0, 0, 0, 20, 0, 0, 0, 30 };
