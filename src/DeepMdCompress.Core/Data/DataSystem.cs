@@ -111,11 +111,15 @@ public sealed class DataSystem
     /// <summary>
     /// deepmd-kit's type remapping: when both the system's <c>type_map.raw</c> and the model's type map are known,
     /// system type t becomes the model's index of element <c>TypeMap[t]</c>; every element of the system must be in the
-    /// model's map. Without a <c>type_map.raw</c> the types are used as they are. Negative (virtual) types stay as they are.
+    /// model's map (otherwise TypeMapMismatch). Without a <c>type_map.raw</c> the types are used as they are.
     /// </summary>
-    public int[] MapTypes(IReadOnlyList<string>? modelTypeMap) => MapTypes(AtomTypes, modelTypeMap);
+    public int[] MapTypes(IReadOnlyList<string>? modelTypeMap) => MixedType ? AtomTypes : MapTypes(AtomTypes, modelTypeMap);
 
-    /// <summary>The same remapping for per-frame types (mixed-type sets).</summary>
+    /// <summary>
+    /// The same remapping for any type array (per-frame types of mixed-type sets included). deepmd-kit indexes its
+    /// lookup table with numpy, so a negative type counts from the end: in the plain format a virtual atom (-1) becomes
+    /// the system's last element, in the mixed-type format the table ends with -1 and virtual atoms stay virtual.
+    /// </summary>
     public int[] MapTypes(int[] types, IReadOnlyList<string>? modelTypeMap)
     {
         if (TypeMap is null || modelTypeMap is null || modelTypeMap.Count == 0)
@@ -130,8 +134,61 @@ public sealed class DataSystem
                 $"Elements {string.Join(", ", missing)} of {Path} (type_map.raw: {string.Join(" ", TypeMap)}) are not in the model's type map ({string.Join(" ", modelTypeMap)}).") { Target = Path };
         }
 
-        var index = TypeMap.Select(e => IndexOf(modelTypeMap, e)).ToArray();
-        return types.Select(t => t >= 0 && t < index.Length ? index[t] : t).ToArray();
+        var table = TypeMap.Select(e => IndexOf(modelTypeMap, e)).ToList();
+        if (MixedType)
+        {
+            table.Add(-1);
+        }
+
+        var result = new int[types.Length];
+        for (int i = 0; i < types.Length; i++)
+        {
+            int t = types[i];
+            int k = t < 0 ? t + table.Count : t;
+            if (k < 0 || k >= table.Count)
+            {
+                throw new DataFileException("TypeOutOfRange", $"{Path}: atom {i} has type {t}, outside the {TypeMap.Length} element(s) of type_map.raw.") { Target = Path };
+            }
+
+            result[i] = table[k];
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// deepmd-kit's checks over the systems of one data set: all mixed-type or none, and, when no model type map is
+    /// given, type maps that agree wherever they overlap (one may extend another).
+    /// </summary>
+    public static void CheckCompatible(IReadOnlyList<DataSystem> systems, IReadOnlyList<string>? modelTypeMap)
+    {
+        if (systems.Count > 0 && systems.Any(s => s.MixedType != systems[0].MixedType))
+        {
+            throw new DataFileException("MixedTypeInconsistent", "Some data systems are in the mixed-type format (real_atom_types.npy) and some are not; deepmd-kit requires all or none.");
+        }
+
+        if (modelTypeMap is { Count: > 0 })
+        {
+            return;
+        }
+
+        var merged = new List<string>();
+        foreach (var s in systems.Where(s => s.TypeMap is not null))
+        {
+            for (int i = 0; i < Math.Min(merged.Count, s.TypeMap!.Length); i++)
+            {
+                if (merged[i] != s.TypeMap[i])
+                {
+                    throw new DataFileException("InconsistentTypeMaps",
+                        $"The type map of {s.Path} ({string.Join(" ", s.TypeMap)}) contradicts that of another system ({string.Join(" ", merged)}); set model.type_map in the training script.") { Target = s.Path };
+                }
+            }
+
+            if (s.TypeMap.Length > merged.Count)
+            {
+                merged = s.TypeMap.ToList();
+            }
+        }
     }
 
     public override string ToString() => Path;

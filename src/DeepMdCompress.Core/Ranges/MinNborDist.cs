@@ -87,17 +87,24 @@ public static class MinNborDist
     /// <summary>Largest image count per axis direction accepted (a cell thinner than GhostRcut/8 is absurd).</summary>
     private const int MaxImagesPerAxis = 8;
 
-    /// <summary>Opens the systems (validating every header first) and scans all their frames.</summary>
+    /// <summary>
+    /// Opens the systems (validating every header first), applies deepmd-kit's checks over them and scans all their
+    /// frames. <paramref name="typeMap"/> is the training script's model.type_map, which deepmd-kit uses to remap types.
+    /// </summary>
     public static NeighborStatistics Compute(IReadOnlyList<string> systemPaths, string setPrefix = "set",
-        CancellationToken cancellationToken = default, IProgress<MinNborDistProgress>? progress = null)
+        CancellationToken cancellationToken = default, IProgress<MinNborDistProgress>? progress = null, IReadOnlyList<string>? typeMap = null)
     {
         var systems = systemPaths.Select(p => DataSystem.Open(p, setPrefix)).ToList();
-        return Compute(systems, cancellationToken, progress);
+        DataSystem.CheckCompatible(systems, typeMap);
+        return Compute(systems, cancellationToken, progress, typeMap);
     }
 
-    /// <summary>Scans every frame of every set of <paramref name="systems"/>, in order.</summary>
+    /// <summary>
+    /// Scans every frame of every set of <paramref name="systems"/>, in order. Types only decide which atoms are virtual
+    /// (negative); with <paramref name="typeMap"/> they are first remapped as deepmd-kit does (<see cref="DataSystem.MapTypes(int[], IReadOnlyList{string})"/>).
+    /// </summary>
     public static NeighborStatistics Compute(IReadOnlyList<DataSystem> systems, CancellationToken cancellationToken = default,
-        IProgress<MinNborDistProgress>? progress = null)
+        IProgress<MinNborDistProgress>? progress = null, IReadOnlyList<string>? typeMap = null)
     {
         var watch = Stopwatch.StartNew();
         long total = systems.Sum(s => s.FrameCount);
@@ -109,14 +116,16 @@ public static class MinNborDist
         var warnings = new List<string>();
         foreach (var system in systems)
         {
+            var atomTypes = system.MapTypes(typeMap);
             foreach (var set in system.Sets)
             {
                 bool setHasPairs = false;
                 var leftHanded = new List<int>();
-                foreach (var frame in set.ReadFrames(system.AtomTypes))
+                foreach (var frame in set.ReadFrames(atomTypes))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var pair = Frame(frame.Coord, frame.Types, system.Pbc ? frame.Box : null, best, cancellationToken, set.Path, frame.Index);
+                    var types = system.MixedType ? system.MapTypes(frame.Types, typeMap) : frame.Types;
+                    var pair = Frame(frame.Coord, types, system.Pbc ? frame.Box : null, best, cancellationToken, set.Path, frame.Index);
                     setHasPairs |= pair.HasPairs;
                     if (system.Pbc && !pair.HasImages)
                     {

@@ -39,7 +39,8 @@ public sealed class MinNborDistInput
         {
             _script ??= Data.TrainingScript.Load(TrainingScript!);
             var systems = _script.ResolveSystems(WorkingDirectory);
-            return MinNborDist.Compute(systems, _script.SetPrefix, ct, progress);
+            // dp compress hands the script's model.type_map to the data loader, which remaps (and checks) the types.
+            return MinNborDist.Compute(systems, _script.SetPrefix, ct, progress, _script.TypeMap);
         });
 
     internal NeighborStatistics DataStatistics(CancellationToken ct, IProgress<MinNborDistProgress>? progress) =>
@@ -113,14 +114,12 @@ public static class RangeMeasurement
             var stats = input.ScriptStatistics(cancellationToken, progress);
             Ignore(skipped, "-TrainingScript", false, false, hasData);
             CompareScript(model, input.Script!, notes);
-            notes.Add($"min_nbor_dist from {stats.Frames} frame(s) of {stats.Systems.Count} system(s): {string.Join(", ", stats.Systems)}.");
             return Finish(model, stats.MinNborDist, MinNborDistSource.TrainingScript, input.Script!.Path, stats, notes, skipped);
         }
 
         if (hasData)
         {
             var stats = input.DataStatistics(cancellationToken, progress);
-            notes.Add($"min_nbor_dist from {stats.Frames} frame(s) of {stats.Systems.Count} system(s).");
             return Finish(model, stats.MinNborDist, MinNborDistSource.TrainingData, string.Join(", ", stats.Systems), stats, notes, skipped);
         }
 

@@ -74,10 +74,26 @@ public class DataSystemTests
         string dir = NpyTestFiles.System(Path.Combine(_dir, "m"), new[] { 0, 1, 1, -1 },
             new (double[][], double[][]?)[] { (Frames(1, 4), new[] { Cubic(9) }) }, typeMap: new[] { "H", "O" });
         var s = DataSystem.Open(dir);
-        Assert.Equal(new[] { 1, 0, 0, -1 }, s.MapTypes(new[] { "O", "H" }));
-        Assert.Equal(new[] { 0, 2, 2, -1 }, s.MapTypes(new[] { "H", "C", "O" }));
+        // numpy indexing: the virtual type -1 picks the last entry of the lookup table (the system's last element, O).
+        Assert.Equal(new[] { 1, 0, 0, 0 }, s.MapTypes(new[] { "O", "H" }));
+        Assert.Equal(new[] { 0, 2, 2, 2 }, s.MapTypes(new[] { "H", "C", "O" }));
         Assert.Equal(new[] { 0, 1, 1, -1 }, s.MapTypes(null));
         Assert.Equal("TypeMapMismatch", Assert.Throws<DataFileException>(() => s.MapTypes(new[] { "O", "C" })).ErrorId);
+        Assert.Equal("TypeOutOfRange", Assert.Throws<DataFileException>(() => s.MapTypes(new[] { 0, -3 }, new[] { "O", "H" })).ErrorId);
+    }
+
+    [Fact]
+    public void ChecksTypeMapsAcrossSystemsLikeDeepmd()
+    {
+        DataSystem Make(string name, string[]? map) => DataSystem.Open(NpyTestFiles.System(Path.Combine(_dir, name), new[] { 0 },
+            new (double[][], double[][]?)[] { (Frames(1, 1), new[] { Cubic(9) }) }, typeMap: map));
+        var oh = Make("oh", new[] { "O", "H" });
+        var o = Make("o", new[] { "O" });
+        var ho = Make("ho", new[] { "H", "O" });
+        var none = Make("none", null);
+        DataSystem.CheckCompatible(new[] { o, oh, none }, null);
+        Assert.Equal("InconsistentTypeMaps", Assert.Throws<DataFileException>(() => DataSystem.CheckCompatible(new[] { oh, ho }, null)).ErrorId);
+        DataSystem.CheckCompatible(new[] { oh, ho }, new[] { "H", "O" });
     }
 
     public static IEnumerable<object[]> BrokenSystems()
@@ -134,6 +150,10 @@ public class DataSystemTests
         var frames = s.Sets[0].ReadFrames(s.AtomTypes).ToList();
         Assert.Equal(new[] { 0, 1, -1 }, frames[0].Types);
         Assert.Equal(new[] { 1, 1, 0 }, frames[1].Types);
+        // Mixed-type lookup tables end with -1: virtual atoms stay virtual.
+        Assert.Equal(new[] { 1, 0, -1 }, s.MapTypes(frames[0].Types, new[] { "H", "O" }));
+        var plain = NpyTestFiles.System(Path.Combine(_dir, "plain"), new[] { 0, 0, 0 }, new (double[][], double[][]?)[] { (Frames(1, 3), new[] { Cubic(9) }) }, typeMap: new[] { "O", "H" });
+        Assert.Equal("MixedTypeInconsistent", Assert.Throws<DataFileException>(() => DataSystem.CheckCompatible(new[] { s, DataSystem.Open(plain) }, null)).ErrorId);
         File.Delete(Path.Combine(dir, "type_map.raw"));
         Assert.Equal("MissingTypeMapRaw", Assert.Throws<DataFileException>(() => DataSystem.Open(dir)).ErrorId);
     }

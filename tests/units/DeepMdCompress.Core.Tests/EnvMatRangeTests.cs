@@ -383,6 +383,21 @@ public class RangeMeasurementTests
     }
 
     [SkippableFact]
+    public void ScriptThatDisagreesWithTheGraphIsNoted()
+    {
+        string dir = TestData.TempDir();
+        NpyTestFiles.System(Path.Combine(dir, "sys"), new[] { 0, 1 }, new (double[][], double[][]?)[] { (new[] { new[] { 0.0, 0, 0, 1.5, 0, 0 } }, new[] { NpyTestFiles.Cubic(20) }) });
+        string script = Path.Combine(dir, "input.json");
+        File.WriteAllText(script, """{"model": {"type_map": ["H", "O"], "descriptor": {"rcut": 5.0, "rcut_smth": 1.0}}, "training": {"training_data": {"systems": ["sys"]}}}""");
+        var r = RangeMeasurement.Measure(FrozenModelReader.Load(TestData.Model("deeppot.pbtxt")), new MinNborDistInput { TrainingScript = script }, out _);
+        Assert.Equal(1.5, r.MinNborDist);
+        Assert.Equal((6.0, 0.5), (r.Rcut, r.RcutSmth));
+        Assert.Contains(r.Notes, n => n.Contains("rcut 5"));
+        Assert.Contains(r.Notes, n => n.Contains("rcut_smth 1"));
+        Assert.Contains(r.Notes, n => n.Contains("type_map (H O)"));
+    }
+
+    [SkippableFact]
     public void InvalidGraphMinNborDistIsReported()
     {
         var g = GraphFile.Read(TestData.Model("fparam_aparam.pbtxt"), out _);

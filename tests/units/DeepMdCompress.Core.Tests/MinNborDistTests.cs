@@ -130,6 +130,18 @@ public class MinNborDistTests
     }
 
     [Fact]
+    public void ScriptTypeMapRemapsVirtualAtomsLikeDeepmd()
+    {
+        // dp compress -t loads the data with the script's type_map; numpy's indexing turns type -1 into a real type.
+        string dir = OneFrameSystem("remap", new[] { 0, -1, 1 }, new[] { 1.0, 2, 3, 1, 2, 3, 4, 2, 3 }, Cubic(10));
+        File.WriteAllText(Path.Combine(dir, "type_map.raw"), "O H\n");
+        Assert.Equal(3.0, MinNborDist.Compute(new[] { dir }).MinNborDist, 12);
+        var ex = Assert.Throws<DataFileException>(() => MinNborDist.Compute(new[] { dir }, "set", default, null, new[] { "H", "O" }));
+        Assert.Equal("OverlappingAtoms", ex.ErrorId);
+        Assert.Equal("TypeMapMismatch", Assert.Throws<DataFileException>(() => MinNborDist.Compute(new[] { dir }, "set", default, null, new[] { "H", "C" })).ErrorId);
+    }
+
+    [Fact]
     public void LeftHandedCellGetsNoImagesLikeDeepmd3()
     {
         // det < 0: deepmd-kit's signed face distance is negative, ceil(1e-6 / d) = 0, so no periodic copies.
