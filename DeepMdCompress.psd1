@@ -16,6 +16,7 @@
         'Export-FrozenModel'
         'Test-ModelVersion'
         'Convert-LegacyModel'
+        'Measure-EmbeddingRange'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

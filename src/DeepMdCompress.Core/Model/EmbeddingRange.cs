@@ -42,6 +42,15 @@ public sealed class NetRange
     /// <summary>The net in the graph this range belongs to.</summary>
     public EmbeddingNetInfo? Net { get; }
 
+    /// <summary>The centre types whose range went into this net's (one for two-side nets; the non-excluded types with sel &gt; 0 for type_one_side).</summary>
+    public IReadOnlyList<int> CentreTypes { get; init; } = Array.Empty<int>();
+
+    /// <summary>The smallest normalised s(r) before deepmd-kit's floor.</summary>
+    public double RawLower { get; init; } = double.NaN;
+
+    /// <summary>The largest normalised s(r) before deepmd-kit's ceil.</summary>
+    public double RawUpper { get; init; } = double.NaN;
+
     public override string ToString() => $"{Name} [{Lower}, {Upper}]";
 }
 
@@ -67,4 +76,21 @@ public sealed class EmbeddingRange
     public string? MinNborDistOrigin { get; }
 
     public IReadOnlyList<NetRange> Nets { get; }
+
+    /// <summary>The descriptor the ranges were computed for (se_e2_a, se_e2_r or se_e3).</summary>
+    public string? DescriptorType { get; init; }
+
+    /// <summary>The rcut used in the switch function.</summary>
+    public double Rcut { get; init; } = double.NaN;
+
+    /// <summary>The rcut_smth used in the switch function.</summary>
+    public double RcutSmth { get; init; } = double.NaN;
+
+    /// <summary>The training-data scan behind <see cref="MinNborDist"/>, when it was computed from data.</summary>
+    public NeighborStatistics? Statistics { get; init; }
+
+    /// <summary>How the inputs were chosen and anything unusual about the ranges.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
+
+    public override string ToString() => $"{Model} (min_nbor_dist {MinNborDist.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, {Nets.Count} nets)";
 }

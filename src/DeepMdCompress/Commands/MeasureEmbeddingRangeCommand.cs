@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using DeepMdCompress.Core.Ranges;
+using Microsoft.PowerShell.Commands;
+
+namespace DeepMdCompress.Commands;
+
+/// <summary>Finds each embedding net's input range the way <c>dp compress</c> does, from min_nbor_dist.</summary>
+[Cmdlet(VerbsDiagnostic.Measure, "EmbeddingRange")]
+[OutputType(typeof(EmbeddingRange))]
+public sealed class MeasureEmbeddingRangeCommand : DeepMdCmdlet
+{
+    private const string Activity = "Measuring embedding ranges";
+    private MinNborDistInput? _input;
+    private bool _statisticsReported;
+
+    /// <summary>The model to measure, usually from Import-FrozenModel.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public FrozenModel InputObject { get; set; } = null!;
+
+    /// <summary>min_nbor_dist in Å; takes precedence over every other source.</summary>
+    [Parameter]
+    public double MinNborDist { get; set; }
+
+    /// <summary>A deepmd-kit training script (input.json) whose training systems are scanned.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TrainingScript { get; set; }
+
+    /// <summary>deepmd-kit system folders (or folders holding systems) to scan.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? TrainingData { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        _input = new MinNborDistInput { WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath };
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)))
+        {
+            _input.Value = MinNborDist;
+        }
+
+        if (TrainingScript is not null)
+        {
+            _input.TrainingScript = ResolveFileSystemPath(TrainingScript);
+        }
+
+        if (TrainingData is not null)
+        {
+            var folders = new List<string>();
+            foreach (string p in TrainingData)
+            {
+                try
+                {
+                    var resolved = GetResolvedProviderPathFromPSPath(p, out var provider);
+                    RequireFileSystem(provider, p);
+                    folders.AddRange(resolved);
+                }
+                catch (ItemNotFoundException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"The training data folder '{p}' does not exist.", ex), "SystemNotFound", ErrorCategory.ObjectNotFound, p));
+                }
+            }
+
+            _input.TrainingData = folders;
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var watch = Stopwatch.StartNew();
+        long last = -1000;
+        var progress = new Reporter<MinNborDistProgress>(p =>
+        {
+            // One record per frame would flood the host on big data sets; a few per second is plenty.
+            if (p.FramesDone != p.TotalFrames && watch.ElapsedMilliseconds - last < 200)
+            {
+                return;
+            }
+
+            last = watch.ElapsedMilliseconds;
+            WriteProgress(new ProgressRecord(1, Activity, $"min_nbor_dist: frame {p.FramesDone} of {p.TotalFrames}, smallest so far {p.Current.ToString("F6", CultureInfo.InvariantCulture)} Å")
+            {
+                PercentComplete = p.TotalFrames > 0 ? (int)(p.FramesDone * 100 / p.TotalFrames) : -1,
+                CurrentOperation = p.Set,
+            });
+        });
+
+        try
+        {
+            var range = RangeMeasurement.Measure(InputObject, _input!, out var ignored, CancelToken, progress);
+            foreach (string w in ignored)
+            {
+                WriteWarning(w);
+            }
+
+            if (range.Statistics is { } stats && !_statisticsReported)
+            {
+                _statisticsReported = true;
+                WriteVerbose($"Scanned {stats.Frames} frame(s) in {stats.Sets} set(s) of {stats.Systems.Count} system(s) in {stats.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s: min_nbor_dist {stats}.");
+                foreach (string w in stats.Warnings)
+                {
+                    WriteWarning(w);
+                }
+            }
+
+            foreach (string note in range.Notes)
+            {
+                WriteVerbose(note);
+            }
+
+            WriteObject(range);
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (IsReportable(ex))
+        {
+            WriteError(ToErrorRecord(ex, InputObject));
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    private string ResolveFileSystemPath(string path)
+    {
+        string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+        RequireFileSystem(provider, path);
+        return resolved;
+    }
+
+    private void RequireFileSystem(ProviderInfo provider, string path)
+    {
+        if (provider.ImplementingType != typeof(FileSystemProvider))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is not a FileSystem path (provider {provider.Name})."),
+                "PathNotFileSystem", ErrorCategory.InvalidArgument, path));
+        }
+    }
+
+    /// <summary>Reports on the calling (pipeline) thread, so the callback may call WriteProgress.</summary>
+    private sealed class Reporter<T> : IProgress<T>
+    {
+        private readonly Action<T> _report;
+
+        public Reporter(Action<T> report) => _report = report;
+
+        public void Report(T value) => _report(value);
+    }
+}
