@@ -19,7 +19,7 @@ public class FuzzTests
 
     public FuzzTests(ITestOutputHelper output) => _output = output;
 
-    public static IEnumerable<object[]> Targets() => new[] { "pb", "pbtxt", "import" }.Select(t => new object[] { t });
+    public static IEnumerable<object[]> Targets() => new[] { "pb", "pbtxt", "import", "npy", "typeraw", "json" }.Select(t => new object[] { t });
 
     [Theory]
     [MemberData(nameof(Targets))]
@@ -28,7 +28,7 @@ public class FuzzTests
         var run = FuzzTargets.All[target];
         var seeds = Seeds(target);
         var mutator = new Mutator(target.GetHashCode(StringComparison.Ordinal) ^ 20261126);
-        bool text = target != "pb";
+        bool text = target is not ("pb" or "npy");
         var failures = new List<string>();
         var slowest = TimeSpan.Zero;
         long peakBefore = Process.GetCurrentProcess().PeakWorkingSet64;
@@ -71,29 +71,22 @@ public class FuzzTests
         File.WriteAllBytes(Path.Combine(dir, $"{target}-{i}.bin"), input);
     }
 
+    /// <summary>The campaign's own seeds (fuzz/…/Seeds.cs), plus for graph targets a slice of a real legacy model.</summary>
     private static List<byte[]> Seeds(string target)
     {
-        var textSeeds = new List<byte[]> { File.ReadAllBytes(TestData.Local("tiny_se_a.pbtxt")) };
-        foreach (var f in Directory.GetFiles(TestData.Local("malformed")).Where(f => f.EndsWith(".pbtxt", StringComparison.Ordinal)).Take(8))
+        string dir = TestData.TempDir("seeds-" + target);
+        DeepMdCompress.Fuzz.Seeds.Write(target, dir);
+        var seeds = Directory.GetFiles(dir).OrderBy(f => f, StringComparer.Ordinal).Select(File.ReadAllBytes).ToList();
+        Directory.Delete(dir, true);
+        if (TestData.Available && target is "pb" or "pbtxt" or "import")
         {
-            textSeeds.Add(File.ReadAllBytes(f));
-        }
-
-        if (TestData.Available)
-        {
-            // A slice of a real legacy model (cut at a node boundary) keeps each case fast.
+            // Cut at a node boundary so each case stays fast.
             string sea = File.ReadAllText(Path.Combine(TestData.SharedRoot, "models", "sea_012.pbtxt"));
             int cut = sea.IndexOf("\nnode {", 30_000, StringComparison.Ordinal);
-            textSeeds.Add(System.Text.Encoding.UTF8.GetBytes(sea[..(cut + 1)]));
+            byte[] slice = System.Text.Encoding.UTF8.GetBytes(sea[..(cut + 1)]);
+            seeds.Add(target == "pb" ? GraphFile.ParseText(slice).ToByteArray() : slice);
         }
 
-        if (target is "pbtxt")
-        {
-            return textSeeds;
-        }
-
-        var binarySeeds = textSeeds.Take(1).Concat(textSeeds.Skip(textSeeds.Count - 1))
-            .Select(b => GraphFile.ParseText(b).ToByteArray()).ToList();
-        return target == "pb" ? binarySeeds : binarySeeds.Concat(textSeeds).ToList();
+        return seeds;
     }
 }
