@@ -25,10 +25,6 @@ internal sealed class GraphBuilder
 
     public IReadOnlyList<TfNode> Nodes => _nodes;
 
-    public TfNode Node(string name) => _byName[name];
-
-    public bool Contains(string name) => _byName.ContainsKey(name);
-
     // ---------------------------------------------------------------- names and scopes
 
     /// <summary>TF's <c>Graph.unique_name</c>: a name relative to the current scope, made unique case-insensitively.</summary>
@@ -267,9 +263,6 @@ internal sealed class GraphBuilder
         return t;
     }
 
-    /// <summary><c>tf.stack(values)</c> (Pack on axis 0).</summary>
-    public TfTensor Pack(IReadOnlyList<TfTensor> values, string name = "stack") => PackNamed(UniqueName(name), values);
-
     private static int?[]? IntValue(TfTensor t) => t.Node.IntValue;
 
     // ---------------------------------------------------------------- array ops
@@ -335,7 +328,7 @@ internal sealed class GraphBuilder
 
     public TfTensor[] ShapeN(IReadOnlyList<TfTensor> xs, string name = "ShapeN") =>
         AddNode(UniqueName(name), "ShapeN", xs, new[] { A("N", xs.Count), A("T", xs[0].DType), A("out_type", DataType.DtInt32) },
-            xs.Select(x => (DataType.DtInt32, x.Shape is null ? new[] { -1 } : new[] { x.Shape.Length })).ToArray()).Outputs;
+            xs.Select(x => (DataType.DtInt32, (int[]?)(x.Shape is null ? new[] { -1 } : new[] { x.Shape.Length }))).ToArray()).Outputs;
 
     /// <summary>A Python subscript on a tensor (<c>t[i]</c>, <c>t[a:b]</c>, <c>t[:-2]</c>), i.e. StridedSlice with Const stacks.</summary>
     public TfTensor StridedSlice(TfTensor x, int begin, int end, int beginMask = 0, int endMask = 0, int shrinkAxisMask = 0, string name = "strided_slice")
@@ -700,7 +693,8 @@ internal sealed class GraphBuilder
             }
         }
 
-        var graph = new GraphDef();
+        // deepmd-kit's frozen 2.x graphs carry an empty `versions {}` (producer 0), and so do ours.
+        var graph = new GraphDef { Versions = new VersionDef() };
         foreach (var node in _nodes)
         {
             if (keep.Contains(node.Name))

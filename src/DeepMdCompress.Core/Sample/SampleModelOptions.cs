@@ -69,6 +69,24 @@ public sealed class SampleModelOptions
 
     public double EffectiveMinNborDist => MinNborDist ?? Math.Min(1.0, Rcut / 2);
 
+    /// <summary>
+    /// The water-size se_e2_a model of deepmd-kit's examples (O, H; sel 46, 92; rcut 6; rcut_smth 0.5; neuron 25, 50, 100;
+    /// axis_neuron 16; fitting 240, 240, 240; tanh; float64; seed 1; min_nbor_dist 0.9): the README's sample.
+    /// </summary>
+    public static SampleModelOptions Water() => new()
+    {
+        Descriptor = "se_e2_a",
+        TypeMap = new List<string> { "O", "H" },
+        Sel = new List<int> { 46, 92 },
+        Rcut = 6.0,
+        RcutSmth = 0.5,
+        Neuron = new List<int> { 25, 50, 100 },
+        AxisNeuron = 16,
+        FittingNeuron = new List<int> { 240, 240, 240 },
+        Seed = 1,
+        MinNborDist = 0.9,
+    };
+
     /// <summary>The canonical descriptor name of <see cref="Descriptor"/>, or null when it is not one the generator writes.</summary>
     public static string? CanonicalDescriptor(string? name) => name?.Trim().ToLowerInvariant() switch
     {

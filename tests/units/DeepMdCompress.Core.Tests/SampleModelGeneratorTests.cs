@@ -376,17 +376,14 @@ public class SampleModelGeneratorTests
     [Fact]
     public void WaterSizeModelHasTheRequestedShape()
     {
-        var o = new SampleModelOptions
-        {
-            TypeMap = new List<string> { "O", "H" }, Sel = new List<int> { 46, 92 }, Rcut = 6, RcutSmth = 0.5,
-            Neuron = new List<int> { 25, 50, 100 }, AxisNeuron = 16, FittingNeuron = new List<int> { 240, 240, 240 }, Seed = 1, MinNborDist = 0.9,
-        };
-        var m = SampleModelGenerator.Create(o);
+        var m = SampleModelGenerator.Create(SampleModelOptions.Water());
         Assert.Equal(new[] { 25, 50, 100 }, m.EmbeddingNeuron);
         Assert.Equal(new[] { 240, 240, 240 }, m.FittingNeuron);
         var index = new GraphIndex(m.GetGraphDef());
         Assert.Equal(new[] { 1600, 240 }, index.TryGetConst("layer_0_type_1/matrix")!.Shape);
         Assert.Equal(new[] { 2, 552 }, index.TryGetConst("descrpt_attr/t_std")!.Shape);
+        Assert.Equal(new[] { 46, 92 }, m.Sel);
+        Assert.Equal(0.9, m.MinNborDist);
         Assert.Empty(GraphStructureValidator.Check(m.GetGraphDef(), GraphStructureValidator.CensusOps));
     }
 
