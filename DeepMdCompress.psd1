@@ -17,6 +17,7 @@
         'Test-ModelVersion'
         'Convert-LegacyModel'
         'Measure-EmbeddingRange'
+        'New-SampleModel'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

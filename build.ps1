@@ -17,7 +17,7 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Run: the frozen model to compress (default: the shipped sample, when there is one).
+    # Run: the frozen model to compress (default: the water-size sample, generated into out/samples/ by New-SampleModel).
     [string] $ModelPath,
 
     # Run: where to write the compressed model.
@@ -123,14 +123,23 @@ function Invoke-Test {
 
 #region Run
 function Invoke-Run {
-    if (-not $ModelPath) { throw 'Run needs -ModelPath <frozen model>, e.g. ../shared/testdata/models/deeppot.pbtxt' }
     $script = {
-        param($psd1, $model)
+        param($psd1, $model, $sample)
         $PSStyle.OutputRendering = 'PlainText'
         Import-Module $psd1
-        Import-FrozenModel -Path $model | Format-List
+        if (-not $model) {
+            # No model given (e.g. a fresh clone): the water-size sample, made by the command the README documents.
+            $model = $sample
+            if (-not (Test-Path -LiteralPath $model)) {
+                New-Item -ItemType Directory -Force -Path (Split-Path $model) | Out-Null
+                New-SampleModel -Descriptor se_e2_a -TypeMap O, H -Sel 46, 92 -Rcut 6 -RcutSmth 0.5 -Neuron 25, 50, 100 -AxisNeuron 16 `
+                    -FittingNeuron 240, 240, 240 -Seed 1 -MinNborDist 0.9 -LiteralPath $model
+            }
+        }
+        Import-FrozenModel -LiteralPath $model | Format-List
     }
-    & $pwshExe -NoProfile -NonInteractive -Command $script -args ([IO.Path]::Combine($stage, 'DeepMdCompress.psd1')), $ModelPath
+    $sample = [IO.Path]::Combine($out, 'samples', 'water_se_e2_a.pb')
+    & $pwshExe -NoProfile -NonInteractive -Command $script -args ([IO.Path]::Combine($stage, 'DeepMdCompress.psd1')), $ModelPath, $sample
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 #endregion

@@ -1,0 +1,910 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Model;
+using DeepMdCompress.Core.Proto;
+
+namespace DeepMdCompress.Core.Sample;
+
+/// <summary>
+/// Writes a complete frozen deepmd-kit energy model (se_e2_a, se_e2_r or se_e3) with seeded random weights,
+/// laid out as deepmd-kit 2.2.x builds and <c>dp freeze</c> keeps it: the placeholders and their reshapes,
+/// <c>descrpt_attr/*</c> with t_avg/t_std, ProdEnvMatA/R, the per-type slices and embedding nets
+/// (<c>filter_type_{i}/matrix_{l}_{j}</c>, type_one_side and exclude_types layouts), the fitting nets
+/// (<c>layer_{k}_type_{t}</c>, <c>final_layer_type_{t}</c>), <c>t_bias_atom_e</c>, the energy sums, the
+/// <c>gradients/…</c> subgraph <c>tf.gradients(atom_ener, o_rmat)</c> adds, ProdForce/ProdVirial, the
+/// <c>o_*</c> outputs and every attribute node the C++ inference reads, plus the training script and
+/// <c>train_attr/min_nbor_dist</c> that <c>dp compress</c> needs.
+/// </summary>
+public static class SampleModelGenerator
+{
+    /// <summary>deepmd-kit's MODEL_VERSION written into <c>model_attr/model_version</c>.</summary>
+    public const string ModelVersion = "1.1";
+
+    /// <summary>The nodes <c>dp freeze</c> keeps for an energy model (freeze.py's list; absent optional ones skipped).</summary>
+    public static IReadOnlyList<string> OutputNodes { get; } = new[]
+    {
+        "model_type", "descrpt_attr/rcut", "descrpt_attr/ntypes", "model_attr/tmap", "model_attr/model_type",
+        "model_attr/model_version", "train_attr/min_nbor_dist", "train_attr/training_script", "t_mesh",
+        "o_energy", "o_force", "o_virial", "o_atom_energy", "o_atom_virial", "fitting_attr/dfparam", "fitting_attr/daparam",
+    };
+
+    /// <summary>Builds the frozen GraphDef. Throws <see cref="Errors.InvalidParameterException"/> for bad options.</summary>
+    public static GraphDef Generate(SampleModelOptions options, CancellationToken cancellationToken = default)
+    {
+        if (options is null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+
+        options.Validate();
+        return new Builder(options, cancellationToken).Build();
+    }
+
+    /// <summary>Builds the model and describes it (<see cref="FrozenModel.Path"/> is null: it lives in memory).</summary>
+    public static FrozenModel Create(SampleModelOptions options, CancellationToken cancellationToken = default) =>
+        FrozenModelReader.FromGraph(Generate(options, cancellationToken), null, GraphFormat.Binary, cancellationToken);
+
+    /// <summary>
+    /// The deepmd-kit input that would train this model, as compact JSON (what <c>train_attr/training_script</c> holds).
+    /// Only keys deepmd-kit's argument checker knows, so <c>dp compress</c> can re-read it.
+    /// </summary>
+    public static string TrainingScript(SampleModelOptions options)
+    {
+        if (options is null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+
+        string descriptor = SampleModelOptions.CanonicalDescriptor(options.Descriptor) ?? options.Descriptor;
+        string precision = options.Precision.ToLowerInvariant();
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("model");
+            w.WriteStartObject();
+            w.WritePropertyName("type_map");
+            w.WriteStartArray();
+            foreach (string t in options.TypeMap)
+            {
+                w.WriteStringValue(t);
+            }
+
+            w.WriteEndArray();
+            w.WritePropertyName("descriptor");
+            w.WriteStartObject();
+            w.WriteString("type", descriptor);
+            Ints(w, "sel", options.Sel);
+            Number(w, "rcut", options.Rcut);
+            Number(w, "rcut_smth", options.RcutSmth);
+            Ints(w, "neuron", options.Neuron);
+            if (descriptor == "se_e2_a")
+            {
+                w.WriteNumber("axis_neuron", options.AxisNeuron);
+            }
+
+            w.WriteString("activation_function", options.Activation.ToLowerInvariant());
+            w.WriteBoolean("resnet_dt", false);
+            if (descriptor != "se_e3")
+            {
+                w.WriteBoolean("type_one_side", options.TypeOneSide);
+            }
+            else
+            {
+                w.WriteBoolean("set_davg_zero", false);
+            }
+
+            w.WriteString("precision", precision);
+            w.WriteBoolean("trainable", true);
+            w.WriteNumber("seed", options.Seed);
+            if (descriptor != "se_e3")
+            {
+                w.WritePropertyName("exclude_types");
+                w.WriteStartArray();
+                foreach (var p in options.NormalizedExcludeTypes())
+                {
+                    Ints(w, null, p);
+                }
+
+                w.WriteEndArray();
+                w.WriteBoolean("set_davg_zero", false);
+            }
+
+            w.WriteEndObject();
+            w.WritePropertyName("fitting_net");
+            w.WriteStartObject();
+            w.WriteString("type", "ener");
+            Ints(w, "neuron", options.FittingNeuron);
+            w.WriteBoolean("resnet_dt", true);
+            w.WriteNumber("numb_fparam", 0);
+            w.WriteNumber("numb_aparam", 0);
+            w.WriteString("activation_function", "tanh");
+            w.WriteString("precision", precision);
+            w.WriteBoolean("trainable", true);
+            w.WriteNumber("seed", options.Seed);
+            Number(w, "rcond", 0.001);
+            w.WritePropertyName("atom_ener");
+            w.WriteStartArray();
+            w.WriteEndArray();
+            w.WriteBoolean("use_aparam_as_mask", false);
+            w.WriteEndObject();
+            w.WriteNumber("data_stat_nbatch", 10);
+            Number(w, "data_stat_protect", 0.01);
+            w.WriteNumber("data_bias_nsample", 10);
+            w.WriteEndObject();
+
+            w.WritePropertyName("learning_rate");
+            w.WriteStartObject();
+            w.WriteString("type", "exp");
+            w.WriteNumber("decay_steps", 5000);
+            Number(w, "start_lr", 0.001);
+            Number(w, "stop_lr", 3.51e-08);
+            w.WriteString("scale_by_worker", "linear");
+            w.WriteEndObject();
+
+            w.WritePropertyName("loss");
+            w.WriteStartObject();
+            w.WriteString("type", "ener");
+            Number(w, "start_pref_e", 0.02);
+            w.WriteNumber("limit_pref_e", 1);
+            w.WriteNumber("start_pref_f", 1000);
+            w.WriteNumber("limit_pref_f", 1);
+            w.WriteNumber("start_pref_v", 0);
+            w.WriteNumber("limit_pref_v", 0);
+            w.WriteEndObject();
+
+            w.WritePropertyName("training");
+            w.WriteStartObject();
+            w.WritePropertyName("training_data");
+            w.WriteStartObject();
+            w.WritePropertyName("systems");
+            w.WriteStartArray();
+            w.WriteStringValue("sample-model-without-training-data");
+            w.WriteEndArray();
+            w.WriteString("batch_size", "auto");
+            w.WriteEndObject();
+            w.WriteNumber("numb_steps", 0);
+            w.WriteNumber("seed", options.Seed);
+            w.WriteString("disp_file", "lcurve.out");
+            w.WriteNumber("disp_freq", 100);
+            w.WriteNumber("save_freq", 1000);
+            w.WriteString("save_ckpt", "model.ckpt");
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private static void Ints(Utf8JsonWriter w, string? name, IEnumerable<int> values)
+    {
+        if (name is not null)
+        {
+            w.WritePropertyName(name);
+        }
+
+        w.WriteStartArray();
+        foreach (int v in values)
+        {
+            w.WriteNumberValue(v);
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>A float the way Python's json writes it (6.0, not 6).</summary>
+    private static void Number(Utf8JsonWriter w, string name, double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        if (text.IndexOfAny(new[] { '.', 'E', 'e' }) < 0)
+        {
+            text += ".0";
+        }
+
+        w.WritePropertyName(name);
+        w.WriteRawValue(text.Replace("E-0", "e-0").Replace("E", "e"));
+    }
+
+    /// <summary>One model build: mirrors deepmd-kit 2.2.x's Python code path op by op, then freezes.</summary>
+    private sealed class Builder
+    {
+        private const DataType Global = DataType.DtDouble;
+        private readonly SampleModelOptions _o;
+        private readonly CancellationToken _ct;
+        private readonly GraphBuilder _g = new();
+        private readonly string _descriptor;
+        private readonly int _ntypes;
+        private readonly int[] _sel;
+        private readonly int _nnei;
+        private readonly int _ndescrpt;
+        private readonly int _last;
+        private readonly int _dimOut;
+        private readonly DataType _prec;
+        private readonly string _activation;
+
+        public Builder(SampleModelOptions options, CancellationToken cancellationToken)
+        {
+            _o = options;
+            _ct = cancellationToken;
+            _descriptor = SampleModelOptions.CanonicalDescriptor(options.Descriptor)!;
+            _ntypes = options.NTypes;
+            _sel = options.Sel.ToArray();
+            _nnei = _sel.Sum();
+            _ndescrpt = _descriptor == "se_e2_r" ? _nnei : 4 * _nnei;
+            _last = options.Neuron[options.Neuron.Count - 1];
+            _dimOut = _descriptor == "se_e2_a" ? _last * options.AxisNeuron : _last;
+            _prec = options.Precision.ToLowerInvariant() == "float32" ? DataType.DtFloat : DataType.DtDouble;
+            _activation = options.Activation.ToLowerInvariant();
+        }
+
+        public GraphDef Build()
+        {
+            // deepmd/entrypoints/train.py: neighbour statistics and the script, before the trainer builds the model.
+            _g.Const(TensorEncoder.ScalarDouble(_o.EffectiveMinNborDist), "train_attr/min_nbor_dist");
+            _g.Const(TensorEncoder.ScalarString(TrainingScript(_o)), "train_attr/training_script");
+            _g.Const(TensorEncoder.ScalarString("original_model"), "model_type");
+
+            // Trainer placeholders (data placeholders for energies/forces are dead in the frozen graph).
+            var box = _g.Placeholder("t_box", Global, -1);
+            var coord = _g.Placeholder("t_coord", Global, -1);
+            var type = _g.Placeholder("t_type", DataType.DtInt32, -1);
+            var natoms = _g.Placeholder("t_natoms", DataType.DtInt32, _ntypes + 2);
+            var mesh = _g.Placeholder("t_mesh", DataType.DtInt32, -1);
+
+            // deepmd/model/ener.py build()
+            using (_g.Scope("model_attr"))
+            {
+                _g.Const(TensorEncoder.ScalarString(string.Join(" ", _o.TypeMap)), "tmap");
+                _g.Const(TensorEncoder.ScalarString("ener"), "model_type");
+                _g.Const(TensorEncoder.ScalarString(ModelVersion), "model_version");
+            }
+
+            var coordR = _g.Reshape(coord, new object[] { -1, _g.Mul(_g.Item(natoms, 1), 3) });
+            var atype = _g.Reshape(type, new object[] { -1, _g.Item(natoms, 1) });
+            _g.Item(_g.Shape(coordR), 0); // input_dict["nframes"]
+
+            var descriptor = _descriptor switch
+            {
+                "se_e2_a" => BuildSeA(coordR, atype, natoms, box, mesh),
+                "se_e2_r" => BuildSeR(coordR, atype, natoms, box, mesh),
+                _ => BuildSeT(coordR, atype, natoms, box, mesh),
+            };
+
+            var dout = _g.Identity(descriptor.Output, "o_descriptor");
+            _ct.ThrowIfCancellationRequested();
+            var atomEner = BuildFitting(dout, natoms, type);
+
+            var energyRaw = _g.Reshape(atomEner, new object[] { -1, _g.Item(natoms, 0) }, "o_atom_energy");
+            _g.Reduce("Sum", energyRaw, 1, name: "o_energy");
+
+            _ct.ThrowIfCancellationRequested();
+            var netDeriv = TfGradients.Gradients(_g, atomEner, descriptor.Rmat);
+            var netDerivReshape = _g.Reshape(netDeriv, new object[] { -1, _g.Mul(_g.Item(natoms, 0), _ndescrpt) });
+            TfTensor force, virial, atomVirial;
+            if (_descriptor == "se_e2_r")
+            {
+                force = _g.AddNode(_g.UniqueName("ProdForceSeR"), "ProdForceSeR", new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Nlist, natoms },
+                    new[] { GraphBuilder.A("T", Global) }, (Global, new[] { -1, -1 })).Outputs[0];
+                var pv = _g.AddNode(_g.UniqueName("ProdVirialSeR"), "ProdVirialSeR", new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Rij, descriptor.Nlist, natoms },
+                    new[] { GraphBuilder.A("T", Global) }, (Global, new[] { -1, 9 }), (Global, new[] { -1, -1 }));
+                virial = pv.Outputs[0];
+                atomVirial = pv.Outputs[1];
+            }
+            else
+            {
+                var selAttrs = new[] { GraphBuilder.A("T", Global), GraphBuilder.A("n_a_sel", (long)_nnei), GraphBuilder.A("n_r_sel", 0L) };
+                force = _g.AddNode(_g.UniqueName("ProdForceSeA"), "ProdForceSeA", new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Nlist, natoms },
+                    selAttrs, (Global, new[] { -1, -1 })).Outputs[0];
+                var pv = _g.AddNode(_g.UniqueName("ProdVirialSeA"), "ProdVirialSeA", new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Rij, descriptor.Nlist, natoms },
+                    selAttrs, (Global, new[] { -1, 9 }), (Global, new[] { -1, -1 }));
+                virial = pv.Outputs[0];
+                atomVirial = pv.Outputs[1];
+            }
+
+            force = _g.Reshape(force, new object[] { -1, _g.Mul(3, _g.Item(natoms, 1)) });
+            _g.Reshape(force, new object[] { -1, _g.Mul(3, _g.Item(natoms, 1)) }, "o_force");
+            _g.Reshape(virial, new[] { -1, 9 }, "o_virial");
+            _g.Reshape(atomVirial, new object[] { -1, _g.Mul(9, _g.Item(natoms, 1)) }, "o_atom_virial");
+
+            var graph = _g.Freeze(OutputNodes);
+            return graph;
+        }
+
+        // ------------------------------------------------------------------ descriptors
+
+        private sealed record DescriptorTensors(TfTensor Output, TfTensor Rmat, TfTensor RmatDeriv, TfTensor Rij, TfTensor Nlist);
+
+        /// <summary>descrpt_attr/*: rcut, ntypes, ndescrpt, sel (+ original_sel for se_a), t_avg, t_std.</summary>
+        private (TfTensor Avg, TfTensor Std, TfNode Sel, TfNode? OriginalSel) DescriptorAttributes(bool originalSel)
+        {
+            using (_g.Scope("descrpt_attr"))
+            {
+                _g.Const(TensorEncoder.ScalarDouble(_o.Rcut), "rcut");
+                _g.Const(TensorEncoder.ScalarInt32(_ntypes), "ntypes");
+                _g.Const(TensorEncoder.ScalarInt32(_ndescrpt), "ndescrpt");
+                var sel = _g.ConstInts(_sel, "sel").Node;
+                var orig = originalSel ? _g.ConstInts(_sel, "original_sel").Node : null;
+                var (avg, std) = Statistics();
+                var tAvg = _g.Variable("descrpt_attr/t_avg", TensorEncoder.Doubles(avg, _ntypes, _ndescrpt));
+                var tStd = _g.Variable("descrpt_attr/t_std", TensorEncoder.Doubles(std, _ntypes, _ndescrpt));
+                return (tAvg, tStd, sel, orig);
+            }
+        }
+
+        /// <summary>
+        /// davg/dstd per centre type, tiled over every neighbour slot as deepmd-kit's statistics are: the radial
+        /// component has mean ≈ 0.05 and std ≈ 0.13, the x/y/z components mean 0 and std ≈ 0.08 (water-like).
+        /// </summary>
+        private (double[] Avg, double[] Std) Statistics()
+        {
+            var avg = new double[_ntypes * _ndescrpt];
+            var std = new double[_ntypes * _ndescrpt];
+            int comps = _descriptor == "se_e2_r" ? 1 : 4;
+            for (int t = 0; t < _ntypes; t++)
+            {
+                var rng = new SampleRandom(_o.Seed, "descrpt_attr/stat_" + t.ToString(CultureInfo.InvariantCulture));
+                double a = rng.Uniform(0.04, 0.07), ss = rng.Uniform(0.11, 0.15), sx = rng.Uniform(0.07, 0.09);
+                for (int k = 0; k < _nnei; k++)
+                {
+                    for (int c = 0; c < comps; c++)
+                    {
+                        int idx = (t * _ndescrpt) + (k * comps) + c;
+                        avg[idx] = c == 0 ? a : 0.0;
+                        std[idx] = c == 0 ? ss : sx;
+                    }
+                }
+            }
+
+            return (avg, std);
+        }
+
+        private TfNode EnvMatA(TfTensor coord, TfTensor atype, TfTensor natoms, TfTensor box, TfTensor mesh, TfTensor avg, TfTensor std) =>
+            _g.AddNode(_g.UniqueName("ProdEnvMatA"), "ProdEnvMatA", new[] { coord, atype, natoms, box, mesh, avg, std }, new[]
+            {
+                GraphBuilder.A("T", Global), GraphBuilder.A("rcut_a", -1.0f), GraphBuilder.A("rcut_r", (float)_o.Rcut),
+                GraphBuilder.A("rcut_r_smth", (float)_o.RcutSmth), GraphBuilder.A("sel_a", _sel), GraphBuilder.A("sel_r", new int[_ntypes]),
+            }, (Global, new[] { -1, -1 }), (Global, new[] { -1, -1 }), (Global, new[] { -1, -1 }), (DataType.DtInt32, new[] { -1, -1 }));
+
+        private DescriptorTensors Identities(TfTensor descrpt, TfNode env)
+        {
+            var reshape = _g.Reshape(descrpt, new[] { -1, _ndescrpt });
+            return new DescriptorTensors(null!, _g.Identity(reshape, "o_rmat"), _g.Identity(env.Outputs[1], "o_rmat_deriv"),
+                _g.Identity(env.Outputs[2], "o_rij"), _g.Identity(env.Outputs[3], "o_nlist"));
+        }
+
+        private DescriptorTensors BuildSeA(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh)
+        {
+            var (avg, std, sel, orig) = DescriptorAttributes(originalSel: true);
+            TfTensor coord;
+            using (_g.ControlDependencies(sel, orig!))
+            {
+                coord = _g.Reshape(coord_, new object[] { -1, _g.Mul(_g.Item(natoms, 1), 3) });
+            }
+
+            var box = _g.Reshape(box_, new[] { -1, 9 });
+            var atype = _g.Reshape(atype_, new object[] { -1, _g.Item(natoms, 1) });
+            var env = EnvMatA(coord, atype, natoms, box, mesh, avg, std);
+
+            // nei_type_vec (used only with type embedding; dead here, but it takes its names).
+            var nlistT = _g.Reshape(_g.Add(env.Outputs[3], 1), new[] { -1 });
+            var atypeT = _g.Concat(new object[] { new[] { _ntypes }, _g.Reshape(atype, new[] { -1 }) }, 0);
+            _g.EmbeddingLookup(atypeT, nlistT);
+
+            var d = Identities(env.Outputs[0], env);
+            return d with { Output = PassFilterSeA(d.Rmat, atype, natoms) };
+        }
+
+        private DescriptorTensors BuildSeR(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh)
+        {
+            var (avg, std, _, _) = DescriptorAttributes(originalSel: false);
+            var coord = _g.Reshape(coord_, new object[] { -1, _g.Mul(_g.Item(natoms, 1), 3) });
+            var box = _g.Reshape(box_, new[] { -1, 9 });
+            var atype = _g.Reshape(atype_, new object[] { -1, _g.Item(natoms, 1) });
+            var env = _g.AddNode(_g.UniqueName("ProdEnvMatR"), "ProdEnvMatR", new[] { coord, atype, natoms, box, mesh, avg, std }, new[]
+            {
+                GraphBuilder.A("T", Global), GraphBuilder.A("rcut", (float)_o.Rcut), GraphBuilder.A("rcut_smth", (float)_o.RcutSmth), GraphBuilder.A("sel", _sel),
+            }, (Global, new[] { -1, -1 }), (Global, new[] { -1, -1 }), (Global, new[] { -1, -1 }), (DataType.DtInt32, new[] { -1, -1 }));
+            var d = Identities(env.Outputs[0], env);
+            return d with { Output = PassFilterSeR(d.Rmat, atype, natoms) };
+        }
+
+        private DescriptorTensors BuildSeT(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh)
+        {
+            var (avg, std, _, _) = DescriptorAttributes(originalSel: false);
+            var coord = _g.Reshape(coord_, new object[] { -1, _g.Mul(_g.Item(natoms, 1), 3) });
+            var box = _g.Reshape(box_, new[] { -1, 9 });
+            var atype = _g.Reshape(atype_, new object[] { -1, _g.Item(natoms, 1) });
+            var env = EnvMatA(coord, atype, natoms, box, mesh, avg, std);
+            var d = Identities(env.Outputs[0], env);
+
+            // se_t.py _pass_filter: one block for all centres.
+            var inputs = _g.Reshape(d.Rmat, new object[] { -1, _g.Item(natoms, 0), _ndescrpt });
+            var inputsI = _g.Reshape(inputs, new[] { -1, _ndescrpt });
+            var layer = CastBack(FilterSeT(CastIn(inputsI)));
+            layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), _dimOut });
+            return d with { Output = _g.Concat(new object[] { layer }, 1) };
+        }
+
+        // cast_precision: float tensors of global precision are cast to the net precision on entry and back on exit.
+        private TfTensor CastIn(TfTensor t) => t.DType == Global ? _g.Cast(t, _prec) : t;
+
+        private TfTensor CastBack(TfTensor t) => t.DType == _prec ? _g.Cast(t, Global) : t;
+
+        private TfTensor PassFilterSeA(TfTensor rmat, TfTensor atype, TfTensor natoms)
+        {
+            var inputs = _g.Reshape(rmat, new object[] { -1, _g.Item(natoms, 0), _ndescrpt });
+            var outputs = new List<object>();
+            var qmats = new List<object>();
+            int rot = _last * 3;
+            if (!_o.TypeOneSide)
+            {
+                object start = 0;
+                for (int i = 0; i < _ntypes; i++)
+                {
+                    _ct.ThrowIfCancellationRequested();
+                    var n = _g.Item(natoms, 2 + i);
+                    var inputsI = _g.Slice(inputs, new object[] { 0, start, 0 }, new object[] { -1, n, -1 });
+                    inputsI = _g.Reshape(inputsI, new[] { -1, _ndescrpt });
+                    var (layer, qmat) = FilterSeA(CastIn(inputsI), i, "filter_type_" + i.ToString(CultureInfo.InvariantCulture), natoms);
+                    layer = CastBack(layer);
+                    qmat = CastBack(qmat);
+                    layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 2 + i), _dimOut });
+                    qmat = _g.Reshape(qmat, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 2 + i), rot });
+                    outputs.Add(layer);
+                    qmats.Add(qmat);
+                    start = _g.Add(start, _g.Item(natoms, 2 + i));
+                }
+            }
+            else
+            {
+                var inputsI = _g.Reshape(inputs, new[] { -1, _ndescrpt });
+                var atypeNloc = _g.Reshape(_g.Slice(atype, new[] { 0, 0 }, new object[] { -1, _g.Item(natoms, 0) }), new[] { -1 });
+                if (_o.ExcludeTypes.Count > 0)
+                {
+                    var mask = TypeExcludeMask(atypeNloc, _g.Item(_g.Shape(inputsI), 0), 4);
+                    inputsI = _g.Mul(inputsI, mask);
+                }
+
+                var (layer, qmat) = FilterSeA(CastIn(inputsI), -1, "filter_type_all", natoms);
+                layer = CastBack(layer);
+                qmat = CastBack(qmat);
+                layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), _dimOut });
+                qmat = _g.Reshape(qmat, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), rot });
+                outputs.Add(layer);
+                qmats.Add(qmat);
+            }
+
+            var output = _g.Concat(outputs, 1);
+            _g.Concat(qmats, 1);
+            return output;
+        }
+
+        private TfTensor PassFilterSeR(TfTensor rmat, TfTensor atype, TfTensor natoms)
+        {
+            var inputs = _g.Reshape(rmat, new object[] { -1, _g.Item(natoms, 0), _ndescrpt });
+            var outputs = new List<object>();
+            if (!_o.TypeOneSide)
+            {
+                object start = 0;
+                for (int i = 0; i < _ntypes; i++)
+                {
+                    _ct.ThrowIfCancellationRequested();
+                    var n = _g.Item(natoms, 2 + i);
+                    var inputsI = _g.Slice(inputs, new object[] { 0, start, 0 }, new object[] { -1, n, -1 });
+                    inputsI = _g.Reshape(inputsI, new[] { -1, _ndescrpt });
+                    var layer = CastBack(FilterSeR(CastIn(inputsI), i, "filter_type_" + i.ToString(CultureInfo.InvariantCulture)));
+                    layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 2 + i), _dimOut });
+                    outputs.Add(layer);
+                    start = _g.Add(start, _g.Item(natoms, 2 + i));
+                }
+            }
+            else
+            {
+                var inputsI = _g.Reshape(inputs, new[] { -1, _ndescrpt });
+                if (_o.ExcludeTypes.Count > 0)
+                {
+                    var atypeNloc = _g.Reshape(_g.Slice(atype, new[] { 0, 0 }, new object[] { -1, _g.Item(natoms, 0) }), new[] { -1 });
+                    var mask = TypeExcludeMask(atypeNloc, _g.Item(_g.Shape(inputsI), 0), 1);
+                    inputsI = _g.Mul(inputsI, mask);
+                }
+
+                var layer = CastBack(FilterSeR(CastIn(inputsI), -1, "filter_type_all"));
+                layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), _dimOut });
+                outputs.Add(layer);
+            }
+
+            return _g.Concat(outputs, 1);
+        }
+
+        /// <summary>
+        /// descriptor.py build_type_exclude_mask: a [ntypes²] table of 0/1 looked up with
+        /// centre·ntypes + neighbour-type-of-slot, so excluded entries of the env matrix become exactly 0.
+        /// </summary>
+        private TfTensor TypeExcludeMask(TfTensor atype, TfTensor shape0, int perNeighbour)
+        {
+            var table = new double[_ntypes * _ntypes];
+            for (int j = 0; j < _ntypes; j++)
+            {
+                for (int i = 0; i < _ntypes; i++)
+                {
+                    table[(j * _ntypes) + i] = _o.IsExcluded(i, j) ? 0.0 : 1.0;
+                }
+            }
+
+            var typeMask = _g.Reshape(_g.Const(TensorEncoder.Doubles(table, _ntypes, _ntypes)), new[] { -1 });
+            var atypeExpand = _g.Reshape(atype, new[] { -1, 1 });
+            var idxI = _g.Tile(_g.Mul(atypeExpand, _ntypes), new[] { 1, _ndescrpt });
+            var slotType = new int[_ndescrpt];
+            for (int t = 0, k = 0; t < _ntypes; t++)
+            {
+                for (int s = 0; s < _sel[t] * perNeighbour; s++)
+                {
+                    slotType[k++] = t;
+                }
+            }
+
+            var atypeDescrpt = _g.Reshape(_g.ConstInts(slotType), new[] { 1, _ndescrpt });
+            var idxJ = _g.Tile(atypeDescrpt, new object[] { shape0, 1 });
+            var idx = _g.Reshape(_g.Add(idxI, idxJ), new[] { -1 });
+            var mask = _g.EmbeddingLookup(typeMask, idx);
+            return _g.Reshape(mask, new[] { -1, _ndescrpt });
+        }
+
+        /// <summary>se_a.py _filter for one centre type (or all, type_one_side): sum over neighbour types of (R̃ᵀ G), then GᵀR R̃ᵀG<.</summary>
+        private (TfTensor Result, TfTensor Qmat) FilterSeA(TfTensor inputs, int typeInput, string name, TfTensor natoms)
+        {
+            _g.Item(_g.Shape(_g.Reshape(inputs, new object[] { -1, _g.Item(natoms, 0), _ndescrpt })), 0); // nframes
+            int axis = _o.AxisNeuron;
+            bool allExcluded = typeInput >= 0 && Enumerable.Range(0, _ntypes).All(j => _o.IsExcluded(typeInput, j));
+            if (allExcluded)
+            {
+                var natom = _g.Item(_g.Shape(inputs), 0);
+                var r = _g.Cast(_g.Fill(new object[] { natom, axis, _last }, 0.0, DataType.DtFloat), Global);
+                var q = _g.Cast(_g.Fill(new object[] { natom, _last, 3 }, 0.0, DataType.DtFloat), Global);
+                return (r, q);
+            }
+
+            using (_g.Scope(name))
+            {
+                var rets = new List<TfTensor>();
+                int start = 0;
+                for (int j = 0; j < _ntypes; j++)
+                {
+                    bool excluded = typeInput >= 0 && _o.IsExcluded(typeInput, j);
+                    var ret = FilterLowerSeA(j, start, _sel[j], inputs, excluded, name);
+                    if (!excluded)
+                    {
+                        rets.Add(ret);
+                    }
+
+                    start += _sel[j];
+                }
+
+                var x1 = _g.AddN(rets);
+                x1 = _g.Div(x1, (double)_nnei);
+                var x2 = _g.Slice(x1, new[] { 0, 0, 0 }, new[] { -1, -1, axis });
+                var qmat = _g.Slice(x1, new[] { 0, 1, 0 }, new[] { -1, 3, -1 });
+                qmat = Transpose(qmat, new[] { 0, 2, 1 });
+                var result = _g.MatMul(x1, x2, transposeA: true);
+                result = _g.Reshape(result, new[] { -1, axis * _last });
+                return (result, qmat);
+            }
+        }
+
+        private TfTensor Transpose(TfTensor x, int[] perm)
+        {
+            string n = _g.UniqueName("transpose");
+            TfTensor p;
+            using (_g.EnterAbsolute(n))
+            {
+                p = _g.ConstInts(perm, "perm");
+            }
+
+            int[]? shape = x.Shape is { } s ? perm.Select(k => s[k]).ToArray() : null;
+            return _g.AddNode(n, "Transpose", new[] { x, p }, new[] { GraphBuilder.A("T", x.DType), GraphBuilder.A("Tperm", DataType.DtInt32) }, (x.DType, shape)).Outputs[0];
+        }
+
+        /// <summary>se_a.py _filter_lower: slice the neighbour type's block, run its net on s(r), contract with the env matrix.</summary>
+        private TfTensor FilterLowerSeA(int j, int start, int count, TfTensor inputs, bool excluded, string scope)
+        {
+            var inputsI = _g.Slice(inputs, new[] { 0, start * 4 }, new[] { -1, count * 4 });
+            var natom = _g.Item(_g.Shape(inputsI), 0);
+            var inputsReshape = _g.Reshape(inputsI, new[] { -1, 4 });
+            var xyz = _g.Reshape(_g.Slice(inputsReshape, new[] { 0, 0 }, new[] { -1, 1 }), new[] { -1, 1 });
+            if (excluded)
+            {
+                return _g.Cast(_g.Fill(new object[] { natom, 4, _last }, 0.0, DataType.DtFloat), _prec);
+            }
+
+            xyz = EmbeddingNet(xyz, scope, "_" + j.ToString(CultureInfo.InvariantCulture));
+            xyz = _g.Reshape(xyz, new[] { -1, count, _last });
+            return _g.MatMul(_g.Reshape(inputsI, new object[] { natom, count, 4 }), xyz, transposeA: true);
+        }
+
+        /// <summary>se_r.py _filter_r: per neighbour type the net of s(r), concatenated, averaged over slots, × 1/5.</summary>
+        private TfTensor FilterSeR(TfTensor inputs, int typeInput, string name)
+        {
+            using (_g.Scope(name))
+            {
+                int start = 0;
+                var parts = new List<object>();
+                for (int j = 0; j < _ntypes; j++)
+                {
+                    var inputsI = _g.Slice(inputs, new[] { 0, start }, new[] { -1, _sel[j] });
+                    start += _sel[j];
+                    var xyz = _g.Reshape(inputsI, new[] { -1, 1 });
+                    if (!(typeInput >= 0 && _o.IsExcluded(typeInput, j)))
+                    {
+                        xyz = EmbeddingNet(xyz, name, "_" + j.ToString(CultureInfo.InvariantCulture));
+                        xyz = _g.Reshape(xyz, new[] { -1, _sel[j], _last });
+                    }
+                    else
+                    {
+                        var natom = _g.Item(_g.Shape(inputs), 0);
+                        xyz = _g.Cast(_g.Fill(new object[] { natom, _sel[j], _last }, 0.0, DataType.DtFloat), _prec);
+                    }
+
+                    parts.Add(xyz);
+                }
+
+                var all = _g.Concat(parts, 1);
+                return _g.Mul(_g.Reduce("Mean", all, 1), 1.0 / 5.0);
+            }
+        }
+
+        /// <summary>
+        /// se_t.py _filter: for each type pair i ≤ j, env_ij = einsum("ijm,ikm->ijk") of the x/y/z parts, its net, and
+        /// einsum("ijk,ijkm->im") of env_ij with the net output, × 1/(sel_i·sel_j), summed. The two einsums are written as
+        /// the Reshape/BatchMatMulV2 graph TF 1.x's einsum produced (named einsum, einsum_1, ...).
+        /// </summary>
+        private TfTensor FilterSeT(TfTensor inputs)
+        {
+            const string scope = "filter_type_all";
+            using (_g.Scope(scope))
+            {
+                int startI = 0;
+                TfTensor? result = null;
+                for (int i = 0; i < _ntypes; i++)
+                {
+                    var inputsI = _g.Slice(inputs, new[] { 0, startI * 4 }, new[] { -1, _sel[i] * 4 });
+                    int startJ = startI;
+                    startI += _sel[i];
+                    var envI = _g.Reshape(inputsI, new[] { -1, _sel[i], 4 });
+                    envI = _g.Slice(envI, new[] { 0, 0, 1 }, new[] { -1, -1, -1 });
+                    for (int j = i; j < _ntypes; j++)
+                    {
+                        _ct.ThrowIfCancellationRequested();
+                        var inputsJ = _g.Slice(inputs, new[] { 0, startJ * 4 }, new[] { -1, _sel[j] * 4 });
+                        startJ += _sel[j];
+                        var envJ = _g.Reshape(inputsJ, new[] { -1, _sel[j], 4 });
+                        envJ = _g.Slice(envJ, new[] { 0, 0, 1 }, new[] { -1, -1, -1 });
+                        TfTensor envIJ;
+                        using (_g.Scope("einsum"))
+                        {
+                            envIJ = _g.MatMul(envI, envJ, transposeB: true);
+                        }
+
+                        var ebd = _g.Reshape(envIJ, new[] { -1, 1 });
+                        ebd = EmbeddingNet(ebd, scope, string.Format(CultureInfo.InvariantCulture, "_{0}_{1}", i, j));
+                        ebd = _g.Reshape(ebd, new[] { -1, _sel[i], _sel[j], _last });
+                        TfTensor res;
+                        using (_g.Scope("einsum"))
+                        {
+                            var a = _g.Reshape(envIJ, new[] { -1, 1, _sel[i] * _sel[j] });
+                            var b = _g.Reshape(ebd, new[] { -1, _sel[i] * _sel[j], _last });
+                            res = _g.Reshape(_g.MatMul(a, b), new[] { -1, _last });
+                        }
+
+                        res = _g.Mul(res, 1.0 / _sel[i] / _sel[j]);
+                        result = result is null ? res : _g.Add(result, res);
+                    }
+                }
+
+                return result!;
+            }
+        }
+
+        /// <summary>network.py embedding_net: layer l is φ(x·W_l + b_l), plus x (equal width) or concat(x, x) (doubled width).</summary>
+        private TfTensor EmbeddingNet(TfTensor xx, string scope, string suffix)
+        {
+            int previous = 1;
+            for (int l = 1; l <= _o.Neuron.Count; l++)
+            {
+                int width = _o.Neuron[l - 1];
+                string lk = l.ToString(CultureInfo.InvariantCulture);
+                string wName = $"{scope}/matrix_{lk}{suffix}", bName = $"{scope}/bias_{lk}{suffix}";
+                var w = _g.Variable(wName, Weights(wName, previous, width, 1.0 / Math.Sqrt(previous + width)));
+                var b = _g.Variable(bName, Bias(bName, width, 0.0, 1.0));
+                var hidden = _g.Reshape(Activation(_g.BiasAdd(_g.MatMul(xx, w), b)), new[] { -1, width });
+                if (width == previous)
+                {
+                    xx = _g.Add(xx, hidden);
+                }
+                else if (width == 2 * previous)
+                {
+                    xx = _g.Add(_g.Concat(new object[] { xx, xx }, 1), hidden);
+                }
+                else
+                {
+                    xx = hidden;
+                }
+
+                previous = width;
+            }
+
+            return xx;
+        }
+
+        private TfTensor Activation(TfTensor x) => _activation switch
+        {
+            "tanh" => _g.Unary("Tanh", x),
+            "relu" => _g.Unary("Relu", x),
+            "relu6" => _g.Unary("Relu6", x),
+            "softplus" => _g.Unary("Softplus", x),
+            "sigmoid" => _g.Unary("Sigmoid", x),
+            "gelu" => _g.Unary("GeluCustom", x),
+            "gelu_tf" => GeluTf(x),
+            _ => throw new InvalidOperationException("unknown activation " + _activation),
+        };
+
+        /// <summary>
+        /// tf.nn.gelu(x, approximate=True): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in TF's op order; the
+        /// 0.044715 literal is a float32 constant cast to the input dtype, as TF's math_ops.cast does.
+        /// </summary>
+        private TfTensor GeluTf(TfTensor x)
+        {
+            using (_g.Scope("Gelu"))
+            {
+                TfTensor coeff;
+                string castName = _g.UniqueName("Cast");
+                using (_g.EnterAbsolute(castName))
+                {
+                    coeff = _g.ConstScalar(0.044715, DataType.DtFloat, "x");
+                }
+
+                if (x.DType != DataType.DtFloat)
+                {
+                    coeff = _g.AddNode(castName, "Cast", new[] { coeff }, new[] { GraphBuilder.A("DstT", x.DType), GraphBuilder.A("SrcT", DataType.DtFloat), GraphBuilder.A("Truncate", false) },
+                        (x.DType, Array.Empty<int>())).Outputs[0];
+                }
+
+                var half = _g.Mul(0.5, x);
+                var cube = _g.GenBinary("Pow", x, 3.0);
+                var inner = _g.Add(x, _g.Mul(coeff, cube));
+                var t = _g.Unary("Tanh", _g.Mul(0.7978845608028654, inner));
+                return _g.Mul(half, _g.Add(1.0, t));
+            }
+        }
+
+        private TensorProto Weights(string name, int rows, int cols, double stddev)
+        {
+            var rng = new SampleRandom(_o.Seed, name);
+            return GraphBuilder.Values(rng.Normals(rows * cols, 0.0, stddev), _prec, rows, cols);
+        }
+
+        private TensorProto Bias(string name, int n, double mean, double stddev)
+        {
+            var rng = new SampleRandom(_o.Seed, name);
+            return GraphBuilder.Values(rng.Normals(n, mean, stddev), _prec, n);
+        }
+
+        // ------------------------------------------------------------------ fitting net (fit/ener.py)
+
+        private TfTensor BuildFitting(TfTensor descriptor, TfTensor natoms, TfTensor atype_)
+        {
+            TfTensor tBias;
+            using (_g.Scope("fitting_attr"))
+            {
+                _g.Const(TensorEncoder.ScalarInt32(0), "dfparam");
+                _g.Const(TensorEncoder.ScalarInt32(0), "daparam");
+                var rng = new SampleRandom(_o.Seed, "fitting_attr/t_bias_atom_e");
+                var bias = Enumerable.Range(0, _ntypes).Select(_ => rng.Uniform(-2.0, -0.5)).ToArray();
+                tBias = _g.Variable("fitting_attr/t_bias_atom_e", TensorEncoder.Doubles(bias, _ntypes));
+            }
+
+            var inputs = _g.Reshape(descriptor, new object[] { -1, _g.Item(natoms, 0), _dimOut });
+            var atypeNall = _g.Reshape(atype_, new object[] { -1, _g.Item(natoms, 1) });
+            var atypeNloc = _g.Slice(atypeNall, new[] { 0, 0 }, new object[] { -1, _g.Item(natoms, 0) });
+            var atypeFilter = _g.Cast(_g.GenBinary("GreaterEqual", atypeNloc, 0), Global);
+            atypeNloc = _g.Reshape(atypeNloc, new[] { -1 });
+            atypeNloc = ClipByValue(atypeNloc, 0, _ntypes - 1);
+
+            object start = 0;
+            var outs = new List<object>();
+            for (int t = 0; t < _ntypes; t++)
+            {
+                _ct.ThrowIfCancellationRequested();
+                var final = CastBack(FittingLower(start, _g.Item(natoms, 2 + t), CastIn(inputs), t));
+                final = _g.Reshape(final, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 2 + t) });
+                outs.Add(final);
+                start = _g.Add(start, _g.Item(natoms, 2 + t));
+            }
+
+            var outsT = _g.Concat(outs, 1);
+            _g.Mul(outsT, atypeFilter); // atom_ener_before (dead)
+            var lookup = _g.EmbeddingLookup(tBias, atypeNloc);
+            var rows = _g.Item(_g.Shape(inputs), 0);
+            var counts = _g.StridedSlice(natoms, 2, 2 + _ntypes);
+            var allAxes = _g.ConstInts(new[] { 0 }); // reduce_sum(axis=None) converts the axes before naming the op
+            var nloc = _g.ReduceNamed(_g.UniqueName("Sum"), "Sum", counts, allAxes, false);
+            var atomBias = _g.Reshape(lookup, new object[] { rows, nloc });
+            outsT = _g.Add(outsT, atomBias);
+            outsT = _g.Mul(outsT, atypeFilter);
+            _g.Mul(atomBias, atypeFilter); // atom_bias_ener (dead)
+            return _g.Reshape(outsT, new[] { -1 });
+        }
+
+        /// <summary>tf.clip_by_value(t, lo, hi): Minimum inside the scope, then a Maximum named by the scope.</summary>
+        private TfTensor ClipByValue(TfTensor t, int lo, int hi)
+        {
+            string scope = _g.UniqueName("clip_by_value");
+            TfTensor tMin;
+            using (_g.EnterAbsolute(scope))
+            {
+                tMin = _g.GenBinary("Minimum", t, hi);
+            }
+
+            return _g.Binary("Maximum", scope, tMin, lo, absolute: true);
+        }
+
+        private TfTensor FittingLower(object start, TfTensor count, TfTensor inputs, int type)
+        {
+            string suffix = "_type_" + type.ToString(CultureInfo.InvariantCulture);
+            var inputsI = _g.Slice(inputs, new object[] { 0, start, 0 }, new object[] { -1, count, -1 });
+            var layer = _g.Reshape(inputsI, new[] { -1, _dimOut });
+            int previous = _dimOut;
+            for (int k = 0; k < _o.FittingNeuron.Count; k++)
+            {
+                int width = _o.FittingNeuron[k];
+                string name = "layer_" + k.ToString(CultureInfo.InvariantCulture) + suffix;
+                if (k >= 1 && width == _o.FittingNeuron[k - 1])
+                {
+                    layer = _g.Add(layer, OneLayer(layer, previous, width, name, activate: true, timestep: true));
+                }
+                else
+                {
+                    layer = OneLayer(layer, previous, width, name, activate: true, timestep: false);
+                }
+
+                previous = width;
+            }
+
+            return OneLayer(layer, previous, 1, "final_layer" + suffix, activate: false, timestep: false);
+        }
+
+        /// <summary>network.py one_layer: matrix/bias (and idt, mean 0.1, for resnet layers) in a variable scope.</summary>
+        private TfTensor OneLayer(TfTensor inputs, int inWidth, int outWidth, string name, bool activate, bool timestep)
+        {
+            using (_g.Scope(name))
+            {
+                string scope = name;
+                var w = _g.Variable(scope + "/matrix", Weights(scope + "/matrix", inWidth, outWidth, 1.0 / Math.Sqrt(inWidth + outWidth)));
+                var b = _g.Variable(scope + "/bias", Bias(scope + "/bias", outWidth, 0.0, 1.0));
+                var hidden = _g.BiasAdd(_g.MatMul(inputs, w), b);
+                TfTensor? idt = null;
+                if (activate && timestep)
+                {
+                    idt = _g.Variable(scope + "/idt", Bias(scope + "/idt", outWidth, 0.1, 0.001));
+                }
+
+                if (activate)
+                {
+                    hidden = _g.Reshape(_g.Unary("Tanh", hidden), new[] { -1, outWidth });
+                    if (idt is not null)
+                    {
+                        hidden = _g.Mul(hidden, idt);
+                    }
+                }
+
+                return hidden;
+            }
+        }
+    }
+}

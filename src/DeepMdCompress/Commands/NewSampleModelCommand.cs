@@ -1,0 +1,230 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using DeepMdCompress.Core.Errors;
+using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Sample;
+
+namespace DeepMdCompress.Commands;
+
+/// <summary>
+/// Generates a deepmd-kit-structured frozen energy model with seeded random weights: in memory (a FrozenModel)
+/// or written atomically to a .pb/.pbtxt file.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "SampleModel", DefaultParameterSetName = MemorySet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(FrozenModel), ParameterSetName = new[] { MemorySet })]
+[OutputType(typeof(FileInfo), ParameterSetName = new[] { PathSet, LiteralPathSet })]
+public sealed class NewSampleModelCommand : DeepMdCmdlet
+{
+    private const string MemorySet = "Memory";
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(SampleModelCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Descriptor { get; set; } = "se_e2_a";
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNull]
+    public string[] TypeMap { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNull]
+    public int[] Sel { get; set; } = Array.Empty<int>();
+
+    [Parameter]
+    public double Rcut { get; set; } = 6.0;
+
+    [Parameter]
+    public double RcutSmth { get; set; } = 0.5;
+
+    [Parameter]
+    [ValidateNotNull]
+    public int[] Neuron { get; set; } = { 25, 50, 100 };
+
+    [Parameter]
+    public int AxisNeuron { get; set; } = 16;
+
+    [Parameter]
+    [ValidateNotNull]
+    public int[] FittingNeuron { get; set; } = { 240, 240, 240 };
+
+    [Parameter]
+    public SwitchParameter TypeOneSide { get; set; }
+
+    /// <summary>Excluded type pairs as "a-b", by name (O-H) or index (0-1).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] ExcludeTypes { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [ArgumentCompleter(typeof(SampleModelCompleter))]
+    public string Activation { get; set; } = "tanh";
+
+    [Parameter]
+    [ArgumentCompleter(typeof(SampleModelCompleter))]
+    public string Precision { get; set; } = "float64";
+
+    [Parameter]
+    public int Seed { get; set; } = 1;
+
+    [Parameter]
+    public double MinNborDist { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string LiteralPath { get; set; } = string.Empty;
+
+    /// <summary>Binary (.pb) or Text (.pbtxt); by default chosen from the output file's extension.</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    public GraphFileFormat? Format { get; set; }
+
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var options = BuildOptions();
+        string summary = $"{SampleModelOptions.CanonicalDescriptor(options.Descriptor)} ({string.Join(" ", options.TypeMap)}; sel {string.Join(" ", options.Sel)}; "
+            + $"neuron {string.Join(" ", options.Neuron)}; {options.Activation}, {options.Precision}, seed {options.Seed})";
+        if (ParameterSetName == MemorySet)
+        {
+            var model = Run(() => SampleModelGenerator.Create(options, CancelToken), summary);
+            WriteObject(model);
+            return;
+        }
+
+        string target = ResolveOutputPath(ParameterSetName == LiteralPathSet ? LiteralPath : Path);
+        var format = Format is { } f ? (f == GraphFileFormat.Text ? GraphFormat.Text : GraphFormat.Binary) : GraphFile.FormatFromExtension(target);
+        if (Directory.Exists(target))
+        {
+            WriteError(new ErrorRecord(new IOException($"Output path '{target}' is a directory."), "OutputPathIsDirectory", ErrorCategory.WriteError, target));
+            return;
+        }
+
+        bool exists = File.Exists(target);
+        if (exists && !Force)
+        {
+            WriteError(new ErrorRecord(new IOException($"'{target}' already exists; use -Force to overwrite it."), "OutputFileExists", ErrorCategory.ResourceExists, target));
+            return;
+        }
+
+        if (!ShouldProcess(target, $"Write sample model {summary} as {format}{(exists ? " (overwrite)" : string.Empty)}"))
+        {
+            return;
+        }
+
+        var graph = Run(() => SampleModelGenerator.Generate(options, CancelToken), summary);
+        WriteProgress(new ProgressRecord(3, "Generating sample model", $"Writing {target}"));
+        try
+        {
+            GraphFile.Write(graph, target, format, overwrite: Force, CancelToken);
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (IsReportable(ex))
+        {
+            WriteError(ToErrorRecord(ex, target));
+            return;
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(3, "Generating sample model", "Done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        if (PassThru)
+        {
+            WriteObject(new FileInfo(target));
+        }
+    }
+
+    /// <summary>Parameters become the core options; a bad value stops the command with the core's specific error id.</summary>
+    private SampleModelOptions BuildOptions()
+    {
+        try
+        {
+            var options = new SampleModelOptions
+            {
+                Descriptor = Descriptor,
+                TypeMap = TypeMap.ToList(),
+                Sel = Sel.ToList(),
+                Rcut = Rcut,
+                RcutSmth = RcutSmth,
+                Neuron = Neuron.ToList(),
+                AxisNeuron = AxisNeuron,
+                FittingNeuron = FittingNeuron.ToList(),
+                TypeOneSide = TypeOneSide,
+                Activation = Activation,
+                Precision = Precision,
+                Seed = Seed,
+                MinNborDist = MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)) ? MinNborDist : null,
+            };
+            options.ExcludeTypes = ExcludeTypes.Select(p => SampleModelOptions.ParseExcludePair(p, options.TypeMap)).ToList();
+            options.Validate();
+            return options;
+        }
+        catch (DeepMdException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, null));
+            throw; // unreachable: ThrowTerminatingError does not return
+        }
+    }
+
+    private T Run<T>(Func<T> work, string summary)
+    {
+        WriteProgress(new ProgressRecord(3, "Generating sample model", summary));
+        try
+        {
+            return work();
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (DeepMdException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, null));
+            throw;
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(3, "Generating sample model", "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+}
+
+/// <summary>Tab completion for New-SampleModel's -Descriptor, -Activation and -Precision (values are checked by the core, with specific error ids).</summary>
+public sealed class SampleModelCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IEnumerable<string> values = parameterName switch
+        {
+            nameof(NewSampleModelCommand.Descriptor) => SampleModelOptions.Descriptors,
+            nameof(NewSampleModelCommand.Activation) => SampleModelOptions.Activations,
+            nameof(NewSampleModelCommand.Precision) => SampleModelOptions.Precisions,
+            _ => Array.Empty<string>(),
+        };
+        string prefix = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        return values.Where(v => v.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(v => new CompletionResult(v));
+    }
+}
