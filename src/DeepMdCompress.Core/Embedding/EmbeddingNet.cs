@@ -1,0 +1,279 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using DeepMdCompress.Core.Proto;
+
+namespace DeepMdCompress.Core.Embedding;
+
+/// <summary>
+/// A scalar-input embedding net (input width 1) with its value and first and second derivatives with respect
+/// to the input, per output channel — what deepmd-kit's <c>_make_data</c> computes with its
+/// <c>UnaggregatedDy(2)Dx(S)</c> ops (fact sheet §3). Arithmetic is in double; float32 weights are widened exactly.
+/// </summary>
+public sealed class EmbeddingNet
+{
+    private const int Chunk = 64;
+    private readonly EmbeddingLayer[] _layers;
+
+    public EmbeddingNet(string name, EmbeddingActivation activation, DataType precision, IReadOnlyList<EmbeddingLayer> layers, EmbeddingNetInfo? info = null)
+    {
+        if (layers is null || layers.Count == 0)
+        {
+            throw new ArgumentException("an embedding net needs at least one layer", nameof(layers));
+        }
+
+        if (precision is not (DataType.DtDouble or DataType.DtFloat))
+        {
+            throw new ArgumentOutOfRangeException(nameof(precision), "an embedding net is float64 or float32");
+        }
+
+        if (layers[0].InputWidth != 1)
+        {
+            throw new ArgumentException($"the first layer takes {layers[0].InputWidth} inputs; a tabulated net has one scalar input", nameof(layers));
+        }
+
+        for (int l = 1; l < layers.Count; l++)
+        {
+            if (layers[l].InputWidth != layers[l - 1].OutputWidth)
+            {
+                throw new ArgumentException($"layer {l + 1} takes {layers[l].InputWidth} inputs but layer {l} gives {layers[l - 1].OutputWidth}", nameof(layers));
+            }
+        }
+
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        Activation = activation;
+        Precision = precision;
+        Info = info;
+        _layers = layers.ToArray();
+        MaxWidth = _layers.Max(l => l.OutputWidth);
+    }
+
+    /// <summary>deepmd-kit's table key (<c>filter_{i}_net_{j}</c>, ...).</summary>
+    public string Name { get; }
+
+    public EmbeddingActivation Activation { get; }
+
+    /// <summary>DT_DOUBLE or DT_FLOAT: the dtype of the weights, which is also the table's dtype (§2.8).</summary>
+    public DataType Precision { get; }
+
+    public bool IsFloat32 => Precision == DataType.DtFloat;
+
+    /// <summary>Where the net's weights are in the graph (null for a net built in memory).</summary>
+    public EmbeddingNetInfo? Info { get; }
+
+    public IReadOnlyList<EmbeddingLayer> Layers => _layers;
+
+    /// <summary>L, the width of the last layer (deepmd-kit's <c>last_layer_size</c>).</summary>
+    public int LastLayerSize => _layers[_layers.Length - 1].OutputWidth;
+
+    internal int MaxWidth { get; }
+
+    /// <summary>Value and derivatives at one input; each span has <see cref="LastLayerSize"/> elements (<paramref name="secondDerivative"/> may be empty).</summary>
+    public void Evaluate(double x, Span<double> value, Span<double> firstDerivative, Span<double> secondDerivative)
+    {
+        Span<double> xs = stackalloc double[1];
+        xs[0] = x;
+        Evaluate(xs, value, firstDerivative, secondDerivative);
+    }
+
+    /// <summary>
+    /// Value and derivatives at many inputs, row-major [x.Length, LastLayerSize]. Pass an empty
+    /// <paramref name="secondDerivative"/> (or <paramref name="firstDerivative"/>) to skip that work.
+    /// </summary>
+    public void Evaluate(ReadOnlySpan<double> x, Span<double> value, Span<double> firstDerivative, Span<double> secondDerivative)
+    {
+        var workspace = new Workspace(this);
+        Evaluate(x, value, firstDerivative, secondDerivative, workspace);
+    }
+
+    internal void Evaluate(ReadOnlySpan<double> x, Span<double> value, Span<double> firstDerivative, Span<double> secondDerivative, Workspace ws)
+    {
+        int n = x.Length, width = LastLayerSize;
+        bool wantD1 = !firstDerivative.IsEmpty || !secondDerivative.IsEmpty;
+        bool wantD2 = !secondDerivative.IsEmpty;
+        Check(value, n * width, nameof(value));
+        if (!firstDerivative.IsEmpty)
+        {
+            Check(firstDerivative, n * width, nameof(firstDerivative));
+        }
+
+        if (wantD2)
+        {
+            Check(secondDerivative, n * width, nameof(secondDerivative));
+        }
+
+        for (int start = 0; start < n; start += Chunk)
+        {
+            int m = Math.Min(Chunk, n - start);
+            EvaluateChunk(x.Slice(start, m), ws, wantD1, wantD2);
+            int count = m * width;
+            new ReadOnlySpan<double>(ws.CurV, 0, count).CopyTo(value.Slice(start * width, count));
+            if (!firstDerivative.IsEmpty)
+            {
+                new ReadOnlySpan<double>(ws.Cur1, 0, count).CopyTo(firstDerivative.Slice(start * width, count));
+            }
+
+            if (wantD2)
+            {
+                new ReadOnlySpan<double>(ws.Cur2, 0, count).CopyTo(secondDerivative.Slice(start * width, count));
+            }
+        }
+    }
+
+    private static void Check(Span<double> span, int needed, string name)
+    {
+        if (span.Length != needed)
+        {
+            throw new ArgumentException($"{name} must have {needed} elements (inputs × last layer size), it has {span.Length}", name);
+        }
+    }
+
+    /// <summary>Runs the layers on up to <see cref="Chunk"/> inputs; the result is left in ws.Cur* as [m, LastLayerSize].</summary>
+    private void EvaluateChunk(ReadOnlySpan<double> x, Workspace ws, bool wantD1, bool wantD2)
+    {
+        int m = x.Length;
+        for (int i = 0; i < m; i++)
+        {
+            ws.CurV[i] = x[i];
+            ws.Cur1[i] = 1.0; // dx/dx
+            ws.Cur2[i] = 0.0;
+        }
+
+        int dIn = 1;
+        foreach (var layer in _layers)
+        {
+            int dOut = layer.OutputWidth;
+            MatMul(ws.CurV, ws.Cur1, ws.Cur2, m, dIn, layer.Weights, dOut, ws.NxtV, ws.Nxt1, ws.Nxt2, wantD1, wantD2);
+            var bias = layer.Bias;
+            var kind = layer.Kind;
+            for (int i = 0; i < m; i++)
+            {
+                int row = i * dOut, inRow = i * dIn;
+                for (int k = 0; k < dOut; k++)
+                {
+                    int o = row + k;
+                    double pre = ws.NxtV[o] + bias[k];
+                    double y = Activations.Value(Activation, pre);
+                    double v = y, d1 = 0, d2 = 0;
+                    if (wantD1)
+                    {
+                        // The chain rule of UnaggregatedDyDx / Dy2Dx: y′ = φ′·(W·x′), y″ = φ′·(W·x″) + φ″·(W·x′)².
+                        Activations.Derivatives(Activation, pre, y, out double g, out double gg);
+                        double a1 = ws.Nxt1[o];
+                        d1 = g * a1;
+                        if (wantD2)
+                        {
+                            d2 = g * ws.Nxt2[o] + gg * (a1 * a1);
+                        }
+                    }
+
+                    if (kind != EmbeddingLayerKind.Plain)
+                    {
+                        int r = inRow + (k < dIn ? k : k - dIn);
+                        v += ws.CurV[r];
+                        d1 += ws.Cur1[r];
+                        d2 += ws.Cur2[r];
+                    }
+
+                    ws.NxtV[o] = v;
+                    ws.Nxt1[o] = d1;
+                    ws.Nxt2[o] = d2;
+                }
+            }
+
+            ws.Swap();
+            dIn = dOut;
+        }
+    }
+
+    /// <summary>out[i,:] = Σ_j in[i,j]·W[j,:] for the value and (when wanted) both derivative streams, which share each W row.</summary>
+    private static void MatMul(double[] inV, double[] in1, double[] in2, int m, int dIn, double[] w, int dOut,
+        double[] outV, double[] out1, double[] out2, bool wantD1, bool wantD2)
+    {
+        int vc = Vector<double>.Count;
+        bool simd = Vector.IsHardwareAccelerated && dOut >= vc;
+        for (int i = 0; i < m; i++)
+        {
+            int row = i * dOut;
+            Array.Clear(outV, row, dOut);
+            if (wantD1)
+            {
+                Array.Clear(out1, row, dOut);
+            }
+
+            if (wantD2)
+            {
+                Array.Clear(out2, row, dOut);
+            }
+
+            for (int j = 0; j < dIn; j++)
+            {
+                double xv = inV[i * dIn + j], x1 = in1[i * dIn + j], x2 = in2[i * dIn + j];
+                int wRow = j * dOut;
+                int k = 0;
+                if (simd)
+                {
+                    var bv = new Vector<double>(xv);
+                    var b1 = new Vector<double>(x1);
+                    var b2 = new Vector<double>(x2);
+                    for (; k <= dOut - vc; k += vc)
+                    {
+                        var wk = new Vector<double>(w, wRow + k);
+                        (new Vector<double>(outV, row + k) + bv * wk).CopyTo(outV, row + k);
+                        if (wantD1)
+                        {
+                            (new Vector<double>(out1, row + k) + b1 * wk).CopyTo(out1, row + k);
+                        }
+
+                        if (wantD2)
+                        {
+                            (new Vector<double>(out2, row + k) + b2 * wk).CopyTo(out2, row + k);
+                        }
+                    }
+                }
+
+                for (; k < dOut; k++)
+                {
+                    double wk = w[wRow + k];
+                    outV[row + k] += xv * wk;
+                    if (wantD1)
+                    {
+                        out1[row + k] += x1 * wk;
+                    }
+
+                    if (wantD2)
+                    {
+                        out2[row + k] += x2 * wk;
+                    }
+                }
+            }
+        }
+    }
+
+    public override string ToString() => $"{Name} ({string.Join("-", _layers.Select(l => l.OutputWidth))}, {Activations.Name(Activation)})";
+
+    /// <summary>Scratch buffers for <see cref="Chunk"/> inputs at the widest layer; reusable across calls on one thread.</summary>
+    internal sealed class Workspace
+    {
+        public Workspace(EmbeddingNet net)
+        {
+            int size = Chunk * Math.Max(1, net.MaxWidth);
+            CurV = new double[size];
+            Cur1 = new double[size];
+            Cur2 = new double[size];
+            NxtV = new double[size];
+            Nxt1 = new double[size];
+            Nxt2 = new double[size];
+        }
+
+        public double[] CurV, Cur1, Cur2, NxtV, Nxt1, Nxt2;
+
+        public void Swap()
+        {
+            (CurV, NxtV) = (NxtV, CurV);
+            (Cur1, Nxt1) = (Nxt1, Cur1);
+            (Cur2, Nxt2) = (Nxt2, Cur2);
+        }
+    }
+}

@@ -1,0 +1,307 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using DeepMdCompress.Core.Embedding;
+using DeepMdCompress.Core.Errors;
+
+namespace DeepMdCompress.Core.Tabulation;
+
+/// <summary>The grid and size of one table, known before anything is built (fact sheet §2.5, §2.9).</summary>
+internal sealed class TablePlan
+{
+    private TablePlan(string name, TableLayout layout, double lower, double upper, int extrapolate, double stride0, double stride1, int frequency, long rows)
+    {
+        Name = name;
+        Layout = layout;
+        Lower = lower;
+        Upper = upper;
+        Extrapolate = extrapolate;
+        Stride0 = stride0;
+        Stride1 = stride1;
+        Frequency = frequency;
+        Rows = rows;
+    }
+
+    public string Name { get; }
+
+    public TableLayout Layout { get; }
+
+    public double Lower { get; }
+
+    public double Upper { get; }
+
+    public int Extrapolate { get; }
+
+    public double Stride0 { get; }
+
+    public double Stride1 { get; }
+
+    public int Frequency { get; }
+
+    /// <summary>nspline = int((upper − lower)/stride0 + (ext·upper − upper)/stride1), the se_e3 form counting the coarse part twice.</summary>
+    public long Rows { get; }
+
+    /// <summary>table_info as deepmd-kit's descriptors build it: [lower, upper, upper·ext, stride0, stride1, frequency].</summary>
+    public TableInfo Info => new(Lower, Upper, Upper * Extrapolate, Stride0, Stride1, Frequency);
+
+    public long Bytes(int lastLayerSize, bool float32) => Rows * 6L * lastLayerSize * (float32 ? 4 : 8);
+
+    public static TablePlan Create(string name, TableLayout layout, double lower, double upper, int extrapolate, double stride0, double stride1, int frequency)
+    {
+        if (double.IsNaN(lower) || double.IsNaN(upper) || double.IsInfinity(lower) || double.IsInfinity(upper) || !(lower < upper))
+        {
+            throw new InvalidParameterException("InvalidRange", $"Net {name}: the range [{F(lower)}, {F(upper)}] is not an interval of finite numbers with lower < upper.");
+        }
+
+        if (layout == TableLayout.Standard && upper < 0)
+        {
+            throw new InvalidParameterException("InvalidRange",
+                $"Net {name}: upper = {F(upper)} is negative, so the coarse table [upper, upper·extrapolate) would run backwards.");
+        }
+
+        if (layout == TableLayout.SeT && lower != -upper)
+        {
+            throw new InvalidParameterException("InvalidRange",
+                $"Net {name}: an se_e3 table needs lower = −upper (deepmd-kit's range gives it and the kernel starts at −upper·extrapolate), got [{F(lower)}, {F(upper)}].");
+        }
+
+        double max = extrapolate * upper;
+        double count = layout == TableLayout.SeT
+            ? (upper - lower) / stride0 + 2 * ((max - upper) / stride1)
+            : (upper - lower) / stride0 + (max - upper) / stride1;
+        long rows = double.IsNaN(count) || count < 1 ? 0 : count >= long.MaxValue / 8 ? long.MaxValue / 8 : (long)count;
+        if (rows < 1)
+        {
+            throw new InvalidParameterException("InvalidGrid", $"Net {name}: the grid over [{F(lower)}, {F(max)}] has no interval with stride {F(stride0)}.");
+        }
+
+        return new TablePlan(name, layout, lower, upper, extrapolate, stride0, stride1, frequency, rows);
+    }
+
+    /// <summary>The sample grid xx in the table's dtype (§2.5); row r of the table spans [xx[r], xx[r+1]].</summary>
+    public double[] Grid(bool float32)
+    {
+        var xx = new List<double>((int)Math.Min(Rows + 2, int.MaxValue));
+        double max = Extrapolate * Upper;
+        if (Layout == TableLayout.SeT)
+        {
+            NumpyArange.Append(xx, Extrapolate * Lower, Lower, Stride1, float32);
+        }
+
+        NumpyArange.Append(xx, Lower, Upper, Stride0, float32);
+        NumpyArange.Append(xx, Upper, max, Stride1, float32);
+        xx.Add(float32 ? (float)max : max);
+        return xx.ToArray();
+    }
+
+    /// <summary>The interval length h of each row used in the coefficient formulas (§2.6), including deepmd-kit's se_e3 quirk.</summary>
+    public double[] IntervalLengths(SeTIntervalRule rule)
+    {
+        int rows = checked((int)Rows);
+        var tt = new double[rows];
+        int from, to;
+        int n0 = (int)((Upper - Lower) / Stride0);
+        if (Layout == TableLayout.SeT)
+        {
+            int n1 = (int)((Lower - Extrapolate * Lower) / Stride1);
+            from = n1 + 1;
+            to = rule == SeTIntervalRule.Legacy ? n1 + n0 : n1 + n0 + 1;
+        }
+        else
+        {
+            from = 0;
+            to = n0;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            tt[r] = r >= from && r < to ? Stride0 : Stride1;
+        }
+
+        return tt;
+    }
+
+    private static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Builds one table from a net: values and derivatives at the grid, quintic coefficients, error measurement.</summary>
+internal static class TableBuilder
+{
+    /// <summary>Inputs evaluated per block (bounded memory, and a cancellation check per block).</summary>
+    private const int Block = 2048;
+
+    /// <summary>Where the error is sampled within each row: quarter, mid and three-quarter points.</summary>
+    private static readonly double[] CheckFractions = { 0.25, 0.5, 0.75 };
+
+    public static NetTable Build(EmbeddingNet net, TablePlan plan, SeTIntervalRule rule, CancellationToken cancellationToken)
+    {
+        bool f32 = net.IsFloat32;
+        int L = net.LastLayerSize;
+        if (plan.Rows * 6L * L > TabulationLimits.MaxTableElements)
+        {
+            throw new ResourceLimitException("TableTooLarge",
+                $"Net {plan.Name}: a table of {plan.Rows} rows × {6 * L} columns has more than {TabulationLimits.MaxTableElements} elements.");
+        }
+
+        int rows = (int)plan.Rows;
+        var info = plan.Info;
+        double[] grid = plan.Grid(f32);
+        if (grid.Length < rows + 1)
+        {
+            throw new InvalidParameterException("InconsistentTable",
+                $"Net {plan.Name}: the grid has {grid.Length} points but nspline is {rows}; deepmd-kit's arrays would not line up with step {plan.Stride0}.");
+        }
+
+        int kernelRows = TabulateKernels.RequiredRows(info, plan.Layout, ExtrapolationMode.Clamp, f32);
+        if (kernelRows > rows)
+        {
+            throw new InvalidParameterException("InconsistentTable",
+                $"Net {plan.Name}: the kernels would address {kernelRows} rows of a table with {rows} (the step does not divide the range evenly in floating point); choose another step.");
+        }
+
+        // Value, first and second derivative at the knots xx[0..rows].
+        int points = rows + 1;
+        var vv = new double[points * L];
+        var dd = new double[points * L];
+        var d2 = new double[points * L];
+        var ws = new EmbeddingNet.Workspace(net);
+        for (int start = 0; start < points; start += Block)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int n = Math.Min(Block, points - start);
+            net.Evaluate(new ReadOnlySpan<double>(grid, start, n), vv.AsSpan(start * L, n * L), dd.AsSpan(start * L, n * L), d2.AsSpan(start * L, n * L), ws);
+        }
+
+        if (f32)
+        {
+            // deepmd-kit evaluates a float32 net in float32: the knot data are float32 arrays.
+            RoundToSingle(vv);
+            RoundToSingle(dd);
+            RoundToSingle(d2);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Array coefficients = Coefficients(vv, dd, d2, plan.IntervalLengths(rule), rows, L, f32);
+        Measure(net, info, plan.Layout, coefficients, f32, kernelRows, ws, cancellationToken,
+            out double maxValue, out double maxValueAt, out double maxDeriv, out double maxDerivAt);
+        return new NetTable(plan.Name, net.Info, plan.Layout, info, rows, L, coefficients, maxValue, maxValueAt, maxDeriv, maxDerivAt);
+    }
+
+    /// <summary>
+    /// The quintic coefficients of §2.7 with numpy's dtype flow: for float32 the knot differences and the small
+    /// integer multiples are float32, anything multiplied by the float64 interval length is float64, and the result
+    /// is stored as float32.
+    /// </summary>
+    internal static Array Coefficients(double[] vv, double[] dd, double[] d2, double[] tt, int rows, int L, bool f32)
+    {
+        var table = new double[(long)rows * 6 * L];
+        for (int r = 0; r < rows; r++)
+        {
+            double h = tt[r];
+            double p3 = 1 / (2 * h * h * h);
+            double p4 = 1 / (2 * h * h * h * h);
+            double p5 = 1 / (2 * h * h * h * h * h);
+            int o = r * 6 * L;
+            for (int k = 0; k < L; k++)
+            {
+                int i0 = r * L + k, i1 = i0 + L;
+                double y0 = vv[i0], y1 = vv[i1], s0 = dd[i0], s1 = dd[i1], c0 = d2[i0], c1 = d2[i1];
+                double hh = R(y1 - y0, f32);
+                table[o + 6 * k] = y0;
+                table[o + 6 * k + 1] = s0;
+                table[o + 6 * k + 2] = R(0.5 * c0, f32);
+                table[o + 6 * k + 3] = p3 * (R(20 * hh, f32) - R(R(8 * s1, f32) + R(12 * s0, f32), f32) * h - R(R(3 * c0, f32) - c1, f32) * h * h);
+                table[o + 6 * k + 4] = p4 * (R(-30 * hh, f32) + R(R(14 * s1, f32) + R(16 * s0, f32), f32) * h + R(R(3 * c0, f32) - R(2 * c1, f32), f32) * h * h);
+                table[o + 6 * k + 5] = p5 * (R(12 * hh, f32) - R(6 * R(s1 + s0, f32), f32) * h + R(c1 - c0, f32) * h * h);
+            }
+        }
+
+        if (!f32)
+        {
+            return table;
+        }
+
+        var single = new float[table.Length];
+        for (long i = 0; i < table.LongLength; i++)
+        {
+            single[i] = (float)table[i];
+        }
+
+        return single;
+    }
+
+    /// <summary>Samples every addressed row at its quarter points and compares the kernel's value and derivative with the net's.</summary>
+    private static void Measure(EmbeddingNet net, TableInfo info, TableLayout layout, Array coefficients, bool f32, int rows,
+        EmbeddingNet.Workspace ws, CancellationToken cancellationToken,
+        out double maxValue, out double maxValueAt, out double maxDeriv, out double maxDerivAt)
+    {
+        int L = net.LastLayerSize;
+        int q = CheckFractions.Length;
+        int rowsPerBlock = Math.Max(1, Block / q);
+        var starts = new double[rows];
+        var lengths = new double[rows];
+        TabulateKernels.RowIntervals(info, layout, f32, starts, lengths);
+        var xs = new double[rowsPerBlock * q];
+        var exact = new double[xs.Length * L];
+        var exactD = new double[xs.Length * L];
+        var table = new double[xs.Length * L];
+        var tableD = new double[xs.Length * L];
+        maxValue = maxDeriv = 0;
+        maxValueAt = maxDerivAt = double.NaN;
+        for (int r0 = 0; r0 < rows; r0 += rowsPerBlock)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int nr = Math.Min(rowsPerBlock, rows - r0);
+            int n = nr * q;
+            for (int r = 0; r < nr; r++)
+            {
+                for (int c = 0; c < q; c++)
+                {
+                    double x = starts[r0 + r] + CheckFractions[c] * lengths[r0 + r];
+                    xs[r * q + c] = f32 ? (float)x : x;
+                }
+            }
+
+            var x_ = new ReadOnlySpan<double>(xs, 0, n);
+            net.Evaluate(x_, exact.AsSpan(0, n * L), exactD.AsSpan(0, n * L), Span<double>.Empty, ws);
+            TabulateKernels.InterpolateMany(coefficients, info, layout, x_, L, table.AsSpan(0, n * L), tableD.AsSpan(0, n * L), ExtrapolationMode.Clamp);
+            for (int i = 0; i < n * L; i++)
+            {
+                double ev = Math.Abs(table[i] - exact[i]);
+                if (!(ev <= maxValue))
+                {
+                    maxValue = ev;
+                    maxValueAt = xs[i / L];
+                }
+
+                double ed = Math.Abs(tableD[i] - exactD[i]);
+                if (!(ed <= maxDeriv))
+                {
+                    maxDeriv = ed;
+                    maxDerivAt = xs[i / L];
+                }
+            }
+        }
+    }
+
+    private static double R(double x, bool f32) => f32 ? (float)x : x;
+
+    private static void RoundToSingle(double[] a)
+    {
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] = (float)a[i];
+        }
+    }
+}
+
+/// <summary>Size limits of tables and of the graph that will carry them.</summary>
+internal static class TabulationLimits
+{
+    /// <summary>protobuf refuses messages of 2 GB and more (deepmd-kit's GraphTooLargeError).</summary>
+    public const long ProtobufLimit = int.MaxValue;
+
+    /// <summary>One table must fit our own tensor reader (and a .NET array).</summary>
+    public const long MaxTableElements = Graph.TensorDecoder.MaxElements;
+}
