@@ -148,15 +148,18 @@ public static class EmbeddingNetReader
             throw new ModelStructureException("InvalidEmbeddingNet", $"Net {net}: the graph has no node {name}.");
         }
 
+        // Checked before decoding: our tensor decoder does not read half-precision values at all.
+        if (node.Attr.TryGetValue("value", out var attr) && attr.Tensor?.Dtype is DataType.DtHalf or DataType.DtBfloat16)
+        {
+            throw new UnsupportedModelException("HalfPrecisionNotSupported",
+                $"Net {net}: {name} is {TensorDecoder.Name(attr.Tensor.Dtype)}; deepmd-kit's compression does not support half precision.");
+        }
+
         var value = index.TryGetConst(name)
             ?? throw new ModelStructureException("InvalidEmbeddingNet", $"Net {net}: {name} is a {node.Op} node, not a constant.");
-        return value.DType switch
-        {
-            DataType.DtDouble or DataType.DtFloat => value,
-            DataType.DtHalf or DataType.DtBfloat16 => throw new UnsupportedModelException("HalfPrecisionNotSupported",
-                $"Net {net}: {name} is {TensorDecoder.Name(value.DType)}; deepmd-kit's compression does not support half precision."),
-            _ => throw new ModelStructureException("InvalidEmbeddingNet", $"Net {net}: {name} is {TensorDecoder.Name(value.DType)}, not a float tensor."),
-        };
+        return value.DType is DataType.DtDouble or DataType.DtFloat
+            ? value
+            : throw new ModelStructureException("InvalidEmbeddingNet", $"Net {net}: {name} is {TensorDecoder.Name(value.DType)}, not a float tensor.");
     }
 
     private static double[] Finite(TensorValue value, string name)
