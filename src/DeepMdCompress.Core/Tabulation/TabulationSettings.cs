@@ -6,15 +6,16 @@ using DeepMdCompress.Core.Errors;
 namespace DeepMdCompress.Core.Tabulation;
 
 /// <summary>
-/// Which rows of an se_e3 table are fitted with the fine interval length (fact sheet §2.6). Both rules are deepmd-kit's
-/// and both mis-fit the first fine row; they differ in the other edge row.
+/// Which rows of an se_e3 table are fitted with the fine interval length (fact sheet §2.6). The grid and the kernel put
+/// the fine intervals at rows [n1, n1 + n0); both of deepmd-kit's rules fit row n1 with stride1, and the current one
+/// also fits row n1 + n0 (the first upper coarse row) with stride0. Those rows interpolate badly; the error report shows it.
 /// </summary>
 public enum SeTIntervalRule
 {
-    /// <summary>deepmd-kit 2.2.9 … v3.1.1: rows [n1 + 1, n1 + n0) get stride0.</summary>
+    /// <summary>deepmd-kit 2.2.9 … v3.1.1: rows [n1 + 1, n1 + n0) get stride0 (row n1 is mis-fitted).</summary>
     Legacy = 0,
 
-    /// <summary>deepmd-kit v3.1.2 and later (the latest releases, commit c41c366): rows [n1 + 1, n1 + n0 + 1) get stride0.</summary>
+    /// <summary>deepmd-kit v3.1.2 and later (the latest releases, commit c41c366): rows [n1 + 1, n1 + n0 + 1) get stride0 (rows n1 and n1 + n0 are mis-fitted).</summary>
     Current = 1,
 }
 
@@ -38,8 +39,13 @@ public sealed class TabulationSettings
 
     public IReadOnlyList<double> StepLadder { get; set; } = DefaultStepLadder;
 
-    /// <summary>The se_e3 interval rule; default <see cref="SeTIntervalRule.Current"/> (deepmd-kit v3.1.2+, the latest release line).</summary>
-    public SeTIntervalRule SeTIntervalRule { get; set; } = SeTIntervalRule.Current;
+    /// <summary>
+    /// The se_e3 interval rule. Default <see cref="SeTIntervalRule.Legacy"/> (deepmd-kit 2.2.9 … v3.1.1, most releases):
+    /// the v3.1.2+ rule also fits the first upper coarse row with the fine length, which makes that row's values
+    /// explode for inputs just above upper (about 1e4 off on a test net); choose <see cref="SeTIntervalRule.Current"/>
+    /// only to reproduce a v3.1.2+ table bit for bit.
+    /// </summary>
+    public SeTIntervalRule SeTIntervalRule { get; set; } = SeTIntervalRule.Legacy;
 
     /// <summary>Refuses settings deepmd-kit would refuse or that make no table.</summary>
     public void Validate()
