@@ -191,64 +191,126 @@ public sealed class EmbeddingNet
     private static void MatMul(double[] inV, double[] in1, double[] in2, int m, int dIn, double[] w, int dOut,
         double[] outV, double[] out1, double[] out2, bool wantD1, bool wantD2)
     {
+        if (wantD2)
+        {
+            MatMul<Yes, Yes>(inV, in1, in2, m, dIn, w, dOut, outV, out1, out2);
+        }
+        else if (wantD1)
+        {
+            MatMul<Yes, No>(inV, in1, in2, m, dIn, w, dOut, outV, out1, out2);
+        }
+        else
+        {
+            MatMul<No, No>(inV, in1, in2, m, dIn, w, dOut, outV, out1, out2);
+        }
+    }
+
+    /// <summary>
+    /// Register-blocked product: for each input row and block of 2·Vector&lt;double&gt;.Count outputs the sums over j stay in
+    /// registers. Each output is still summed in j order, so the result does not depend on the vector width.
+    /// </summary>
+    private static void MatMul<TD1, TD2>(double[] inV, double[] in1, double[] in2, int m, int dIn, double[] w, int dOut,
+        double[] outV, double[] out1, double[] out2)
+        where TD1 : struct, IFlag
+        where TD2 : struct, IFlag
+    {
+        bool d1 = default(TD1).Value, d2 = default(TD2).Value;
         int vc = Vector<double>.Count;
-        bool simd = Vector.IsHardwareAccelerated && dOut >= vc;
+        bool simd = Vector.IsHardwareAccelerated;
         for (int i = 0; i < m; i++)
         {
-            int row = i * dOut;
-            Array.Clear(outV, row, dOut);
-            if (wantD1)
+            int row = i * dOut, inRow = i * dIn;
+            int k = 0;
+            if (simd)
             {
-                Array.Clear(out1, row, dOut);
-            }
-
-            if (wantD2)
-            {
-                Array.Clear(out2, row, dOut);
-            }
-
-            for (int j = 0; j < dIn; j++)
-            {
-                double xv = inV[i * dIn + j], x1 = in1[i * dIn + j], x2 = in2[i * dIn + j];
-                int wRow = j * dOut;
-                int k = 0;
-                if (simd)
+                for (; k + 2 * vc <= dOut; k += 2 * vc)
                 {
-                    var bv = new Vector<double>(xv);
-                    var b1 = new Vector<double>(x1);
-                    var b2 = new Vector<double>(x2);
-                    for (; k <= dOut - vc; k += vc)
+                    Vector<double> v0 = Vector<double>.Zero, v1 = Vector<double>.Zero;
+                    Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero;
+                    Vector<double> b0 = Vector<double>.Zero, b1 = Vector<double>.Zero;
+                    for (int j = 0, wRow = k; j < dIn; j++, wRow += dOut)
                     {
-                        var wk = new Vector<double>(w, wRow + k);
-                        (new Vector<double>(outV, row + k) + bv * wk).CopyTo(outV, row + k);
-                        if (wantD1)
+                        var w0 = new Vector<double>(w, wRow);
+                        var w1 = new Vector<double>(w, wRow + vc);
+                        var xv = new Vector<double>(inV[inRow + j]);
+                        v0 += xv * w0;
+                        v1 += xv * w1;
+                        if (d1)
                         {
-                            (new Vector<double>(out1, row + k) + b1 * wk).CopyTo(out1, row + k);
+                            var x1 = new Vector<double>(in1[inRow + j]);
+                            a0 += x1 * w0;
+                            a1 += x1 * w1;
                         }
 
-                        if (wantD2)
+                        if (d2)
                         {
-                            (new Vector<double>(out2, row + k) + b2 * wk).CopyTo(out2, row + k);
+                            var x2 = new Vector<double>(in2[inRow + j]);
+                            b0 += x2 * w0;
+                            b1 += x2 * w1;
                         }
+                    }
+
+                    v0.CopyTo(outV, row + k);
+                    v1.CopyTo(outV, row + k + vc);
+                    if (d1)
+                    {
+                        a0.CopyTo(out1, row + k);
+                        a1.CopyTo(out1, row + k + vc);
+                    }
+
+                    if (d2)
+                    {
+                        b0.CopyTo(out2, row + k);
+                        b1.CopyTo(out2, row + k + vc);
+                    }
+                }
+            }
+
+            for (; k < dOut; k++)
+            {
+                double sv = 0, s1 = 0, s2 = 0;
+                for (int j = 0, wi = k; j < dIn; j++, wi += dOut)
+                {
+                    double wk = w[wi];
+                    sv += inV[inRow + j] * wk;
+                    if (d1)
+                    {
+                        s1 += in1[inRow + j] * wk;
+                    }
+
+                    if (d2)
+                    {
+                        s2 += in2[inRow + j] * wk;
                     }
                 }
 
-                for (; k < dOut; k++)
+                outV[row + k] = sv;
+                if (d1)
                 {
-                    double wk = w[wRow + k];
-                    outV[row + k] += xv * wk;
-                    if (wantD1)
-                    {
-                        out1[row + k] += x1 * wk;
-                    }
+                    out1[row + k] = s1;
+                }
 
-                    if (wantD2)
-                    {
-                        out2[row + k] += x2 * wk;
-                    }
+                if (d2)
+                {
+                    out2[row + k] = s2;
                 }
             }
         }
+    }
+
+    private interface IFlag
+    {
+        bool Value { get; }
+    }
+
+    private readonly struct Yes : IFlag
+    {
+        public bool Value => true;
+    }
+
+    private readonly struct No : IFlag
+    {
+        public bool Value => false;
     }
 
     public override string ToString() => $"{Name} ({string.Join("-", _layers.Select(l => l.OutputWidth))}, {Activations.Name(Activation)})";

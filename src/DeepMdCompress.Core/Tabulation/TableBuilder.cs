@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Threading;
+using System.Threading.Tasks;
 using DeepMdCompress.Core.Embedding;
 using DeepMdCompress.Core.Errors;
 
@@ -128,8 +131,8 @@ internal sealed class TablePlan
 /// <summary>Builds one table from a net: values and derivatives at the grid, quintic coefficients, error measurement.</summary>
 internal static class TableBuilder
 {
-    /// <summary>Inputs evaluated per block (bounded memory, and a cancellation check per block).</summary>
-    private const int Block = 2048;
+    /// <summary>Inputs evaluated per block: small enough for cache and for both cores to share a table's work.</summary>
+    private const int Block = 256;
 
     /// <summary>Where the error is sampled within each row: quarter, mid and three-quarter points.</summary>
     private static readonly double[] CheckFractions = { 0.25, 0.5, 0.75 };
@@ -165,13 +168,11 @@ internal static class TableBuilder
         var vv = new double[points * L];
         var dd = new double[points * L];
         var d2 = new double[points * L];
-        var ws = new EmbeddingNet.Workspace(net);
-        for (int start = 0; start < points; start += Block)
+        ForEachBlock((points + Block - 1) / Block, () => new EmbeddingNet.Workspace(net), cancellationToken, (b, ws) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int n = Math.Min(Block, points - start);
+            int start = b * Block, n = Math.Min(Block, points - start);
             net.Evaluate(new ReadOnlySpan<double>(grid, start, n), vv.AsSpan(start * L, n * L), dd.AsSpan(start * L, n * L), d2.AsSpan(start * L, n * L), ws);
-        }
+        });
 
         if (f32)
         {
@@ -183,9 +184,8 @@ internal static class TableBuilder
 
         cancellationToken.ThrowIfCancellationRequested();
         Array coefficients = Coefficients(vv, dd, d2, plan.IntervalLengths(rule), rows, L, f32);
-        Measure(net, info, plan.Layout, coefficients, f32, kernelRows, ws, cancellationToken,
-            out double maxValue, out double maxValueAt, out double maxDeriv, out double maxDerivAt);
-        return new NetTable(plan.Name, net.Info, plan.Layout, info, rows, L, coefficients, maxValue, maxValueAt, maxDeriv, maxDerivAt);
+        var error = Measure(net, info, plan.Layout, coefficients, f32, kernelRows, cancellationToken);
+        return new NetTable(plan.Name, net.Info, plan.Layout, info, rows, L, coefficients, error.Value, error.ValueAt, error.Derivative, error.DerivativeAt);
     }
 
     /// <summary>
@@ -231,10 +231,39 @@ internal static class TableBuilder
         return single;
     }
 
+    private struct Worst
+    {
+        public double Value, ValueAt, Derivative, DerivativeAt;
+    }
+
+    /// <summary>Per-thread buffers of the error measurement.</summary>
+    private sealed class MeasureBuffers
+    {
+        public MeasureBuffers(EmbeddingNet net, int points)
+        {
+            Workspace = new EmbeddingNet.Workspace(net);
+            Xs = new double[points];
+            Exact = new double[points * net.LastLayerSize];
+            ExactD = new double[points * net.LastLayerSize];
+            Table = new double[points * net.LastLayerSize];
+            TableD = new double[points * net.LastLayerSize];
+        }
+
+        public EmbeddingNet.Workspace Workspace { get; }
+
+        public double[] Xs { get; }
+
+        public double[] Exact { get; }
+
+        public double[] ExactD { get; }
+
+        public double[] Table { get; }
+
+        public double[] TableD { get; }
+    }
+
     /// <summary>Samples every addressed row at its quarter points and compares the kernel's value and derivative with the net's.</summary>
-    private static void Measure(EmbeddingNet net, TableInfo info, TableLayout layout, Array coefficients, bool f32, int rows,
-        EmbeddingNet.Workspace ws, CancellationToken cancellationToken,
-        out double maxValue, out double maxValueAt, out double maxDeriv, out double maxDerivAt)
+    private static Worst Measure(EmbeddingNet net, TableInfo info, TableLayout layout, Array coefficients, bool f32, int rows, CancellationToken cancellationToken)
     {
         int L = net.LastLayerSize;
         int q = CheckFractions.Length;
@@ -242,18 +271,14 @@ internal static class TableBuilder
         var starts = new double[rows];
         var lengths = new double[rows];
         TabulateKernels.RowIntervals(info, layout, f32, starts, lengths);
-        var xs = new double[rowsPerBlock * q];
-        var exact = new double[xs.Length * L];
-        var exactD = new double[xs.Length * L];
-        var table = new double[xs.Length * L];
-        var tableD = new double[xs.Length * L];
-        maxValue = maxDeriv = 0;
-        maxValueAt = maxDerivAt = double.NaN;
-        for (int r0 = 0; r0 < rows; r0 += rowsPerBlock)
+        int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+        var worst = new Worst[blocks];
+        ForEachBlock(blocks, () => new MeasureBuffers(net, rowsPerBlock * q), cancellationToken, (b, buf) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            int r0 = b * rowsPerBlock;
             int nr = Math.Min(rowsPerBlock, rows - r0);
             int n = nr * q;
+            var xs = buf.Xs;
             for (int r = 0; r < nr; r++)
             {
                 for (int c = 0; c < q; c++)
@@ -264,24 +289,78 @@ internal static class TableBuilder
             }
 
             var x_ = new ReadOnlySpan<double>(xs, 0, n);
-            net.Evaluate(x_, exact.AsSpan(0, n * L), exactD.AsSpan(0, n * L), Span<double>.Empty, ws);
-            TabulateKernels.InterpolateMany(coefficients, info, layout, x_, L, table.AsSpan(0, n * L), tableD.AsSpan(0, n * L), ExtrapolationMode.Clamp);
+            net.Evaluate(x_, buf.Exact.AsSpan(0, n * L), buf.ExactD.AsSpan(0, n * L), Span<double>.Empty, buf.Workspace);
+            TabulateKernels.InterpolateMany(coefficients, info, layout, x_, L, buf.Table.AsSpan(0, n * L), buf.TableD.AsSpan(0, n * L), ExtrapolationMode.Clamp);
+            var w = new Worst { ValueAt = double.NaN, DerivativeAt = double.NaN };
             for (int i = 0; i < n * L; i++)
             {
-                double ev = Math.Abs(table[i] - exact[i]);
-                if (!(ev <= maxValue))
+                double ev = Math.Abs(buf.Table[i] - buf.Exact[i]);
+                if (!(ev <= w.Value))
                 {
-                    maxValue = ev;
-                    maxValueAt = xs[i / L];
+                    w.Value = ev;
+                    w.ValueAt = xs[i / L];
                 }
 
-                double ed = Math.Abs(tableD[i] - exactD[i]);
-                if (!(ed <= maxDeriv))
+                double ed = Math.Abs(buf.TableD[i] - buf.ExactD[i]);
+                if (!(ed <= w.Derivative))
                 {
-                    maxDeriv = ed;
-                    maxDerivAt = xs[i / L];
+                    w.Derivative = ed;
+                    w.DerivativeAt = xs[i / L];
                 }
             }
+
+            worst[b] = w;
+        });
+
+        // Reduced in block order, so the result does not depend on how threads picked the blocks.
+        var total = new Worst { ValueAt = double.NaN, DerivativeAt = double.NaN };
+        foreach (var w in worst)
+        {
+            if (!(w.Value <= total.Value))
+            {
+                total.Value = w.Value;
+                total.ValueAt = w.ValueAt;
+            }
+
+            if (!(w.Derivative <= total.Derivative))
+            {
+                total.Derivative = w.Derivative;
+                total.DerivativeAt = w.DerivativeAt;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Runs independent blocks on all cores with per-thread state; cancellation and errors surface as themselves.</summary>
+    private static void ForEachBlock<TState>(int blocks, Func<TState> state, CancellationToken cancellationToken, Action<int, TState> body)
+    {
+        if (blocks <= 1 || Environment.ProcessorCount == 1)
+        {
+            var local = state();
+            for (int b = 0; b < blocks; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                body(b, local);
+            }
+
+            return;
+        }
+
+        try
+        {
+            Parallel.For(0, blocks, new ParallelOptions { CancellationToken = cancellationToken }, state,
+                (b, loop, local) =>
+                {
+                    body(b, local);
+                    return local;
+                },
+                _ => { });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            var first = ex.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) ?? ex.InnerExceptions[0];
+            ExceptionDispatchInfo.Capture(first).Throw();
         }
     }
 

@@ -79,6 +79,22 @@ public class EmbeddingNetTests
     }
 
     [Fact]
+    public void FastTanhStaysWithinTwoUlpOfMathTanh()
+    {
+        double worst = 0;
+        for (int i = -200000; i <= 200000; i++)
+        {
+            double x = i * 1e-4 + 1e-9 * (i % 7);
+            worst = Math.Max(worst, Math.Abs(DeepMdCompress.Core.Embedding.Activations.Tanh(x) - Math.Tanh(x)));
+        }
+
+        Assert.True(worst <= 2.3e-16, $"max |Tanh − Math.Tanh| = {worst:G3}");
+        Assert.Equal(1.0, DeepMdCompress.Core.Embedding.Activations.Tanh(double.PositiveInfinity));
+        Assert.Equal(-1.0, DeepMdCompress.Core.Embedding.Activations.Tanh(-800));
+        Assert.True(double.IsNaN(DeepMdCompress.Core.Embedding.Activations.Tanh(double.NaN)));
+    }
+
+    [Fact]
     public void SoftplusAndSigmoidStayFiniteFarOut()
     {
         foreach (var a in new[] { EmbeddingActivation.Softplus, EmbeddingActivation.Sigmoid })
