@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
@@ -83,7 +84,7 @@ public sealed class EmbeddingNet
     /// </summary>
     public void Evaluate(ReadOnlySpan<double> x, Span<double> value, Span<double> firstDerivative, Span<double> secondDerivative)
     {
-        var workspace = new Workspace(this);
+        using var workspace = new Workspace(this);
         Evaluate(x, value, firstDerivative, secondDerivative, workspace);
     }
 
@@ -315,18 +316,18 @@ public sealed class EmbeddingNet
 
     public override string ToString() => $"{Name} ({string.Join("-", _layers.Select(l => l.OutputWidth))}, {Activations.Name(Activation)})";
 
-    /// <summary>Scratch buffers for <see cref="Chunk"/> inputs at the widest layer; reusable across calls on one thread.</summary>
-    internal sealed class Workspace
+    /// <summary>Scratch buffers for <see cref="Chunk"/> inputs at the widest layer, rented from the shared array pool; one thread at a time.</summary>
+    internal sealed class Workspace : IDisposable
     {
         public Workspace(EmbeddingNet net)
         {
             int size = Chunk * Math.Max(1, net.MaxWidth);
-            CurV = new double[size];
-            Cur1 = new double[size];
-            Cur2 = new double[size];
-            NxtV = new double[size];
-            Nxt1 = new double[size];
-            Nxt2 = new double[size];
+            CurV = Rent(size);
+            Cur1 = Rent(size);
+            Cur2 = Rent(size);
+            NxtV = Rent(size);
+            Nxt1 = Rent(size);
+            Nxt2 = Rent(size);
         }
 
         public double[] CurV, Cur1, Cur2, NxtV, Nxt1, Nxt2;
@@ -337,5 +338,18 @@ public sealed class EmbeddingNet
             (Cur1, Nxt1) = (Nxt1, Cur1);
             (Cur2, Nxt2) = (Nxt2, Cur2);
         }
+
+        public void Dispose()
+        {
+            foreach (var a in new[] { CurV, Cur1, Cur2, NxtV, Nxt1, Nxt2 })
+            {
+                ArrayPool<double>.Shared.Return(a);
+            }
+
+            CurV = Cur1 = Cur2 = NxtV = Nxt1 = Nxt2 = Array.Empty<double>();
+        }
+
+        // Pooled arrays are not cleared: every buffer is written before it is read.
+        internal static double[] Rent(int size) => ArrayPool<double>.Shared.Rent(size);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -163,103 +164,121 @@ internal static class TableBuilder
                 $"Net {plan.Name}: the kernels would address {kernelRows} rows of a table with {rows} (the step does not divide the range evenly in floating point); choose another step.");
         }
 
-        // Value, first and second derivative at the knots xx[0..rows].
-        int points = rows + 1;
-        var vv = new double[points * L];
-        var dd = new double[points * L];
-        var d2 = new double[points * L];
-        ForEachBlock((points + Block - 1) / Block, () => new EmbeddingNet.Workspace(net), cancellationToken, (b, ws) =>
+        // Blocks of rows: the net's value, first and second derivative at the block's knots (one more than rows),
+        // then the block's coefficients straight into the table.
+        double[] tt = plan.IntervalLengths(rule);
+        double[]? table64 = f32 ? null : new double[(long)rows * 6 * L];
+        float[]? table32 = f32 ? new float[(long)rows * 6 * L] : null;
+        ForEachBlock((rows + Block - 1) / Block, () => new Buffers(net, Block + 1), cancellationToken, (b, buf) =>
         {
-            int start = b * Block, n = Math.Min(Block, points - start);
-            net.Evaluate(new ReadOnlySpan<double>(grid, start, n), vv.AsSpan(start * L, n * L), dd.AsSpan(start * L, n * L), d2.AsSpan(start * L, n * L), ws);
+            int r0 = b * Block, nr = Math.Min(Block, rows - r0), n = (nr + 1) * L;
+            double[] v = buf.A, d = buf.B, d2 = buf.C;
+            net.Evaluate(new ReadOnlySpan<double>(grid, r0, nr + 1), v.AsSpan(0, n), d.AsSpan(0, n), d2.AsSpan(0, n), buf.Workspace);
+            if (f32)
+            {
+                // deepmd-kit evaluates a float32 net in float32: the knot data are float32 arrays.
+                for (int i = 0; i < n; i++)
+                {
+                    v[i] = (float)v[i];
+                    d[i] = (float)d[i];
+                    d2[i] = (float)d2[i];
+                }
+            }
+
+            Coefficients(v, d, d2, tt, r0, nr, L, table64, table32);
         });
 
-        if (f32)
-        {
-            // deepmd-kit evaluates a float32 net in float32: the knot data are float32 arrays.
-            RoundToSingle(vv);
-            RoundToSingle(dd);
-            RoundToSingle(d2);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        Array coefficients = Coefficients(vv, dd, d2, plan.IntervalLengths(rule), rows, L, f32);
+        Array coefficients = f32 ? table32! : table64!;
         var error = Measure(net, info, plan.Layout, coefficients, f32, kernelRows, cancellationToken);
         return new NetTable(plan.Name, net.Info, plan.Layout, info, rows, L, coefficients, error.Value, error.ValueAt, error.Derivative, error.DerivativeAt);
     }
 
     /// <summary>
-    /// The quintic coefficients of §2.7 with numpy's dtype flow: for float32 the knot differences and the small
-    /// integer multiples are float32, anything multiplied by the float64 interval length is float64, and the result
-    /// is stored as float32.
+    /// The quintic coefficients of §2.7 for rows [r0, r0 + count), from knot data starting at row r0, with numpy's dtype
+    /// flow: for float32 the knot differences and the small integer multiples are float32, anything multiplied by the
+    /// float64 interval length is float64, and the result is stored as float32.
     /// </summary>
-    internal static Array Coefficients(double[] vv, double[] dd, double[] d2, double[] tt, int rows, int L, bool f32)
+    internal static void Coefficients(double[] vv, double[] dd, double[] d2, double[] tt, int r0, int count, int L, double[]? table64, float[]? table32)
     {
-        var table = new double[(long)rows * 6 * L];
-        for (int r = 0; r < rows; r++)
+        bool f32 = table32 is not null;
+        for (int r = 0; r < count; r++)
         {
-            double h = tt[r];
+            double h = tt[r0 + r];
             double p3 = 1 / (2 * h * h * h);
             double p4 = 1 / (2 * h * h * h * h);
             double p5 = 1 / (2 * h * h * h * h * h);
-            int o = r * 6 * L;
+            long o = (long)(r0 + r) * 6 * L;
             for (int k = 0; k < L; k++)
             {
                 int i0 = r * L + k, i1 = i0 + L;
                 double y0 = vv[i0], y1 = vv[i1], s0 = dd[i0], s1 = dd[i1], c0 = d2[i0], c1 = d2[i1];
                 double hh = R(y1 - y0, f32);
-                table[o + 6 * k] = y0;
-                table[o + 6 * k + 1] = s0;
-                table[o + 6 * k + 2] = R(0.5 * c0, f32);
-                table[o + 6 * k + 3] = p3 * (R(20 * hh, f32) - R(R(8 * s1, f32) + R(12 * s0, f32), f32) * h - R(R(3 * c0, f32) - c1, f32) * h * h);
-                table[o + 6 * k + 4] = p4 * (R(-30 * hh, f32) + R(R(14 * s1, f32) + R(16 * s0, f32), f32) * h + R(R(3 * c0, f32) - R(2 * c1, f32), f32) * h * h);
-                table[o + 6 * k + 5] = p5 * (R(12 * hh, f32) - R(6 * R(s1 + s0, f32), f32) * h + R(c1 - c0, f32) * h * h);
+                double a2 = R(0.5 * c0, f32);
+                double a3 = p3 * (R(20 * hh, f32) - R(R(8 * s1, f32) + R(12 * s0, f32), f32) * h - R(R(3 * c0, f32) - c1, f32) * h * h);
+                double a4 = p4 * (R(-30 * hh, f32) + R(R(14 * s1, f32) + R(16 * s0, f32), f32) * h + R(R(3 * c0, f32) - R(2 * c1, f32), f32) * h * h);
+                double a5 = p5 * (R(12 * hh, f32) - R(6 * R(s1 + s0, f32), f32) * h + R(c1 - c0, f32) * h * h);
+                long c = o + 6 * k;
+                if (table32 is not null)
+                {
+                    table32[c] = (float)y0;
+                    table32[c + 1] = (float)s0;
+                    table32[c + 2] = (float)a2;
+                    table32[c + 3] = (float)a3;
+                    table32[c + 4] = (float)a4;
+                    table32[c + 5] = (float)a5;
+                }
+                else
+                {
+                    table64![c] = y0;
+                    table64[c + 1] = s0;
+                    table64[c + 2] = a2;
+                    table64[c + 3] = a3;
+                    table64[c + 4] = a4;
+                    table64[c + 5] = a5;
+                }
             }
         }
+    }
 
-        if (!f32)
+    /// <summary>Per-thread buffers of the table build (knot data, then error samples), rented from the shared pool.</summary>
+    private sealed class Buffers : IDisposable
+    {
+        public Buffers(EmbeddingNet net, int points)
         {
-            return table;
+            Workspace = new EmbeddingNet.Workspace(net);
+            int size = points * net.LastLayerSize;
+            A = EmbeddingNet.Workspace.Rent(size);
+            B = EmbeddingNet.Workspace.Rent(size);
+            C = EmbeddingNet.Workspace.Rent(size);
+            D = EmbeddingNet.Workspace.Rent(size);
+            Xs = EmbeddingNet.Workspace.Rent(points);
         }
 
-        var single = new float[table.Length];
-        for (long i = 0; i < table.LongLength; i++)
-        {
-            single[i] = (float)table[i];
-        }
+        public EmbeddingNet.Workspace Workspace { get; }
 
-        return single;
+        public double[] A { get; }
+
+        public double[] B { get; }
+
+        public double[] C { get; }
+
+        public double[] D { get; }
+
+        public double[] Xs { get; }
+
+        public void Dispose()
+        {
+            Workspace.Dispose();
+            foreach (var a in new[] { A, B, C, D, Xs })
+            {
+                ArrayPool<double>.Shared.Return(a);
+            }
+        }
     }
 
     private struct Worst
     {
         public double Value, ValueAt, Derivative, DerivativeAt;
-    }
-
-    /// <summary>Per-thread buffers of the error measurement.</summary>
-    private sealed class MeasureBuffers
-    {
-        public MeasureBuffers(EmbeddingNet net, int points)
-        {
-            Workspace = new EmbeddingNet.Workspace(net);
-            Xs = new double[points];
-            Exact = new double[points * net.LastLayerSize];
-            ExactD = new double[points * net.LastLayerSize];
-            Table = new double[points * net.LastLayerSize];
-            TableD = new double[points * net.LastLayerSize];
-        }
-
-        public EmbeddingNet.Workspace Workspace { get; }
-
-        public double[] Xs { get; }
-
-        public double[] Exact { get; }
-
-        public double[] ExactD { get; }
-
-        public double[] Table { get; }
-
-        public double[] TableD { get; }
     }
 
     /// <summary>Samples every addressed row at its quarter points and compares the kernel's value and derivative with the net's.</summary>
@@ -273,7 +292,7 @@ internal static class TableBuilder
         TabulateKernels.RowIntervals(info, layout, f32, starts, lengths);
         int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
         var worst = new Worst[blocks];
-        ForEachBlock(blocks, () => new MeasureBuffers(net, rowsPerBlock * q), cancellationToken, (b, buf) =>
+        ForEachBlock(blocks, () => new Buffers(net, rowsPerBlock * q), cancellationToken, (b, buf) =>
         {
             int r0 = b * rowsPerBlock;
             int nr = Math.Min(rowsPerBlock, rows - r0);
@@ -289,19 +308,20 @@ internal static class TableBuilder
             }
 
             var x_ = new ReadOnlySpan<double>(xs, 0, n);
-            net.Evaluate(x_, buf.Exact.AsSpan(0, n * L), buf.ExactD.AsSpan(0, n * L), Span<double>.Empty, buf.Workspace);
-            TabulateKernels.InterpolateMany(coefficients, info, layout, x_, L, buf.Table.AsSpan(0, n * L), buf.TableD.AsSpan(0, n * L), ExtrapolationMode.Clamp);
+            double[] exact = buf.A, exactD = buf.B, table = buf.C, tableD = buf.D;
+            net.Evaluate(x_, exact.AsSpan(0, n * L), exactD.AsSpan(0, n * L), Span<double>.Empty, buf.Workspace);
+            TabulateKernels.InterpolateMany(coefficients, info, layout, x_, L, table.AsSpan(0, n * L), tableD.AsSpan(0, n * L), ExtrapolationMode.Clamp);
             var w = new Worst { ValueAt = double.NaN, DerivativeAt = double.NaN };
             for (int i = 0; i < n * L; i++)
             {
-                double ev = Math.Abs(buf.Table[i] - buf.Exact[i]);
+                double ev = Math.Abs(table[i] - exact[i]);
                 if (!(ev <= w.Value))
                 {
                     w.Value = ev;
                     w.ValueAt = xs[i / L];
                 }
 
-                double ed = Math.Abs(buf.TableD[i] - buf.ExactD[i]);
+                double ed = Math.Abs(tableD[i] - exactD[i]);
                 if (!(ed <= w.Derivative))
                 {
                     w.Derivative = ed;
@@ -332,47 +352,77 @@ internal static class TableBuilder
         return total;
     }
 
-    /// <summary>Runs independent blocks on all cores with per-thread state; cancellation and errors surface as themselves.</summary>
+    /// <summary>
+    /// Runs independent blocks on all cores: one worker (with its own state) per core pulls block numbers until none
+    /// are left; the calling thread is one of the workers. Cancellation and errors surface as themselves.
+    /// </summary>
     private static void ForEachBlock<TState>(int blocks, Func<TState> state, CancellationToken cancellationToken, Action<int, TState> body)
+        where TState : IDisposable
     {
-        if (blocks <= 1 || Environment.ProcessorCount == 1)
+        int workers = Math.Min(Environment.ProcessorCount, blocks);
+        int next = -1;
+        void Work()
         {
-            var local = state();
-            for (int b = 0; b < blocks; b++)
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                body(b, local);
+                using var local = state();
+                int b;
+                while ((b = Interlocked.Increment(ref next)) < blocks)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    body(b, local);
+                }
             }
+            catch
+            {
+                // The other workers stop at their next block instead of finishing the table.
+                Interlocked.Exchange(ref next, blocks);
+                throw;
+            }
+        }
 
+        if (workers <= 1)
+        {
+            Work();
             return;
+        }
+
+        var others = new Task[workers - 1];
+        for (int i = 0; i < others.Length; i++)
+        {
+            others[i] = Task.Run(Work, CancellationToken.None);
+        }
+
+        Exception? mine = null;
+        try
+        {
+            Work();
+        }
+        catch (Exception ex)
+        {
+            mine = ex;
         }
 
         try
         {
-            Parallel.For(0, blocks, new ParallelOptions { CancellationToken = cancellationToken }, state,
-                (b, loop, local) =>
-                {
-                    body(b, local);
-                    return local;
-                },
-                _ => { });
+            Task.WaitAll(others);
         }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        catch (AggregateException ex) when (mine is null)
         {
             var first = ex.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) ?? ex.InnerExceptions[0];
             ExceptionDispatchInfo.Capture(first).Throw();
         }
+        catch (AggregateException)
+        {
+        }
+
+        if (mine is not null)
+        {
+            ExceptionDispatchInfo.Capture(mine).Throw();
+        }
     }
 
     private static double R(double x, bool f32) => f32 ? (float)x : x;
-
-    private static void RoundToSingle(double[] a)
-    {
-        for (int i = 0; i < a.Length; i++)
-        {
-            a[i] = (float)a[i];
-        }
-    }
 }
 
 /// <summary>Size limits of tables and of the graph that will carry them.</summary>
