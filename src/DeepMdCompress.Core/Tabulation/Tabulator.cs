@@ -17,7 +17,10 @@ public static class Tabulator
     /// <summary>Bytes added to the graph per table besides its coefficients (table, table_info and op nodes).</summary>
     private const long NodeOverhead = 1024;
 
-    /// <summary>Builds a table for every net of <paramref name="range"/>.</summary>
+    /// <summary>
+    /// Builds a table for every net of <paramref name="range"/>. Progress is reported on the calling thread before
+    /// each net (the work inside a net is spread over all cores).
+    /// </summary>
     public static TabulatedModel Tabulate(EmbeddingRange range, TabulationSettings? settings = null,
         IProgress<TabulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
