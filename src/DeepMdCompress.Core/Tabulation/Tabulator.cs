@@ -123,6 +123,12 @@ public static class Tabulator
             }
         }
 
+        if (trials.Count == 0)
+        {
+            // Not even the largest step fits: the same refusal as for a given step.
+            CheckSize(jobs, layout, settings, settings.StepLadder.Max(), graphBytes);
+        }
+
         string tried = string.Join("; ", trials.Select(t => $"step {F(t.Step)}: {t.MaxValueError.ToString("G3", CultureInfo.InvariantCulture)}"));
         throw new InvalidParameterException("MaxErrorNotReached",
             $"No step of the ladder reaches a worst value error of {F(target)} (tried {tried}).{stoppedBySize} Allow a larger -MaxError or give -Step directly.");

@@ -287,6 +287,11 @@ public class TabulationTests
         Assert.Contains("fits is 0.05", ex.Message);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), "the refusal must come before any table is built");
         _out.WriteLine(ex.Message);
+
+        // -MaxError stops at the size limit too: a ladder that starts too fine is refused the same way.
+        var fine = new TabulationSettings { MaxError = 1e-12, StepLadder = new[] { 0.01, 0.005 } };
+        Assert.Equal("GraphTooLarge", Assert.Throws<ResourceLimitException>(() =>
+            Tabulator.TabulateNets(jobs, TableLayout.Standard, fine, 0, null, default)).ErrorId);
     }
 
     [Fact]
