@@ -207,10 +207,11 @@ public sealed class EmbeddingNet
     }
 
     /// <summary>
-    /// Register-blocked product: for each input row and block of 2·Vector&lt;double&gt;.Count outputs the sums over j stay in
-    /// registers. Each output is still summed in j order, so the result does not depend on the vector width.
+    /// Register-blocked product: for each input row and block of outputs the sums over j stay in registers (four
+    /// vectors per stream with one or two streams, two with three). Each output is still summed in j order, so the
+    /// result does not depend on the vector width.
     /// </summary>
-    private static void MatMul<TD1, TD2>(double[] inV, double[] in1, double[] in2, int m, int dIn, double[] w, int dOut,
+    private static unsafe void MatMul<TD1, TD2>(double[] inV, double[] in1, double[] in2, int m, int dIn, double[] w, int dOut,
         double[] outV, double[] out1, double[] out2)
         where TD1 : struct, IFlag
         where TD2 : struct, IFlag
@@ -218,82 +219,129 @@ public sealed class EmbeddingNet
         bool d1 = default(TD1).Value, d2 = default(TD2).Value;
         int vc = Vector<double>.Count;
         bool simd = Vector.IsHardwareAccelerated;
-        for (int i = 0; i < m; i++)
+        fixed (double* pw = w, piv = inV, pi1 = in1, pi2 = in2, pov = outV, po1 = out1, po2 = out2)
         {
-            int row = i * dOut, inRow = i * dIn;
-            int k = 0;
-            if (simd)
+            for (int i = 0; i < m; i++)
             {
-                for (; k + 2 * vc <= dOut; k += 2 * vc)
+                double* xv = piv + i * dIn, x1 = pi1 + i * dIn, x2 = pi2 + i * dIn;
+                double* ov = pov + i * dOut, o1 = po1 + i * dOut, o2 = po2 + i * dOut;
+                int k = 0;
+                if (simd && !d2)
                 {
-                    Vector<double> v0 = Vector<double>.Zero, v1 = Vector<double>.Zero;
-                    Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero;
-                    Vector<double> b0 = Vector<double>.Zero, b1 = Vector<double>.Zero;
-                    for (int j = 0, wRow = k; j < dIn; j++, wRow += dOut)
+                    for (; k + 4 * vc <= dOut; k += 4 * vc)
                     {
-                        var w0 = new Vector<double>(w, wRow);
-                        var w1 = new Vector<double>(w, wRow + vc);
-                        var xv = new Vector<double>(inV[inRow + j]);
-                        v0 += xv * w0;
-                        v1 += xv * w1;
+                        Vector<double> v0 = Vector<double>.Zero, v1 = Vector<double>.Zero, v2 = Vector<double>.Zero, v3 = Vector<double>.Zero;
+                        Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, a3 = Vector<double>.Zero;
+                        double* wr = pw + k;
+                        for (int j = 0; j < dIn; j++, wr += dOut)
+                        {
+                            var w0 = *(Vector<double>*)wr;
+                            var w1 = *(Vector<double>*)(wr + vc);
+                            var w2 = *(Vector<double>*)(wr + 2 * vc);
+                            var w3 = *(Vector<double>*)(wr + 3 * vc);
+                            var bv = new Vector<double>(xv[j]);
+                            v0 += bv * w0;
+                            v1 += bv * w1;
+                            v2 += bv * w2;
+                            v3 += bv * w3;
+                            if (d1)
+                            {
+                                var b1 = new Vector<double>(x1[j]);
+                                a0 += b1 * w0;
+                                a1 += b1 * w1;
+                                a2 += b1 * w2;
+                                a3 += b1 * w3;
+                            }
+                        }
+
+                        *(Vector<double>*)(ov + k) = v0;
+                        *(Vector<double>*)(ov + k + vc) = v1;
+                        *(Vector<double>*)(ov + k + 2 * vc) = v2;
+                        *(Vector<double>*)(ov + k + 3 * vc) = v3;
                         if (d1)
                         {
-                            var x1 = new Vector<double>(in1[inRow + j]);
-                            a0 += x1 * w0;
-                            a1 += x1 * w1;
+                            *(Vector<double>*)(o1 + k) = a0;
+                            *(Vector<double>*)(o1 + k + vc) = a1;
+                            *(Vector<double>*)(o1 + k + 2 * vc) = a2;
+                            *(Vector<double>*)(o1 + k + 3 * vc) = a3;
+                        }
+                    }
+                }
+
+                if (simd)
+                {
+                    for (; k + 2 * vc <= dOut; k += 2 * vc)
+                    {
+                        Vector<double> v0 = Vector<double>.Zero, v1 = Vector<double>.Zero;
+                        Vector<double> a0 = Vector<double>.Zero, a1 = Vector<double>.Zero;
+                        Vector<double> c0 = Vector<double>.Zero, c1 = Vector<double>.Zero;
+                        double* wr = pw + k;
+                        for (int j = 0; j < dIn; j++, wr += dOut)
+                        {
+                            var w0 = *(Vector<double>*)wr;
+                            var w1 = *(Vector<double>*)(wr + vc);
+                            var bv = new Vector<double>(xv[j]);
+                            v0 += bv * w0;
+                            v1 += bv * w1;
+                            if (d1)
+                            {
+                                var b1 = new Vector<double>(x1[j]);
+                                a0 += b1 * w0;
+                                a1 += b1 * w1;
+                            }
+
+                            if (d2)
+                            {
+                                var b2 = new Vector<double>(x2[j]);
+                                c0 += b2 * w0;
+                                c1 += b2 * w1;
+                            }
+                        }
+
+                        *(Vector<double>*)(ov + k) = v0;
+                        *(Vector<double>*)(ov + k + vc) = v1;
+                        if (d1)
+                        {
+                            *(Vector<double>*)(o1 + k) = a0;
+                            *(Vector<double>*)(o1 + k + vc) = a1;
                         }
 
                         if (d2)
                         {
-                            var x2 = new Vector<double>(in2[inRow + j]);
-                            b0 += x2 * w0;
-                            b1 += x2 * w1;
+                            *(Vector<double>*)(o2 + k) = c0;
+                            *(Vector<double>*)(o2 + k + vc) = c1;
+                        }
+                    }
+                }
+
+                for (; k < dOut; k++)
+                {
+                    double sv = 0, s1 = 0, s2 = 0;
+                    double* wk = pw + k;
+                    for (int j = 0; j < dIn; j++, wk += dOut)
+                    {
+                        sv += xv[j] * *wk;
+                        if (d1)
+                        {
+                            s1 += x1[j] * *wk;
+                        }
+
+                        if (d2)
+                        {
+                            s2 += x2[j] * *wk;
                         }
                     }
 
-                    v0.CopyTo(outV, row + k);
-                    v1.CopyTo(outV, row + k + vc);
+                    ov[k] = sv;
                     if (d1)
                     {
-                        a0.CopyTo(out1, row + k);
-                        a1.CopyTo(out1, row + k + vc);
+                        o1[k] = s1;
                     }
 
                     if (d2)
                     {
-                        b0.CopyTo(out2, row + k);
-                        b1.CopyTo(out2, row + k + vc);
+                        o2[k] = s2;
                     }
-                }
-            }
-
-            for (; k < dOut; k++)
-            {
-                double sv = 0, s1 = 0, s2 = 0;
-                for (int j = 0, wi = k; j < dIn; j++, wi += dOut)
-                {
-                    double wk = w[wi];
-                    sv += inV[inRow + j] * wk;
-                    if (d1)
-                    {
-                        s1 += in1[inRow + j] * wk;
-                    }
-
-                    if (d2)
-                    {
-                        s2 += in2[inRow + j] * wk;
-                    }
-                }
-
-                outV[row + k] = sv;
-                if (d1)
-                {
-                    out1[row + k] = s1;
-                }
-
-                if (d2)
-                {
-                    out2[row + k] = s2;
                 }
             }
         }
