@@ -636,19 +636,23 @@ public static class TabulateKernels
 
     // ---------------------------------------------------------------- precision
 
-    /// <summary>Arithmetic of the op's T: values are carried in double and rounded to T after every operation.</summary>
-    internal interface IPrecision<T>
-        where T : unmanaged
+    /// <summary>Rounding to the op's T: values are carried in double and rounded to T after every operation.</summary>
+    internal interface IRounding
     {
-        double Load(T value);
-
-        T Store(double value);
-
         /// <summary>Rounds an intermediate to T (identity for double; for float, double rounding of +, −, ×, ÷ is exact).</summary>
         double R(double value);
 
         /// <summary>C's nextafter(x, toward) in T.</summary>
         double NextAfter(double x, double toward);
+    }
+
+    /// <summary>Loads and stores of the op's T.</summary>
+    internal interface IPrecision<T> : IRounding
+        where T : unmanaged
+    {
+        double Load(T value);
+
+        T Store(double value);
     }
 
     internal readonly struct F64 : IPrecision<double>
@@ -727,7 +731,7 @@ public static class TabulateKernels
     /// the table's end is an error instead of an out-of-bounds read.
     /// </summary>
     internal readonly struct Locator<TP>
-        where TP : struct
+        where TP : struct, IRounding
     {
         private readonly double _lower, _upper, _max, _min, _s0, _s1;
         private readonly int _first0, _first1, _clampRow, _tailRow, _lastRow;
@@ -846,10 +850,9 @@ public static class TabulateKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double R(double v) => default(TP) is F32 ? (float)v : v;
+        private static double R(double v) => default(TP).R(v);
 
-        private static double NextAfter(double x, double toward) =>
-            default(TP) is F32 ? default(F32).NextAfter(x, toward) : default(F64).NextAfter(x, toward);
+        private static double NextAfter(double x, double toward) => default(TP).NextAfter(x, toward);
 
         // C's (int) conversion truncates toward zero; out-of-range values are clamped instead of being undefined.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
