@@ -599,8 +599,8 @@ public static class TabulateKernels
 
         if (tableLength % (6 * L) != 0)
         {
-            throw new DeepMdException("TableShapeMismatch", DeepMdErrorKind.InvalidArgument,
-                $"A table of {tableLength} numbers is not a whole number of rows of 6·{L} coefficients.");
+            throw new TensorDataException(
+                $"A table of {tableLength} numbers is not a whole number of rows of 6·{L} coefficients.", "TableShapeMismatch");
         }
 
         return tableLength / (6 * L);
@@ -627,8 +627,8 @@ public static class TabulateKernels
         bool finite = IsFinite(info.Lower) && IsFinite(info.Upper) && IsFinite(info.Max) && IsFinite(info.Stride0) && IsFinite(info.Stride1);
         if (!finite || info.Stride0 <= 0 || info.Stride1 <= 0 || info.Upper < info.Lower || info.Max < info.Upper)
         {
-            throw new DeepMdException("InvalidTableInfo", DeepMdErrorKind.InvalidArgument,
-                $"table_info {info} is invalid: it needs finite lower ≤ upper ≤ max and positive strides.");
+            throw new TensorDataException(
+                $"table_info {info} is invalid: it needs finite lower ≤ upper ≤ max and positive strides.", "InvalidTableInfo");
         }
     }
 
@@ -821,10 +821,11 @@ public static class TabulateKernels
 
         [MethodImpl(MethodImplOptions.NoInlining)]
         private void ThrowTooShort(int row) =>
-            throw new DeepMdException("TableTooShort", DeepMdErrorKind.InvalidArgument,
+            throw new TensorDataException(
                 _linear && row == _tailRow && row > _clampRow
                     ? $"C¹ extrapolation with table_info {_info} reads row {row} of a table with {_lastRow + 1} rows (a degenerate table whose max equals upper); use ExtrapolationMode.Clamp or a table with max > upper."
-                    : $"Table_info {_info} maps an input to row {row} of a table with {_lastRow + 1} rows.");
+                    : $"Table_info {_info} maps an input to row {row} of a table with {_lastRow + 1} rows.",
+                "TableTooShort");
 
         /// <summary>Where row r starts and how long it is, by the same arithmetic as <see cref="Locate"/>.</summary>
         public void RowIntervals(Span<double> start, Span<double> length)

@@ -392,7 +392,7 @@ public class TabulateKernelTests
         var output = new double[1];
         TabulateKernels.SeRForward(table, info, new[] { 0.5 }, 1, 1, 1, output, ExtrapolationMode.Clamp);
         Assert.Equal(7.0, output[0]);
-        var ex = Assert.Throws<DeepMdException>(() => TabulateKernels.SeRForward(table, info, new[] { 0.5 }, 1, 1, 1, output, ExtrapolationMode.Linear));
+        var ex = Assert.ThrowsAny<DeepMdException>(() => TabulateKernels.SeRForward(table, info, new[] { 0.5 }, 1, 1, 1, output, ExtrapolationMode.Linear));
         Assert.Equal("TableTooShort", ex.ErrorId);
         Assert.Contains("C¹", ex.Message);
         Assert.Equal(3, TabulateKernels.RequiredRows(info, TableLayout.Standard, ExtrapolationMode.Linear));
@@ -402,11 +402,11 @@ public class TabulateKernelTests
     public void BadTablesAndShapesAreRefused()
     {
         var output = new double[1];
-        var bad = Assert.Throws<DeepMdException>(() => TabulateKernels.SeRForward(WorkedTable, new TableInfo(-1, 1, 2, 0, 1, -1), new[] { 0.0 }, 1, 1, 1, output));
+        var bad = Assert.ThrowsAny<DeepMdException>(() => TabulateKernels.SeRForward(WorkedTable, new TableInfo(-1, 1, 2, 0, 1, -1), new[] { 0.0 }, 1, 1, 1, output));
         Assert.Equal("InvalidTableInfo", bad.ErrorId);
-        var shortTable = Assert.Throws<DeepMdException>(() => TabulateKernels.SeRForward(WorkedTable.AsSpan(0, 12), WorkedInfo, new[] { 1.5 }, 1, 1, 1, output));
+        var shortTable = Assert.ThrowsAny<DeepMdException>(() => TabulateKernels.SeRForward(WorkedTable.AsSpan(0, 12), WorkedInfo, new[] { 1.5 }, 1, 1, 1, output));
         Assert.Equal("TableTooShort", shortTable.ErrorId);
-        var ragged = Assert.Throws<DeepMdException>(() => TabulateKernels.SeRForward(WorkedTable.AsSpan(0, 20), WorkedInfo, new[] { 0.0 }, 1, 1, 1, output));
+        var ragged = Assert.ThrowsAny<DeepMdException>(() => TabulateKernels.SeRForward(WorkedTable.AsSpan(0, 20), WorkedInfo, new[] { 0.0 }, 1, 1, 1, output));
         Assert.Equal("TableShapeMismatch", ragged.ErrorId);
         Assert.Throws<ArgumentException>(() => TabulateKernels.SeRForward(WorkedTable, WorkedInfo, new[] { 0.0, 1.0 }, 1, 1, 1, output));
     }
