@@ -1,0 +1,107 @@
+using System;
+using System.Globalization;
+using System.Management.Automation;
+using DeepMdCompress.Core.Errors;
+using DeepMdCompress.Core.Tabulation;
+
+namespace DeepMdCompress.Commands;
+
+/// <summary>Tabulates the embedding nets of a model over their ranges, the way dp compress builds its tables.</summary>
+[Cmdlet(VerbsCommon.New, "TabulatedModel", DefaultParameterSetName = StepSet)]
+[OutputType(typeof(TabulatedModel))]
+public sealed class NewTabulatedModelCommand : DeepMdCmdlet
+{
+    private const string StepSet = "Step";
+    private const string MaxErrorSet = "MaxError";
+    private const string Activity = "Tabulating embedding nets";
+
+    private TabulationSettings _settings = new();
+
+    /// <summary>The nets and their ranges (Measure-EmbeddingRange output).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public EmbeddingRange? InputObject { get; set; }
+
+    /// <summary>dp compress -s: the fine stride; the coarse one is 10·Step (se_e3: 10·Step and 100·Step).</summary>
+    [Parameter(ParameterSetName = StepSet)]
+    public double Step { get; set; } = 0.01;
+
+    /// <summary>dp compress -e: the tables reach upper·Extrapolate (an integer ≥ 1).</summary>
+    [Parameter]
+    public double Extrapolate { get; set; } = 5;
+
+    /// <summary>dp compress -f: check_frequency, stored in table_info and read by no kernel (any integer).</summary>
+    [Parameter]
+    public double Frequency { get; set; } = -1;
+
+    /// <summary>Choose the largest step of the ladder whose worst value error over all nets is at most this.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = MaxErrorSet)]
+    public double MaxError { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _settings = new TabulationSettings
+            {
+                Step = Step,
+                Extrapolate = Integer(Extrapolate, "Extrapolate", "InvalidExtrapolate", "the coarse table ends at upper·extrapolate; dp compress -e takes an int"),
+                Frequency = Integer(Frequency, "Frequency", "InvalidFrequency", "dp compress -f takes an int"),
+                MaxError = ParameterSetName == MaxErrorSet ? MaxError : null,
+            };
+            _settings.Validate();
+        }
+        catch (DeepMdException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, null));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var range = InputObject!;
+        var progress = new ProgressReporter(this);
+        try
+        {
+            WriteObject(Tabulator.Tabulate(range, _settings, progress, CancelToken));
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (IsReportable(ex))
+        {
+            // One model that cannot be tabulated must not stop the rest of the pipeline.
+            WriteError(ToErrorRecord(ex, range));
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    private static int Integer(double value, string name, string errorId, string why)
+    {
+        if (double.IsNaN(value) || double.IsInfinity(value) || Math.Floor(value) != value || value < int.MinValue || value > int.MaxValue)
+        {
+            throw new InvalidParameterException(errorId, $"{name} must be an integer ({why}), got {value.ToString("R", CultureInfo.InvariantCulture)}.");
+        }
+
+        return (int)value;
+    }
+
+    /// <summary>The core reports on the pipeline thread, so progress can be written straight away.</summary>
+    private sealed class ProgressReporter : IProgress<TabulationProgress>
+    {
+        private readonly Cmdlet _cmdlet;
+
+        public ProgressReporter(Cmdlet cmdlet) => _cmdlet = cmdlet;
+
+        public void Report(TabulationProgress value) =>
+            _cmdlet.WriteProgress(new ProgressRecord(1, Activity,
+                string.Format(CultureInfo.InvariantCulture, "{0} ({1} of {2}), step {3}", value.NetName, value.NetIndex + 1, value.NetCount, value.Step))
+            {
+                PercentComplete = value.PercentComplete,
+            });
+    }
+}
