@@ -18,6 +18,7 @@
         'Convert-LegacyModel'
         'Measure-EmbeddingRange'
         'New-SampleModel'
+        'Compress-FrozenModel'
         'New-TabulatedModel'
     )
     FunctionsToExport      = @()

@@ -128,6 +128,55 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         return resolved;
     }
 
+    /// <summary>A FileSystem path that may not exist yet (e.g. a training script checked later by the core).</summary>
+    protected string ResolveFileSystemPath(string path)
+    {
+        string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+        RequireFileSystem(provider, path);
+        return resolved;
+    }
+
+    /// <summary>Training-data folders (wildcards allowed); a folder that does not exist stops the command.</summary>
+    protected List<string> ResolveTrainingData(string[] paths)
+    {
+        var folders = new List<string>();
+        foreach (string p in paths)
+        {
+            try
+            {
+                var resolved = GetResolvedProviderPathFromPSPath(p, out var provider);
+                RequireFileSystem(provider, p);
+                folders.AddRange(resolved);
+            }
+            catch (ItemNotFoundException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"The training data folder '{p}' does not exist.", ex), "SystemNotFound", ErrorCategory.ObjectNotFound, p));
+            }
+        }
+
+        return folders;
+    }
+
+    /// <summary>deepmd-kit's CLI takes ints for -e and -f; a non-integer is refused with the given id.</summary>
+    protected static int RequireInteger(double value, string name, string errorId, string why)
+    {
+        if (double.IsNaN(value) || double.IsInfinity(value) || Math.Floor(value) != value || value < int.MinValue || value > int.MaxValue)
+        {
+            throw new InvalidParameterException(errorId, $"{name} must be an integer ({why}), got {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+
+        return (int)value;
+    }
+
+    private void RequireFileSystem(ProviderInfo provider, string path)
+    {
+        if (provider.ImplementingType != typeof(FileSystemProvider))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is not a FileSystem path (provider {provider.Name})."),
+                "PathNotFileSystem", ErrorCategory.InvalidArgument, path));
+        }
+    }
+
     private bool IsFileSystem(ProviderInfo provider, string p)
     {
         if (provider.ImplementingType == typeof(FileSystemProvider))

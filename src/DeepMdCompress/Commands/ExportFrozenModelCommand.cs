@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using DeepMdCompress.Core.Compression;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 
@@ -12,7 +13,10 @@ public enum GraphFileFormat
     Text,
 }
 
-/// <summary>Writes a model's GraphDef to a .pb or .pbtxt file, atomically.</summary>
+/// <summary>
+/// Writes a model's GraphDef to a .pb or .pbtxt file, atomically. A TabulatedModel is written as the
+/// compressed graph (TabulateFusion ops instead of the embedding nets), as <c>dp compress</c> would.
+/// </summary>
 [Cmdlet(VerbsData.Export, "FrozenModel", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportFrozenModelCommand : DeepMdCmdlet
@@ -21,9 +25,10 @@ public sealed class ExportFrozenModelCommand : DeepMdCmdlet
     private const string LiteralPathSet = "LiteralPath";
 
     // Path comes first so that `$model | Export-FrozenModel ./x.pb` binds the path, as Export-Csv does.
+    /// <summary>A FrozenModel, or a TabulatedModel (then the compressed graph is written).</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [ValidateNotNull]
-    public FrozenModel InputObject { get; set; } = null!;
+    public PSObject InputObject { get; set; } = null!;
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
@@ -48,7 +53,20 @@ public sealed class ExportFrozenModelCommand : DeepMdCmdlet
     {
         string target = ResolveOutputPath(ParameterSetName == LiteralPathSet ? LiteralPath : Path);
         var format = Format is { } f ? (f == GraphFileFormat.Text ? GraphFormat.Text : GraphFormat.Binary) : GraphFile.FormatFromExtension(target);
-        if (InputObject.Path is { } source && string.Equals(System.IO.Path.GetFullPath(source), System.IO.Path.GetFullPath(target), StringComparison.OrdinalIgnoreCase))
+        var (source, describe) = InputObject.BaseObject switch
+        {
+            FrozenModel m => (m, $"{m.NodeCount}-node graph"),
+            TabulatedModel t => (t.Model, $"compressed graph of {t.Tables.Count} tabulated net(s)"),
+            _ => (null, string.Empty),
+        };
+        if (source is null)
+        {
+            WriteError(new ErrorRecord(new ArgumentException($"InputObject must be a DeepMdCompress.FrozenModel or TabulatedModel, not {InputObject.BaseObject.GetType().FullName}."),
+                "InvalidInputType", ErrorCategory.InvalidArgument, InputObject));
+            return;
+        }
+
+        if (source.Path is { } sourcePath && string.Equals(System.IO.Path.GetFullPath(sourcePath), System.IO.Path.GetFullPath(target), StringComparison.OrdinalIgnoreCase))
         {
             WriteError(new ErrorRecord(new InvalidOperationException($"Refusing to overwrite the model's own input file '{target}'; write to another path."),
                 "OutputIsInput", ErrorCategory.InvalidOperation, target));
@@ -68,8 +86,7 @@ public sealed class ExportFrozenModelCommand : DeepMdCmdlet
             return;
         }
 
-        string action = $"Write {InputObject.NodeCount}-node graph as {format}{(exists ? " (overwrite)" : string.Empty)}";
-        if (!ShouldProcess(target, action))
+        if (!ShouldProcess(target, $"Write {describe} as {format}{(exists ? " (overwrite)" : string.Empty)}"))
         {
             return;
         }
@@ -77,7 +94,10 @@ public sealed class ExportFrozenModelCommand : DeepMdCmdlet
         WriteProgress(new ProgressRecord(2, "Exporting frozen model", $"Writing {target}"));
         try
         {
-            GraphFile.Write(InputObject.GetGraphDef(), target, format, overwrite: Force, CancelToken);
+            var graph = InputObject.BaseObject is TabulatedModel tabulated
+                ? ModelCompressor.Build(tabulated, source.Path, CancelToken).Model.GetGraphDef()
+                : source.GetGraphDef();
+            GraphFile.Write(graph, target, format, overwrite: Force, CancelToken);
         }
         catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
         {

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
+using DeepMdCompress.Core;
 using DeepMdCompress.Core.Ranges;
 using Microsoft.PowerShell.Commands;
 
@@ -53,22 +54,7 @@ public sealed class MeasureEmbeddingRangeCommand : DeepMdCmdlet
 
         if (TrainingData is not null)
         {
-            var folders = new List<string>();
-            foreach (string p in TrainingData)
-            {
-                try
-                {
-                    var resolved = GetResolvedProviderPathFromPSPath(p, out var provider);
-                    RequireFileSystem(provider, p);
-                    folders.AddRange(resolved);
-                }
-                catch (ItemNotFoundException ex)
-                {
-                    ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"The training data folder '{p}' does not exist.", ex), "SystemNotFound", ErrorCategory.ObjectNotFound, p));
-                }
-            }
-
-            _input.TrainingData = folders;
+            _input.TrainingData = ResolveTrainingData(TrainingData);
         }
     }
 
@@ -76,7 +62,7 @@ public sealed class MeasureEmbeddingRangeCommand : DeepMdCmdlet
     {
         var watch = Stopwatch.StartNew();
         long last = -1000;
-        var progress = new Reporter<MinNborDistProgress>(p =>
+        var progress = new CallbackProgress<MinNborDistProgress>(p =>
         {
             // One record per frame would flood the host on big data sets; a few per second is plenty.
             if (p.FramesDone != p.TotalFrames && watch.ElapsedMilliseconds - last < 200)
@@ -129,31 +115,5 @@ public sealed class MeasureEmbeddingRangeCommand : DeepMdCmdlet
         {
             WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
-    }
-
-    private string ResolveFileSystemPath(string path)
-    {
-        string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
-        RequireFileSystem(provider, path);
-        return resolved;
-    }
-
-    private void RequireFileSystem(ProviderInfo provider, string path)
-    {
-        if (provider.ImplementingType != typeof(FileSystemProvider))
-        {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is not a FileSystem path (provider {provider.Name})."),
-                "PathNotFileSystem", ErrorCategory.InvalidArgument, path));
-        }
-    }
-
-    /// <summary>Reports on the calling (pipeline) thread, so the callback may call WriteProgress.</summary>
-    private sealed class Reporter<T> : IProgress<T>
-    {
-        private readonly Action<T> _report;
-
-        public Reporter(Action<T> report) => _report = report;
-
-        public void Report(T value) => _report(value);
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Management.Automation;
 using DeepMdCompress.Core.Errors;
+using DeepMdCompress.Core;
 using DeepMdCompress.Core.Tabulation;
 
 namespace DeepMdCompress.Commands;
@@ -45,8 +46,8 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
             _settings = new TabulationSettings
             {
                 Step = Step,
-                Extrapolate = Integer(Extrapolate, "Extrapolate", "InvalidExtrapolate", "the coarse table ends at upper·extrapolate; dp compress -e takes an int"),
-                Frequency = Integer(Frequency, "Frequency", "InvalidFrequency", "dp compress -f takes an int"),
+                Extrapolate = RequireInteger(Extrapolate, "Extrapolate", "InvalidExtrapolate", "the coarse table ends at upper·extrapolate; dp compress -e takes an int"),
+                Frequency = RequireInteger(Frequency, "Frequency", "InvalidFrequency", "dp compress -f takes an int"),
                 MaxError = ParameterSetName == MaxErrorSet ? MaxError : null,
             };
             _settings.Validate();
@@ -60,7 +61,12 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
     protected override void ProcessRecord()
     {
         var range = InputObject!;
-        var progress = new ProgressReporter(this);
+        var progress = new CallbackProgress<TabulationProgress>(value =>
+            WriteProgress(new ProgressRecord(1, Activity,
+                string.Format(CultureInfo.InvariantCulture, "{0} ({1} of {2}), step {3}", value.NetName, value.NetIndex + 1, value.NetCount, value.Step))
+            {
+                PercentComplete = value.PercentComplete,
+            }));
         try
         {
             WriteObject(Tabulator.Tabulate(range, _settings, progress, CancelToken));
@@ -78,30 +84,5 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
         {
             WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
-    }
-
-    private static int Integer(double value, string name, string errorId, string why)
-    {
-        if (double.IsNaN(value) || double.IsInfinity(value) || Math.Floor(value) != value || value < int.MinValue || value > int.MaxValue)
-        {
-            throw new InvalidParameterException(errorId, $"{name} must be an integer ({why}), got {value.ToString("R", CultureInfo.InvariantCulture)}.");
-        }
-
-        return (int)value;
-    }
-
-    /// <summary>The core reports on the pipeline thread, so progress can be written straight away.</summary>
-    private sealed class ProgressReporter : IProgress<TabulationProgress>
-    {
-        private readonly Cmdlet _cmdlet;
-
-        public ProgressReporter(Cmdlet cmdlet) => _cmdlet = cmdlet;
-
-        public void Report(TabulationProgress value) =>
-            _cmdlet.WriteProgress(new ProgressRecord(1, Activity,
-                string.Format(CultureInfo.InvariantCulture, "{0} ({1} of {2}), step {3}", value.NetName, value.NetIndex + 1, value.NetCount, value.Step))
-            {
-                PercentComplete = value.PercentComplete,
-            });
     }
 }
