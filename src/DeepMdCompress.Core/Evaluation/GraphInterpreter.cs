@@ -48,6 +48,9 @@ public sealed class GraphInterpreter
     /// <summary>Threads a kernel may use (default: all processors). 1 runs everything serially.</summary>
     public int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>When set, receives every executed node and how long its kernel took (diagnostics).</summary>
+    public Action<NodeDef, TimeSpan>? NodeTimed { get; set; }
+
     public bool Contains(string nodeName) => _byName.ContainsKey(nodeName);
 
     /// <summary>The node called <paramref name="nodeName"/>, or null.</summary>
@@ -144,6 +147,9 @@ public sealed class GraphInterpreter
 
         // Steps whose outputs can be released after this one ran (their last consumer).
         public int[] Release = Array.Empty<int>();
+
+        // Steps whose buffers no later step reads (later consumers, if any, read only the shape).
+        public int[] LastDataUse = Array.Empty<int>();
     }
 
     private sealed class Plan
@@ -225,6 +231,11 @@ public sealed class GraphInterpreter
         var steps = new Step[order.Count];
         var consumers = new int[order.Count];
         var lastConsumer = new int[order.Count];
+        var lastDataConsumer = new int[order.Count];
+        for (int s = 0; s < lastDataConsumer.Length; s++)
+        {
+            lastDataConsumer[s] = -1;
+        }
         for (int s = 0; s < steps.Length; s++)
         {
             var node = _nodes[order[s]];
@@ -254,6 +265,10 @@ public sealed class GraphInterpreter
                     producers.Add(stepOf[p]);
                     consumers[stepOf[p]]++;
                     lastConsumer[stepOf[p]] = s;
+                    if (!ShapeOnly.Contains(node.Op))
+                    {
+                        lastDataConsumer[stepOf[p]] = s;
+                    }
                 }
 
                 outputs.Add(pOut);
@@ -288,21 +303,30 @@ public sealed class GraphInterpreter
         }
 
         var release = new List<int>[steps.Length];
+        var lastData = new List<int>[steps.Length];
         for (int s = 0; s < steps.Length; s++)
         {
             if (!keep[s] && consumers[s] > 0)
             {
                 (release[lastConsumer[s]] ??= new List<int>()).Add(s);
+                if (lastDataConsumer[s] >= 0)
+                {
+                    (lastData[lastDataConsumer[s]] ??= new List<int>()).Add(s);
+                }
             }
         }
 
         for (int s = 0; s < steps.Length; s++)
         {
             steps[s].Release = release[s]?.ToArray() ?? Array.Empty<int>();
+            steps[s].LastDataUse = lastData[s]?.ToArray() ?? Array.Empty<int>();
         }
 
         return new Plan { Steps = steps, FetchProducer = fetchProducer, FetchOutput = fetchOutput };
     }
+
+    /// <summary>Ops that read only their input's shape, never its elements.</summary>
+    private static readonly HashSet<string> ShapeOnly = new(StringComparer.Ordinal) { "Shape", "ShapeN", "Size", "Rank" };
 
     private static long Key(int node, int output) => ((long)node << 32) | (uint)output;
 
@@ -312,6 +336,16 @@ public sealed class GraphInterpreter
     {
         var values = new TensorValue[]?[plan.Steps.Length];
         int threads = Math.Max(1, MaxDegreeOfParallelism);
+
+        // Live slots referencing each buffer (Reshape and Identity alias their input's buffer). A buffer
+        // referenced only by a slot released after the current step may be overwritten by that step.
+        var refs = new Dictionary<Array, int>(ReferenceComparer.Instance);
+        var pinned = new HashSet<Array>(ReferenceComparer.Instance);
+        foreach (var f in feeds)
+        {
+            pinned.Add(f.Data);
+        }
+
         for (int s = 0; s < plan.Steps.Length; s++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -320,17 +354,31 @@ public sealed class GraphInterpreter
             if (step.IsConst && _constCache[step.Node] is { } cached)
             {
                 values[s] = cached;
+                foreach (var t in cached)
+                {
+                    pinned.Add(t.Data);
+                }
+
                 continue;
             }
 
             var inputs = new TensorValue[step.Producer.Length];
+            bool[]? donatable = null;
             for (int k = 0; k < inputs.Length; k++)
             {
                 inputs[k] = Output(plan, step.Producer[k], step.Output[k], values, feeds, node);
+                int p = step.Producer[k];
+                if (p >= 0 && Array.IndexOf(step.LastDataUse, p) >= 0 && !pinned.Contains(inputs[k].Data)
+                    && refs.TryGetValue(inputs[k].Data, out int count) && count == 1)
+                {
+                    (donatable ??= new bool[inputs.Length])[k] = true;
+                }
             }
 
-            var context = new OpContext(node, cancellationToken, threads);
+            var context = new OpContext(node, cancellationToken, threads) { Donatable = donatable };
             TensorValue[] outputs;
+            var timer = NodeTimed;
+            long started = timer is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 outputs = step.Kernel(context, inputs);
@@ -344,14 +392,43 @@ public sealed class GraphInterpreter
                 throw Wrap(ex, node);
             }
 
+            if (timer is not null)
+            {
+                timer(node, TimeSpan.FromSeconds((System.Diagnostics.Stopwatch.GetTimestamp() - started) / (double)System.Diagnostics.Stopwatch.Frequency));
+            }
+
             values[s] = outputs;
             if (step.IsConst)
             {
                 _constCache[step.Node] = outputs;
+                foreach (var t in outputs)
+                {
+                    pinned.Add(t.Data);
+                }
+            }
+
+            foreach (var a in DistinctBuffers(outputs))
+            {
+                refs[a] = refs.TryGetValue(a, out int c) ? c + 1 : 1;
             }
 
             foreach (int r in step.Release)
             {
+                foreach (var a in DistinctBuffers(values[r]!))
+                {
+                    if (refs.TryGetValue(a, out int c))
+                    {
+                        if (c <= 1)
+                        {
+                            refs.Remove(a);
+                        }
+                        else
+                        {
+                            refs[a] = c - 1;
+                        }
+                    }
+                }
+
                 values[r] = null;
             }
         }
@@ -383,6 +460,32 @@ public sealed class GraphInterpreter
         }
 
         return outs[output];
+    }
+
+    private static IEnumerable<Array> DistinctBuffers(TensorValue[] outputs)
+    {
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            bool seen = false;
+            for (int j = 0; j < i; j++)
+            {
+                seen |= ReferenceEquals(outputs[j].Data, outputs[i].Data);
+            }
+
+            if (!seen)
+            {
+                yield return outputs[i].Data;
+            }
+        }
+    }
+
+    private sealed class ReferenceComparer : IEqualityComparer<Array>
+    {
+        public static readonly ReferenceComparer Instance = new();
+
+        public bool Equals(Array? x, Array? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(Array obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 
     private static Exception Wrap(Exception ex, NodeDef node) => ex switch

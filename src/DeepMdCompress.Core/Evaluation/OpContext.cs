@@ -33,6 +33,15 @@ public sealed class OpContext
     /// <summary>Threads a kernel may use; 1 means serial.</summary>
     public int MaxDegreeOfParallelism { get; }
 
+    /// <summary>Per input: whether this node is the last user of the input's buffer, so the kernel may overwrite it.</summary>
+    internal bool[]? Donatable { get; set; }
+
+    /// <summary>
+    /// True when the kernel may write its result into input <paramref name="index"/>'s buffer: no other node
+    /// will read it, it is neither a constant nor a feed. Elementwise kernels use this to avoid allocating.
+    /// </summary>
+    public bool CanOverwrite(int index) => Donatable is { } d && index < d.Length && d[index];
+
     public bool HasAttr(string name) => Node.Attr.ContainsKey(name);
 
     public bool Bool(string name, bool defaultValue) =>

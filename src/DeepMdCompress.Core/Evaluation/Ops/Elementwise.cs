@@ -356,28 +356,28 @@ internal static class Broadcasting
         {
             case double[] ad:
             {
-                var o = new double[n];
+                var o = Output<double>(ctx, a, b, n);
                 Apply<double, double, DoubleRun<TOp>>(ctx, ad, a.Shape, (double[])b.Data, b.Shape, o, shape);
                 return new TensorValue(a.DType, shape, o);
             }
 
             case float[] af:
             {
-                var o = new float[n];
+                var o = Output<float>(ctx, a, b, n);
                 Apply<float, float, FloatRun<TOp>>(ctx, af, a.Shape, (float[])b.Data, b.Shape, o, shape);
                 return new TensorValue(a.DType, shape, o);
             }
 
             case int[] ai when default(TOp).SupportsIntegers:
             {
-                var o = new int[n];
+                var o = Output<int>(ctx, a, b, n);
                 Apply<int, int, IntRun<TOp>>(ctx, ai, a.Shape, (int[])b.Data, b.Shape, o, shape);
                 return new TensorValue(a.DType, shape, o);
             }
 
             case long[] al when default(TOp).SupportsIntegers:
             {
-                var o = new long[n];
+                var o = Output<long>(ctx, a, b, n);
                 Apply<long, long, LongRun<TOp>>(ctx, al, a.Shape, (long[])b.Data, b.Shape, o, shape);
                 return new TensorValue(a.DType, shape, o);
             }
@@ -385,6 +385,22 @@ internal static class Broadcasting
             default:
                 throw ctx.Error($"is not defined for {TensorDecoder.Name(a.DType)} tensors.");
         }
+    }
+
+    /// <summary>The output buffer: an operand's own buffer when this node is its last reader and it has the output's size.</summary>
+    private static T[] Output<T>(OpContext ctx, TensorValue a, TensorValue b, int n)
+    {
+        if (ctx.CanOverwrite(0) && a.Count == n)
+        {
+            return (T[])a.Data;
+        }
+
+        if (ctx.CanOverwrite(1) && b.Count == n)
+        {
+            return (T[])b.Data;
+        }
+
+        return new T[n];
     }
 
     public static TensorValue Compare<TOp>(OpContext ctx, TensorValue a, TensorValue b)
@@ -430,7 +446,7 @@ internal static class Broadcasting
         {
             case double[] xd:
             {
-                var o = new double[n];
+                var o = ctx.CanOverwrite(0) ? xd : new double[n];
                 ctx.For(n, 8, (s, e) =>
                 {
                     for (int i = s; i < e; i++)
@@ -443,7 +459,7 @@ internal static class Broadcasting
 
             case float[] xf:
             {
-                var o = new float[n];
+                var o = ctx.CanOverwrite(0) ? xf : new float[n];
                 ctx.For(n, 8, (s, e) =>
                 {
                     for (int i = s; i < e; i++)

@@ -1,134 +1,179 @@
 using System;
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
 /// <summary>
 /// Dense matrix products C = A·B for the MatMul/BatchMatMul kernels. A is read through arbitrary strides (so
 /// a transposed A needs no copy); B must have contiguous rows (callers pack a transposed B first). Every
-/// C[i, j] is the sum over p in ascending order, so results do not depend on blocking or threads.
+/// C[i, j] is the plain sum over p in ascending order (multiply, then add), so the result does not depend on
+/// the blocking, the vector width or the thread count.
 /// </summary>
-internal static class Gemm
+internal static unsafe class Gemm
 {
-    /// <summary>C[i, j] = Σ_p A(i, p)·B[p, j] with A(i, p) = a[aOff + i·sai + p·sap], B row-major [k, n] at bOff, C row-major [m, n] at cOff.</summary>
+    /// <summary>
+    /// Rows [rowStart, rowEnd) of C[i, j] = Σ_p A(i, p)·B[p, j], with A(i, p) = a[aOff + i·sai + p·sap],
+    /// B row-major [k, n] at bOff and C row-major [m, n] at cOff (overwritten).
+    /// </summary>
     public static void Multiply(double[] a, int aOff, int sai, int sap, double[] b, int bOff, double[] c, int cOff, int rowStart, int rowEnd, int k, int n)
     {
-        int w = Vector<double>.Count;
-        bool vec = Vector.IsHardwareAccelerated && n >= w;
-        int nv = vec ? n / w : 0;
-        int i = rowStart;
-
-        // Four rows at a time: each B row vector is loaded once for four accumulating rows.
-        if (vec)
+        if (rowEnd <= rowStart || n == 0)
         {
-            for (; i + 4 <= rowEnd; i += 4)
-            {
-                var c0 = MemoryMarshal.Cast<double, Vector<double>>(c.AsSpan(cOff + (i * n), nv * w));
-                var c1 = MemoryMarshal.Cast<double, Vector<double>>(c.AsSpan(cOff + ((i + 1) * n), nv * w));
-                var c2 = MemoryMarshal.Cast<double, Vector<double>>(c.AsSpan(cOff + ((i + 2) * n), nv * w));
-                var c3 = MemoryMarshal.Cast<double, Vector<double>>(c.AsSpan(cOff + ((i + 3) * n), nv * w));
-                c0.Clear();
-                c1.Clear();
-                c2.Clear();
-                c3.Clear();
-                int a0 = aOff + (i * sai);
-                for (int p = 0; p < k; p++)
-                {
-                    var bv = MemoryMarshal.Cast<double, Vector<double>>(b.AsSpan(bOff + (p * n), nv * w));
-                    int ap = a0 + (p * sap);
-                    var x0 = new Vector<double>(a[ap]);
-                    var x1 = new Vector<double>(a[ap + sai]);
-                    var x2 = new Vector<double>(a[ap + (2 * sai)]);
-                    var x3 = new Vector<double>(a[ap + (3 * sai)]);
-                    for (int v = 0; v < bv.Length; v++)
-                    {
-                        var bb = bv[v];
-                        c0[v] += x0 * bb;
-                        c1[v] += x1 * bb;
-                        c2[v] += x2 * bb;
-                        c3[v] += x3 * bb;
-                    }
-                }
-
-                for (int r = i; r < i + 4; r++)
-                {
-                    Tail(a, aOff + (r * sai), sap, b, bOff, c, cOff + (r * n), k, n, nv * w);
-                }
-            }
+            return;
         }
 
-        for (; i < rowEnd; i++)
+        fixed (double* pa0 = a, pb0 = b, pc0 = c)
         {
-            int ci = cOff + (i * n);
-            int ai = aOff + (i * sai);
-            if (vec)
+            double* pa = pa0 + aOff, pb = pb0 + bOff, pc = pc0 + cOff;
+            int w = Vector<double>.Count;
+            int j = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                var cv = MemoryMarshal.Cast<double, Vector<double>>(c.AsSpan(ci, nv * w));
-                cv.Clear();
-                for (int p = 0; p < k; p++)
+                // 4 rows × 2 vectors of columns accumulate in registers over the whole k loop.
+                for (; j + (2 * w) <= n; j += 2 * w)
                 {
-                    var x = new Vector<double>(a[ai + (p * sap)]);
-                    var bv = MemoryMarshal.Cast<double, Vector<double>>(b.AsSpan(bOff + (p * n), nv * w));
-                    for (int v = 0; v < cv.Length; v++)
+                    int i = rowStart;
+                    for (; i + 4 <= rowEnd; i += 4)
                     {
-                        cv[v] += x * bv[v];
+                        Block4x2(pa + (i * sai), sai, sap, pb + j, n, pc + (i * n) + j, k);
+                    }
+
+                    for (; i < rowEnd; i++)
+                    {
+                        Block1x2(pa + (i * sai), sap, pb + j, n, pc + (i * n) + j, k);
+                    }
+                }
+
+                for (; j + w <= n; j += w)
+                {
+                    for (int i = rowStart; i < rowEnd; i++)
+                    {
+                        Block1x1(pa + (i * sai), sap, pb + j, n, pc + (i * n) + j, k);
                     }
                 }
             }
 
-            Tail(a, ai, sap, b, bOff, c, ci, k, n, nv * w);
+            for (; j < n; j++)
+            {
+                for (int i = rowStart; i < rowEnd; i++)
+                {
+                    double s = 0;
+                    double* ai = pa + (i * sai);
+                    for (int p = 0; p < k; p++)
+                    {
+                        s += ai[p * sap] * pb[(p * n) + j];
+                    }
+
+                    pc[(i * n) + j] = s;
+                }
+            }
         }
     }
 
-    /// <summary>Columns [from, n) of one row, scalar.</summary>
-    private static void Tail(double[] a, int ai, int sap, double[] b, int bOff, double[] c, int ci, int k, int n, int from)
+    private static void Block4x2(double* a, int sai, int sap, double* b, int n, double* c, int k)
     {
-        for (int j = from; j < n; j++)
+        int w = Vector<double>.Count;
+        Vector<double> c00 = Vector<double>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int p = 0; p < k; p++)
         {
-            double s = 0;
-            for (int p = 0; p < k; p++)
-            {
-                s += a[ai + (p * sap)] * b[bOff + (p * n) + j];
-            }
-
-            c[ci + j] = s;
+            double* bp = b + (p * n);
+            var b0 = *(Vector<double>*)bp;
+            var b1 = *(Vector<double>*)(bp + w);
+            double* ap = a + (p * sap);
+            var x = new Vector<double>(ap[0]);
+            c00 += x * b0;
+            c01 += x * b1;
+            x = new Vector<double>(ap[sai]);
+            c10 += x * b0;
+            c11 += x * b1;
+            x = new Vector<double>(ap[2 * sai]);
+            c20 += x * b0;
+            c21 += x * b1;
+            x = new Vector<double>(ap[3 * sai]);
+            c30 += x * b0;
+            c31 += x * b1;
         }
+
+        *(Vector<double>*)c = c00;
+        *(Vector<double>*)(c + w) = c01;
+        *(Vector<double>*)(c + n) = c10;
+        *(Vector<double>*)(c + n + w) = c11;
+        *(Vector<double>*)(c + (2 * n)) = c20;
+        *(Vector<double>*)(c + (2 * n) + w) = c21;
+        *(Vector<double>*)(c + (3 * n)) = c30;
+        *(Vector<double>*)(c + (3 * n) + w) = c31;
+    }
+
+    private static void Block1x2(double* a, int sap, double* b, int n, double* c, int k)
+    {
+        int w = Vector<double>.Count;
+        Vector<double> c0 = Vector<double>.Zero, c1 = c0;
+        for (int p = 0; p < k; p++)
+        {
+            double* bp = b + (p * n);
+            var x = new Vector<double>(a[p * sap]);
+            c0 += x * *(Vector<double>*)bp;
+            c1 += x * *(Vector<double>*)(bp + w);
+        }
+
+        *(Vector<double>*)c = c0;
+        *(Vector<double>*)(c + w) = c1;
+    }
+
+    private static void Block1x1(double* a, int sap, double* b, int n, double* c, int k)
+    {
+        Vector<double> c0 = Vector<double>.Zero;
+        for (int p = 0; p < k; p++)
+        {
+            c0 += new Vector<double>(a[p * sap]) * *(Vector<double>*)(b + (p * n));
+        }
+
+        *(Vector<double>*)c = c0;
     }
 
     public static void Multiply(float[] a, int aOff, int sai, int sap, float[] b, int bOff, float[] c, int cOff, int rowStart, int rowEnd, int k, int n)
     {
-        int w = Vector<float>.Count;
-        bool vec = Vector.IsHardwareAccelerated && n >= w;
-        int nv = vec ? n / w : 0;
-        for (int i = rowStart; i < rowEnd; i++)
+        if (rowEnd <= rowStart || n == 0)
         {
-            int ci = cOff + (i * n);
-            int ai = aOff + (i * sai);
-            if (vec)
+            return;
+        }
+
+        fixed (float* pa0 = a, pb0 = b, pc0 = c)
+        {
+            float* pa = pa0 + aOff, pb = pb0 + bOff, pc = pc0 + cOff;
+            int w = Vector<float>.Count;
+            int j = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                var cv = MemoryMarshal.Cast<float, Vector<float>>(c.AsSpan(ci, nv * w));
-                cv.Clear();
-                for (int p = 0; p < k; p++)
+                for (; j + w <= n; j += w)
                 {
-                    var x = new Vector<float>(a[ai + (p * sap)]);
-                    var bv = MemoryMarshal.Cast<float, Vector<float>>(b.AsSpan(bOff + (p * n), nv * w));
-                    for (int v = 0; v < cv.Length; v++)
+                    for (int i = rowStart; i < rowEnd; i++)
                     {
-                        cv[v] += x * bv[v];
+                        float* ai = pa + (i * sai);
+                        Vector<float> acc = Vector<float>.Zero;
+                        for (int p = 0; p < k; p++)
+                        {
+                            acc += new Vector<float>(ai[p * sap]) * *(Vector<float>*)(pb + (p * n) + j);
+                        }
+
+                        *(Vector<float>*)(pc + (i * n) + j) = acc;
                     }
                 }
             }
 
-            for (int j = nv * w; j < n; j++)
+            for (; j < n; j++)
             {
-                float s = 0;
-                for (int p = 0; p < k; p++)
+                for (int i = rowStart; i < rowEnd; i++)
                 {
-                    s += a[ai + (p * sap)] * b[bOff + (p * n) + j];
-                }
+                    float s = 0;
+                    float* ai = pa + (i * sai);
+                    for (int p = 0; p < k; p++)
+                    {
+                        s += ai[p * sap] * pb[(p * n) + j];
+                    }
 
-                c[ci + j] = s;
+                    pc[(i * n) + j] = s;
+                }
             }
         }
     }

@@ -206,7 +206,7 @@ internal static partial class StandardOps
         {
             case double[]:
             {
-                var o = (double[])((double[])x[0].Data).Clone();
+                var o = ctx.CanOverwrite(0) ? (double[])x[0].Data : (double[])((double[])x[0].Data).Clone();
                 ctx.For(n, x.Length, (s, e) =>
                 {
                     var os = o.AsSpan(s, e - s);
