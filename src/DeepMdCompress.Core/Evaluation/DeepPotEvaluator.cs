@@ -203,6 +203,13 @@ public sealed class DeepPotEvaluator
             }
 
             nframes = frames ?? (box is { Length: > 0 } ? Math.Max(1, box.Length / 9) : 1);
+            if (nframes < 1)
+            {
+                throw new InvalidParameterException("InvalidFrameCount", $"The frame count must be positive, got {nframes}.");
+            }
+
+            // Nothing to evaluate: deepmd-kit returns zeros without looking at box or parameters.
+            return new Input { Frames = nframes, Natoms = 0, Coord = coordinates, Types = atomTypes, Map = new AtomMap(atomTypes) };
         }
         else
         {
