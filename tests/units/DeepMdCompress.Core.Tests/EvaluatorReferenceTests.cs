@@ -245,7 +245,7 @@ public class EvaluatorReferenceTests
         var ev = Evaluator("deeppot.pbtxt");
         var coords = Enumerable.Range(0, 3).SelectMany(f => c.Coord.Select((v, i) => v + (0.03 * f * Math.Cos(i)))).ToArray();
         var all = ev.Evaluate(coords, c.Types, c.Box);
-        var split = new DeepPotEvaluator(EvaluatorTestData.Model("deeppot.pbtxt")) { FramesPerRun = 1 };
+        var split = new DeepPotEvaluator(EvaluatorTestData.LoadModel("deeppot.pbtxt")) { FramesPerRun = 1 };
         var progress = new List<int>();
         var each = split.Evaluate(coords, c.Types, c.Box, progress: new SyncProgress(progress));
         Assert.Equal(new[] { 1, 2, 3 }, progress);
@@ -262,8 +262,8 @@ public class EvaluatorReferenceTests
         var c = DeepPotA();
         var coords = Replicate(c.Coord, c.Box, 2, out var box);
         var types = Enumerable.Repeat(c.Types, 8).SelectMany(t => t).ToArray();
-        var serial = new DeepPotEvaluator(EvaluatorTestData.Model("deeppot.pbtxt")) { MaxDegreeOfParallelism = 1 }.Evaluate(coords, types, box).Single();
-        var parallel = new DeepPotEvaluator(EvaluatorTestData.Model("deeppot.pbtxt")) { MaxDegreeOfParallelism = 4 }.Evaluate(coords, types, box).Single();
+        var serial = new DeepPotEvaluator(EvaluatorTestData.LoadModel("deeppot.pbtxt")) { MaxDegreeOfParallelism = 1 }.Evaluate(coords, types, box).Single();
+        var parallel = new DeepPotEvaluator(EvaluatorTestData.LoadModel("deeppot.pbtxt")) { MaxDegreeOfParallelism = 4 }.Evaluate(coords, types, box).Single();
         Assert.True(Math.Abs(serial.Energy - parallel.Energy) <= 1e-12 * Math.Abs(serial.Energy));
         Assert.True(MaxAbs(serial.Force!, parallel.Force!) <= 1e-12);
         Assert.True(MaxAbs(serial.AtomVirial!, parallel.AtomVirial!) <= 1e-12);

@@ -11,9 +11,9 @@ internal static class EvaluatorTestData
 {
     private static readonly ConcurrentDictionary<string, FrozenModel> Models = new();
 
-    public static FrozenModel Model(string name) => Models.GetOrAdd(name, n => FrozenModelReader.Load(TestData.Model(n)));
+    public static FrozenModel LoadModel(string name) => Models.GetOrAdd(name, n => FrozenModelReader.Load(TestData.Model(n)));
 
-    public static DeepPotEvaluator Evaluator(string name) => new(Model(name));
+    public static DeepPotEvaluator Evaluator(string name) => new(LoadModel(name));
 
     /// <summary>The 6-atom water configuration of expected/deeppot_a_pbc.json (deepmd-kit's TestInferDeepPotA).</summary>
     public static ReferenceCase DeepPotA() => new(TestData.Shared("expected", "deeppot_a_pbc.json"));
