@@ -14,6 +14,7 @@
     CmdletsToExport        = @(
         'Import-FrozenModel'
         'Export-FrozenModel'
+        'Invoke-FrozenModel'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
