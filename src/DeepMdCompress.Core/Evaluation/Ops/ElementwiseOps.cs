@@ -537,7 +537,7 @@ internal struct CeilOp : IUnaryOp
 internal struct TanhOp : IUnaryOp
 {
     public bool SupportsIntegers => false;
-    public double D(double x) => Math.Tanh(x);
+    public double D(double x) => VectorMath.Tanh(x);
     public float F(float x) => (float)Math.Tanh(x);
     public int I(int x) => throw new NotSupportedException();
     public long L(long x) => throw new NotSupportedException();

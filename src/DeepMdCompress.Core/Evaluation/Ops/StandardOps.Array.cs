@@ -228,10 +228,21 @@ internal static partial class StandardOps
     }
 
     /// <summary>Copies the box [begin, begin + size) of a row-major array, one contiguous innermost run at a time.</summary>
-    internal static Array CopyBox(Array src, int[] shape, int[] begin, int[] size)
+    internal static Array CopyBox(Array src, int[] shape, int[] begin, int[] size) => src switch
+    {
+        double[] d => CopyBox(d, shape, begin, size),
+        float[] f => CopyBox(f, shape, begin, size),
+        int[] i => CopyBox(i, shape, begin, size),
+        long[] l => CopyBox(l, shape, begin, size),
+        bool[] b => CopyBox(b, shape, begin, size),
+        byte[][] s => CopyBox(s, shape, begin, size),
+        _ => throw new InvalidOperationException($"unsupported element array {src.GetType()}"),
+    };
+
+    private static T[] CopyBox<T>(T[] src, int[] shape, int[] begin, int[] size)
     {
         int n = Shapes.Count(size);
-        var dst = Array.CreateInstance(src.GetType().GetElementType()!, n);
+        var dst = new T[n];
         if (n == 0)
         {
             return dst;
@@ -240,7 +251,7 @@ internal static partial class StandardOps
         int rank = shape.Length;
         if (rank == 0)
         {
-            Array.Copy(src, 0, dst, 0, 1);
+            dst[0] = src[0];
             return dst;
         }
 
@@ -256,7 +267,7 @@ internal static partial class StandardOps
                 off += (begin[d] + idx[d]) * strides[d];
             }
 
-            Array.Copy(src, off, dst, r * run, run);
+            CopyRun(src, off, dst, r * run, run);
             for (int d = rank - 2; d >= 0; d--)
             {
                 if (++idx[d] < size[d])
@@ -269,6 +280,22 @@ internal static partial class StandardOps
         }
 
         return dst;
+    }
+
+    /// <summary>A short run element by element (no call overhead), a long one as a block copy.</summary>
+    internal static void CopyRun<T>(T[] src, int srcOffset, T[] dst, int dstOffset, int length)
+    {
+        if (length <= 8)
+        {
+            for (int k = 0; k < length; k++)
+            {
+                dst[dstOffset + k] = src[srcOffset + k];
+            }
+        }
+        else
+        {
+            new ReadOnlySpan<T>(src, srcOffset, length).CopyTo(new Span<T>(dst, dstOffset, length));
+        }
     }
 
     /// <summary>StridedSlice with TensorFlow's begin/end/ellipsis/new_axis/shrink_axis masks.</summary>
@@ -534,23 +561,39 @@ internal static partial class StandardOps
             inner *= shape[d];
         }
 
-        var dst = Shapes.Allocate(first.DType, Shapes.Count(shape));
-        int rowOut = total * inner;
+        var lengths = values.Select(v => v.Shape[axis] * inner).ToArray();
+        var dst = first.Data switch
+        {
+            double[] => ConcatRows(ctx, values.Select(v => (double[])v.Data).ToArray(), lengths, outer),
+            float[] => ConcatRows(ctx, values.Select(v => (float[])v.Data).ToArray(), lengths, outer),
+            int[] => ConcatRows(ctx, values.Select(v => (int[])v.Data).ToArray(), lengths, outer),
+            long[] => ConcatRows(ctx, values.Select(v => (long[])v.Data).ToArray(), lengths, outer),
+            bool[] => ConcatRows(ctx, values.Select(v => (bool[])v.Data).ToArray(), lengths, outer),
+            byte[][] => (Array)ConcatRows(ctx, values.Select(v => (byte[][])v.Data).ToArray(), lengths, outer),
+            _ => throw ctx.Error($"is not defined for {TensorDecoder.Name(first.DType)} tensors."),
+        };
+        return new[] { new TensorValue(first.DType, shape, dst) };
+    }
+
+    /// <summary>Row o of the output is row o of each input in turn (row lengths <paramref name="lengths"/>).</summary>
+    private static T[] ConcatRows<T>(OpContext ctx, T[][] inputs, int[] lengths, int outer)
+    {
+        int rowOut = lengths.Sum();
+        var dst = new T[outer * rowOut];
         ctx.For(outer, rowOut, (s, e) =>
         {
             for (int o = s; o < e; o++)
             {
                 int pos = o * rowOut;
-                foreach (var v in values)
+                for (int k = 0; k < inputs.Length; k++)
                 {
-                    int len = v.Shape[axis] * inner;
-                    Array.Copy(v.Data, o * len, dst, pos, len);
-                    pos += len;
+                    CopyRun(inputs[k], o * lengths[k], dst, pos, lengths[k]);
+                    pos += lengths[k];
                 }
             }
         });
 
-        return new[] { new TensorValue(first.DType, shape, dst) };
+        return dst;
     }
 
     /// <summary>ConcatOffset(axis, shape_0 … shape_{N−1}): offset_i is Σ_{k&lt;i} shape_k[axis] on the axis, 0 elsewhere.</summary>
@@ -763,6 +806,31 @@ internal static partial class StandardOps
     /// <summary>Writes <paramref name="src"/> into <paramref name="dst"/> at offset <paramref name="begin"/>.</summary>
     private static void PlaceBox(Array src, int[] srcShape, Array dst, int[] dstShape, int[] begin)
     {
+        switch (src)
+        {
+            case double[] d:
+                PlaceBox(d, srcShape, (double[])dst, dstShape, begin);
+                break;
+            case float[] f:
+                PlaceBox(f, srcShape, (float[])dst, dstShape, begin);
+                break;
+            case int[] i:
+                PlaceBox(i, srcShape, (int[])dst, dstShape, begin);
+                break;
+            case long[] l:
+                PlaceBox(l, srcShape, (long[])dst, dstShape, begin);
+                break;
+            case bool[] b:
+                PlaceBox(b, srcShape, (bool[])dst, dstShape, begin);
+                break;
+            case byte[][] s:
+                PlaceBox(s, srcShape, (byte[][])dst, dstShape, begin);
+                break;
+        }
+    }
+
+    private static void PlaceBox<T>(T[] src, int[] srcShape, T[] dst, int[] dstShape, int[] begin)
+    {
         int n = src.Length;
         if (n == 0)
         {
@@ -772,7 +840,7 @@ internal static partial class StandardOps
         int rank = srcShape.Length;
         if (rank == 0)
         {
-            Array.Copy(src, 0, dst, 0, 1);
+            dst[0] = src[0];
             return;
         }
 
@@ -788,7 +856,7 @@ internal static partial class StandardOps
                 off += (begin[d] + idx[d]) * strides[d];
             }
 
-            Array.Copy(src, r * run, dst, off, run);
+            CopyRun(src, r * run, dst, off, run);
             for (int d = rank - 2; d >= 0; d--)
             {
                 if (++idx[d] < srcShape[d])

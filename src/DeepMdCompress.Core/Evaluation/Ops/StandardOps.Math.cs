@@ -56,7 +56,7 @@ internal static partial class StandardOps
         r.Register("Erf", Unary<ErfOp>);
 
         // Activations compression supports (compression-facts §1.3) and their gradients.
-        r.Register("Tanh", Unary<TanhOp>);
+        r.Register("Tanh", Tanh);
         r.Register("Sigmoid", Unary<SigmoidOp>);
         r.Register("Relu", Unary<ReluOp>);
         r.Register("Relu6", Unary<Relu6Op>);
@@ -126,6 +126,32 @@ internal static partial class StandardOps
     {
         ctx.RequireInputs(x, 1);
         return new[] { Broadcasting.Unary<TOp>(ctx, x[0]) };
+    }
+
+    /// <summary>Tanh with SIMD: <see cref="VectorMath.Tanh(ReadOnlySpan{double}, Span{double})"/> for double, TensorPrimitives for float.</summary>
+    private static TensorValue[] Tanh(OpContext ctx, TensorValue[] x)
+    {
+        ctx.RequireInputs(x, 1);
+        var t = x[0];
+        switch (t.Data)
+        {
+            case double[] d:
+            {
+                var o = ctx.CanOverwrite(0) ? d : new double[d.Length];
+                ctx.For(d.Length, 4, (s, e) => VectorMath.Tanh(d.AsSpan(s, e - s), o.AsSpan(s, e - s)));
+                return new[] { new TensorValue(t.DType, t.Shape, o) };
+            }
+
+            case float[] f:
+            {
+                var o = ctx.CanOverwrite(0) ? f : new float[f.Length];
+                ctx.For(f.Length, 4, (s, e) => System.Numerics.Tensors.TensorPrimitives.Tanh(f.AsSpan(s, e - s), o.AsSpan(s, e - s)));
+                return new[] { new TensorValue(t.DType, t.Shape, o) };
+            }
+
+            default:
+                throw ctx.Error($"is not defined for {TensorDecoder.Name(t.DType)} tensors.");
+        }
     }
 
     private static TensorValue[] LogicalNot(OpContext ctx, TensorValue[] x)
