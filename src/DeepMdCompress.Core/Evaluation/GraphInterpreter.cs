@@ -337,10 +337,13 @@ public sealed class GraphInterpreter
         var values = new TensorValue[]?[plan.Steps.Length];
         int threads = Math.Max(1, MaxDegreeOfParallelism);
 
-        // Live slots referencing each buffer (Reshape and Identity alias their input's buffer). A buffer
-        // referenced only by a slot released after the current step may be overwritten by that step.
+        // Slots whose data is still to be read, per buffer (Reshape and Identity alias their input's buffer).
+        // A buffer referenced only by a slot whose last data reader is the current step may be overwritten
+        // by that step; a buffer no such slot references goes back to the pool.
         var refs = new Dictionary<Array, int>(ReferenceComparer.Instance);
         var pinned = new HashSet<Array>(ReferenceComparer.Instance);
+        var pool = new BufferPool();
+        var dataDead = new bool[plan.Steps.Length];
         foreach (var f in feeds)
         {
             pinned.Add(f.Data);
@@ -375,7 +378,7 @@ public sealed class GraphInterpreter
                 }
             }
 
-            var context = new OpContext(node, cancellationToken, threads) { Donatable = donatable };
+            var context = new OpContext(node, cancellationToken, threads) { Donatable = donatable, Pool = pool };
             TensorValue[] outputs;
             var timer = NodeTimed;
             long started = timer is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
@@ -412,24 +415,44 @@ public sealed class GraphInterpreter
                 refs[a] = refs.TryGetValue(a, out int c) ? c + 1 : 1;
             }
 
+            // Slots whose data no later step reads stop holding their buffers (shape readers may follow).
+            foreach (int r in step.LastDataUse)
+            {
+                DropData(r);
+            }
+
             foreach (int r in step.Release)
             {
-                foreach (var a in DistinctBuffers(values[r]!))
+                DropData(r);
+                values[r] = null;
+            }
+        }
+
+        void DropData(int slot)
+        {
+            if (dataDead[slot] || values[slot] is not { } outs)
+            {
+                return;
+            }
+
+            dataDead[slot] = true;
+            foreach (var a in DistinctBuffers(outs))
+            {
+                if (refs.TryGetValue(a, out int c))
                 {
-                    if (refs.TryGetValue(a, out int c))
+                    if (c <= 1)
                     {
-                        if (c <= 1)
+                        refs.Remove(a);
+                        if (!pinned.Contains(a))
                         {
-                            refs.Remove(a);
-                        }
-                        else
-                        {
-                            refs[a] = c - 1;
+                            pool.Return(a);
                         }
                     }
+                    else
+                    {
+                        refs[a] = c - 1;
+                    }
                 }
-
-                values[r] = null;
             }
         }
 

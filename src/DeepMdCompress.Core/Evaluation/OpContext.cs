@@ -42,6 +42,25 @@ public sealed class OpContext
     /// </summary>
     public bool CanOverwrite(int index) => Donatable is { } d && index < d.Length && d[index];
 
+    internal BufferPool? Pool { get; set; }
+
+    /// <summary>
+    /// A new buffer for an output, possibly recycled from a tensor no longer needed in this run.
+    /// Pass <paramref name="zeroed"/> false only when the kernel writes every element.
+    /// </summary>
+    public T[] NewArray<T>(int length, bool zeroed = true) => Pool is { } p ? p.Rent<T>(length, zeroed) : new T[length];
+
+    /// <summary>A (possibly recycled) buffer of the element type of <paramref name="dtype"/>.</summary>
+    public Array NewArray(DataType dtype, int length, bool zeroed = true) => dtype switch
+    {
+        DataType.DtDouble => NewArray<double>(length, zeroed),
+        DataType.DtFloat => NewArray<float>(length, zeroed),
+        DataType.DtInt32 => NewArray<int>(length, zeroed),
+        DataType.DtInt64 => NewArray<long>(length, zeroed),
+        DataType.DtBool => NewArray<bool>(length, zeroed),
+        _ => Shapes.Allocate(dtype, length),
+    };
+
     public bool HasAttr(string name) => Node.Attr.ContainsKey(name);
 
     public bool Bool(string name, bool defaultValue) =>

@@ -400,7 +400,7 @@ internal static class Broadcasting
             return (T[])b.Data;
         }
 
-        return new T[n];
+        return ctx.NewArray<T>(n, zeroed: false);
     }
 
     public static TensorValue Compare<TOp>(OpContext ctx, TensorValue a, TensorValue b)
@@ -446,7 +446,7 @@ internal static class Broadcasting
         {
             case double[] xd:
             {
-                var o = ctx.CanOverwrite(0) ? xd : new double[n];
+                var o = ctx.CanOverwrite(0) ? xd : ctx.NewArray<double>(n, zeroed: false);
                 ctx.For(n, 8, (s, e) =>
                 {
                     for (int i = s; i < e; i++)
@@ -459,7 +459,7 @@ internal static class Broadcasting
 
             case float[] xf:
             {
-                var o = ctx.CanOverwrite(0) ? xf : new float[n];
+                var o = ctx.CanOverwrite(0) ? xf : ctx.NewArray<float>(n, zeroed: false);
                 ctx.For(n, 8, (s, e) =>
                 {
                     for (int i = s; i < e; i++)

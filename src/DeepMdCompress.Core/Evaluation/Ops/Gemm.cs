@@ -29,28 +29,44 @@ internal static unsafe class Gemm
             int j = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                // 4 rows × 2 vectors of columns accumulate in registers over the whole k loop.
-                for (; j + (2 * w) <= n; j += 2 * w)
+                // Rows outermost, so a block of A rows stays in cache while B (small: weights) is swept.
+                int nb2 = n / (2 * w) * (2 * w);
+                int nb1 = n / w * w;
+                int i = rowStart;
+                for (; i + 4 <= rowEnd; i += 4)
                 {
-                    int i = rowStart;
-                    for (; i + 4 <= rowEnd; i += 4)
+                    double* ai = pa + (i * sai);
+                    double* ci = pc + (i * n);
+                    for (int jj = 0; jj < nb2; jj += 2 * w)
                     {
-                        Block4x2(pa + (i * sai), sai, sap, pb + j, n, pc + (i * n) + j, k);
+                        Block4x2(ai, sai, sap, pb + jj, n, ci + jj, k);
                     }
 
-                    for (; i < rowEnd; i++)
+                    for (int jj = nb2; jj < nb1; jj += w)
                     {
-                        Block1x2(pa + (i * sai), sap, pb + j, n, pc + (i * n) + j, k);
+                        for (int r = 0; r < 4; r++)
+                        {
+                            Block1x1(ai + (r * sai), sap, pb + jj, n, ci + (r * n) + jj, k);
+                        }
                     }
                 }
 
-                for (; j + w <= n; j += w)
+                for (; i < rowEnd; i++)
                 {
-                    for (int i = rowStart; i < rowEnd; i++)
+                    double* ai = pa + (i * sai);
+                    double* ci = pc + (i * n);
+                    for (int jj = 0; jj < nb2; jj += 2 * w)
                     {
-                        Block1x1(pa + (i * sai), sap, pb + j, n, pc + (i * n) + j, k);
+                        Block1x2(ai, sap, pb + jj, n, ci + jj, k);
+                    }
+
+                    for (int jj = nb2; jj < nb1; jj += w)
+                    {
+                        Block1x1(ai, sap, pb + jj, n, ci + jj, k);
                     }
                 }
+
+                j = nb1;
             }
 
             for (; j < n; j++)

@@ -224,25 +224,25 @@ internal static partial class StandardOps
             return new[] { t };
         }
 
-        return new[] { new TensorValue(t.DType, size, CopyBox(t.Data, t.Shape, begin, size)) };
+        return new[] { new TensorValue(t.DType, size, CopyBox(ctx, t.Data, t.Shape, begin, size)) };
     }
 
     /// <summary>Copies the box [begin, begin + size) of a row-major array, one contiguous innermost run at a time.</summary>
-    internal static Array CopyBox(Array src, int[] shape, int[] begin, int[] size) => src switch
+    internal static Array CopyBox(OpContext ctx, Array src, int[] shape, int[] begin, int[] size) => src switch
     {
-        double[] d => CopyBox(d, shape, begin, size),
-        float[] f => CopyBox(f, shape, begin, size),
-        int[] i => CopyBox(i, shape, begin, size),
-        long[] l => CopyBox(l, shape, begin, size),
-        bool[] b => CopyBox(b, shape, begin, size),
-        byte[][] s => CopyBox(s, shape, begin, size),
+        double[] d => CopyBox(ctx, d, shape, begin, size),
+        float[] f => CopyBox(ctx, f, shape, begin, size),
+        int[] i => CopyBox(ctx, i, shape, begin, size),
+        long[] l => CopyBox(ctx, l, shape, begin, size),
+        bool[] b => CopyBox(ctx, b, shape, begin, size),
+        byte[][] s => CopyBox(ctx, s, shape, begin, size),
         _ => throw new InvalidOperationException($"unsupported element array {src.GetType()}"),
     };
 
-    private static T[] CopyBox<T>(T[] src, int[] shape, int[] begin, int[] size)
+    private static T[] CopyBox<T>(OpContext ctx, T[] src, int[] shape, int[] begin, int[] size)
     {
         int n = Shapes.Count(size);
-        var dst = new T[n];
+        var dst = ctx.NewArray<T>(n, zeroed: false);
         if (n == 0)
         {
             return dst;
@@ -579,7 +579,7 @@ internal static partial class StandardOps
     private static T[] ConcatRows<T>(OpContext ctx, T[][] inputs, int[] lengths, int outer)
     {
         int rowOut = lengths.Sum();
-        var dst = new T[outer * rowOut];
+        var dst = ctx.NewArray<T>(outer * rowOut, zeroed: false);
         ctx.For(outer, rowOut, (s, e) =>
         {
             for (int o = s; o < e; o++)
@@ -690,7 +690,7 @@ internal static partial class StandardOps
             var size = (int[])t.Shape.Clone();
             begin[axis] = k;
             size[axis] = 1;
-            result[k] = new TensorValue(t.DType, shape, CopyBox(t.Data, t.Shape, begin, size));
+            result[k] = new TensorValue(t.DType, shape, CopyBox(ctx, t.Data, t.Shape, begin, size));
         }
 
         return result;
@@ -788,7 +788,7 @@ internal static partial class StandardOps
             shape[d] = t.Shape[d] + p[2 * d] + p[(2 * d) + 1];
         }
 
-        var dst = Shapes.Allocate(t.DType, Shapes.Count(shape));
+        var dst = ctx.NewArray(t.DType, Shapes.Count(shape), zeroed: x.Length <= 2);
         if (x.Length > 2)
         {
             if (x[2].DType != t.DType || x[2].Count != 1)

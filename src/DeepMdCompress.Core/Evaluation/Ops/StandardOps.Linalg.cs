@@ -89,7 +89,7 @@ internal static partial class StandardOps
             case double[] ad:
             {
                 var bd = (double[])b.Data;
-                var c = new double[Shapes.Count(shape)];
+                var c = ctx.NewArray<double>(Shapes.Count(shape), zeroed: false);
                 if (sizeC == 0)
                 {
                     return new TensorValue(a.DType, shape, c);
@@ -126,7 +126,7 @@ internal static partial class StandardOps
             case float[] af:
             {
                 var bf = (float[])b.Data;
-                var c = new float[Shapes.Count(shape)];
+                var c = ctx.NewArray<float>(Shapes.Count(shape), zeroed: false);
                 if (sizeC == 0)
                 {
                     return new TensorValue(a.DType, shape, c);

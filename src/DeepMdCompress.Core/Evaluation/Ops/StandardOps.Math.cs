@@ -137,14 +137,14 @@ internal static partial class StandardOps
         {
             case double[] d:
             {
-                var o = ctx.CanOverwrite(0) ? d : new double[d.Length];
+                var o = ctx.CanOverwrite(0) ? d : ctx.NewArray<double>(d.Length, zeroed: false);
                 ctx.For(d.Length, 4, (s, e) => VectorMath.Tanh(d.AsSpan(s, e - s), o.AsSpan(s, e - s)));
                 return new[] { new TensorValue(t.DType, t.Shape, o) };
             }
 
             case float[] f:
             {
-                var o = ctx.CanOverwrite(0) ? f : new float[f.Length];
+                var o = ctx.CanOverwrite(0) ? f : ctx.NewArray<float>(f.Length, zeroed: false);
                 ctx.For(f.Length, 4, (s, e) => System.Numerics.Tensors.TensorPrimitives.Tanh(f.AsSpan(s, e - s), o.AsSpan(s, e - s)));
                 return new[] { new TensorValue(t.DType, t.Shape, o) };
             }
@@ -232,7 +232,17 @@ internal static partial class StandardOps
         {
             case double[]:
             {
-                var o = ctx.CanOverwrite(0) ? (double[])x[0].Data : (double[])((double[])x[0].Data).Clone();
+                double[] o;
+                if (ctx.CanOverwrite(0))
+                {
+                    o = (double[])x[0].Data;
+                }
+                else
+                {
+                    o = ctx.NewArray<double>(n, zeroed: false);
+                    Array.Copy((double[])x[0].Data, o, n);
+                }
+
                 ctx.For(n, x.Length, (s, e) =>
                 {
                     var os = o.AsSpan(s, e - s);
