@@ -383,6 +383,44 @@ public class EvaluatorReferenceTests
         Assert.True(MaxAbs(raw, r.AtomTensor) == 0);
     }
 
+    /// <summary>
+    /// evaluator-facts §5.4: a graph whose descrpt_attr/rcut is DT_FLOAT is fed and run in float32. The
+    /// double model converted to float32 must give the double results to float accuracy, and not exactly.
+    /// </summary>
+    [SkippableFact]
+    public void Float32GraphRunsInSinglePrecision()
+    {
+        var c = DeepPotA();
+        var graph = LoadModel("deeppot.pbtxt").GetGraphDef().Clone();
+        foreach (var node in graph.Node)
+        {
+            foreach (var key in node.Attr.Keys.ToArray())
+            {
+                var attr = node.Attr[key];
+                if (attr.ValueCase == Proto.AttrValue.ValueOneofCase.Type && attr.Type == Proto.DataType.DtDouble)
+                {
+                    node.Attr[key] = new Proto.AttrValue { Type = Proto.DataType.DtFloat };
+                }
+                else if (attr.ValueCase == Proto.AttrValue.ValueOneofCase.Tensor && attr.Tensor.Dtype == Proto.DataType.DtDouble)
+                {
+                    var t = Graph.TensorDecoder.Decode(attr.Tensor);
+                    node.Attr[key] = new Proto.AttrValue { Tensor = Graph.TensorEncoder.Floats(((double[])t.Data).Select(v => (float)v).ToArray(), t.Shape.Select(d => (long)d).ToArray()) };
+                }
+            }
+        }
+
+        var single = new DeepPotEvaluator(Model.FrozenModelReader.FromGraph(graph, null, Graph.GraphFormat.Text));
+        Assert.True(single.IsSinglePrecision);
+        var f = single.Evaluate(c.Coord, c.Types, c.Box).Single();
+        var d = Evaluator("deeppot.pbtxt").Evaluate(c.Coord, c.Types, c.Box).Single();
+        Assert.True(Math.Abs(f.Energy - d.Energy) < 1e-3, $"energy {f.Energy} vs {d.Energy}");
+        Assert.True(MaxAbs(f.AtomEnergy!, d.AtomEnergy!) < 1e-3);
+        Assert.True(MaxAbs(f.Force!, d.Force!) < 1e-4, $"force off by {MaxAbs(f.Force!, d.Force!)}");
+        Assert.True(MaxAbs(f.Virial!, d.Virial!) < 1e-4);
+        Assert.True(Math.Abs(f.Energy - d.Energy) > 1e-9, "the float32 graph must not run in double");
+        Assert.All(f.AtomEnergy!, e => Assert.Equal(e, (double)(float)e)); // float32 values, widened
+    }
+
     [SkippableFact]
     public void NoAtomsGiveZerosWithoutRunningTheGraph()
     {
