@@ -1,6 +1,7 @@
 using Xunit;
 using System.Text.Json;
 using DeepMdCompress.Core.Evaluation;
+using DeepMdCompress.Core.Graph;
 using Xunit.Abstractions;
 using static DeepMdCompress.Core.Tests.EvaluatorTestData;
 
@@ -419,6 +420,50 @@ public class EvaluatorReferenceTests
         Assert.True(MaxAbs(f.Virial!, d.Virial!) < 1e-4);
         Assert.True(Math.Abs(f.Energy - d.Energy) > 1e-9, "the float32 graph must not run in double");
         Assert.All(f.AtomEnergy!, e => Assert.Equal(e, (double)(float)e)); // float32 values, widened
+    }
+
+    /// <summary>
+    /// sea_012 is a v0.12 graph (DescrptNorot/ProdForceNorot/ProdVirialNorot, outputs *_test, no
+    /// descrpt_attr): DeepPot refuses it until it is converted, but the interpreter runs it as it is.
+    /// </summary>
+    [SkippableFact]
+    public void LegacySea012RunsOnTheInterpreterAndIsConsistent()
+    {
+        var c = DeepPotA();
+        var map = new AtomMap(c.Types);
+        var interp = new GraphInterpreter(LoadModel("sea_012.pbtxt").GetGraphDef());
+        double[] Sorted(double[] coord)
+        {
+            var o = new double[coord.Length];
+            map.Forward<double>(coord, o, 3);
+            return o;
+        }
+
+        TensorValue[] Run(double[] sortedCoord, double[] box) => interp.Run(
+            new Dictionary<string, TensorValue>
+            {
+                ["t_coord"] = Shapes.Of(sortedCoord, 1, 18),
+                ["t_type"] = Shapes.Of(map.SortedTypes, 1, 6),
+                ["t_natoms"] = Shapes.Vector(6, 6, 2, 4),
+                ["t_box"] = Shapes.Of(box, 1, 9),
+                ["t_mesh"] = Shapes.Of(new int[6], 6),
+            },
+            new[] { "energy_test", "force_test", "virial_test" });
+
+        var r = Run(Sorted(c.Coord), c.Box);
+        double energy = ((double[])r[0].Data)[0];
+        var force = (double[])r[1].Data;
+        Assert.True(double.IsFinite(energy));
+        for (int k = 0; k < 18; k++)
+        {
+            double fd = -Derivative(dx =>
+            {
+                var x = Sorted(c.Coord);
+                x[k] += dx;
+                return ((double[])Run(x, c.Box)[0].Data)[0];
+            }, 1e-4);
+            Assert.True(Math.Abs(fd - force[k]) < 1e-6 * Math.Max(1e-3, MaxAbs(force)), $"component {k}: {fd} vs {force[k]}");
+        }
     }
 
     [SkippableFact]

@@ -534,15 +534,6 @@ internal struct CeilOp : IUnaryOp
     public long L(long x) => throw new NotSupportedException();
 }
 
-internal struct TanhOp : IUnaryOp
-{
-    public bool SupportsIntegers => false;
-    public double D(double x) => VectorMath.Tanh(x);
-    public float F(float x) => (float)Math.Tanh(x);
-    public int I(int x) => throw new NotSupportedException();
-    public long L(long x) => throw new NotSupportedException();
-}
-
 /// <summary>Sigmoid = 1/(1 + exp(−x)), Eigen's scalar_logistic_op.</summary>
 internal struct SigmoidOp : IUnaryOp
 {
