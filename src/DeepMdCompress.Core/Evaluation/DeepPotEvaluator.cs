@@ -79,8 +79,14 @@ public sealed class DeepPotEvaluator
     /// <summary>Atom types a tensor model predicts for (model_attr/sel_type).</summary>
     public int[] SelectedTypes { get; } = Array.Empty<int>();
 
-    /// <summary>Frames per graph run; 0 runs all frames at once. Frames are independent, so results do not depend on it.</summary>
+    /// <summary>
+    /// Frames per graph run. 0 (default) batches frames up to about <see cref="AutoBatchAtoms"/> atoms per run
+    /// (deepmd-kit's Python API batches automatically too). Frames are independent, so results do not depend on it.
+    /// </summary>
     public int FramesPerRun { get; set; }
+
+    /// <summary>Atoms per graph run when <see cref="FramesPerRun"/> is 0: bounds the memory of many-frame calls.</summary>
+    public const int AutoBatchAtoms = 16384;
 
     /// <summary>Threads the kernels may use.</summary>
     public int MaxDegreeOfParallelism
@@ -115,7 +121,7 @@ public sealed class DeepPotEvaluator
             return results;
         }
 
-        int batch = FramesPerRun > 0 ? FramesPerRun : input.Frames;
+        int batch = FramesPerRun > 0 ? FramesPerRun : Math.Max(1, AutoBatchAtoms / input.Natoms);
         for (int start = 0; start < input.Frames; start += batch)
         {
             cancellationToken.ThrowIfCancellationRequested();

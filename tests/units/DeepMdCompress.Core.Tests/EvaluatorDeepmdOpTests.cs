@@ -97,6 +97,102 @@ public class EvaluatorDeepmdOpTests
         Assert.Equal(new[] { 1, -1, 0, -1 }, (int[])r[1].Data);
     }
 
+    /// <summary>
+    /// 700 random atoms in a triclinic periodic cell: the op's neighbour lists (ghost images, binned search)
+    /// must hold exactly the atoms within rcut by minimum image, sorted by distance, with rij of that length.
+    /// </summary>
+    [Fact]
+    public void NeighbourListsOfALargePeriodicSystemAreComplete()
+    {
+        var rng = new Random(5);
+        int n = 700;
+        var box = new[] { 15.0, 0, 0, 2.0, 14.0, 0, -1.5, 1.0, 16.0 };
+        var coord = new double[3 * n];
+        for (int i = 0; i < n; i++)
+        {
+            double f0 = (rng.NextDouble() * 1.2) - 0.1, f1 = rng.NextDouble(), f2 = rng.NextDouble(); // some atoms outside the cell
+            for (int d = 0; d < 3; d++)
+            {
+                coord[(3 * i) + d] = (f0 * box[d]) + (f1 * box[3 + d]) + (f2 * box[6 + d]);
+            }
+        }
+
+        const float rcut = 4.5f;
+        var g = new TestGraph();
+        EnvMat(g, "ProdEnvMatA", coord, new int[n], 1, box, 6, rcut, 1f, new[] { 200 });
+        var r = g.Run("env:2", "env:3");
+        var rij = D(r[0]);
+        var nlist = (int[])r[1].Data;
+
+        // Reference: minimum-image distances (the cell is wider than 2·rcut in every direction).
+        var inv = Invert(box);
+        for (int i = 0; i < n; i++)
+        {
+            var expected = new List<(double D, int J)>();
+            for (int j = 0; j < n; j++)
+            {
+                if (j == i)
+                {
+                    continue;
+                }
+
+                var dx = new double[3];
+                for (int d = 0; d < 3; d++)
+                {
+                    dx[d] = coord[(3 * j) + d] - coord[(3 * i) + d];
+                }
+
+                var f = new double[3];
+                for (int a = 0; a < 3; a++)
+                {
+                    f[a] = (dx[0] * inv[0, a]) + (dx[1] * inv[1, a]) + (dx[2] * inv[2, a]);
+                    f[a] -= Math.Round(f[a]);
+                }
+
+                double dist = 0;
+                for (int d = 0; d < 3; d++)
+                {
+                    double c = (f[0] * box[d]) + (f[1] * box[3 + d]) + (f[2] * box[6 + d]);
+                    dist += c * c;
+                }
+
+                if (Math.Sqrt(dist) < rcut)
+                {
+                    expected.Add((Math.Sqrt(dist), j));
+                }
+            }
+
+            // Same neighbours; the op orders them by float32 distance, so near-ties may swap against double order.
+            var actual = nlist.Skip(i * 200).Take(200).TakeWhile(j => j >= 0).ToArray();
+            Assert.Equal(expected.Select(e => e.J).OrderBy(j => j), actual.OrderBy(j => j));
+            var distance = expected.ToDictionary(e => e.J, e => e.D);
+            double previous = 0;
+            for (int s = 0; s < actual.Length; s++)
+            {
+                double len = Math.Sqrt(Enumerable.Range(0, 3).Sum(d => rij[(((i * 200) + s) * 3) + d] * rij[(((i * 200) + s) * 3) + d]));
+                Assert.True(Math.Abs(distance[actual[s]] - len) < 1e-12, $"atom {i} slot {s}: {len} vs {distance[actual[s]]}");
+                Assert.True(len >= previous * (1 - 1e-6), $"atom {i}: slot {s} is nearer than slot {s - 1}");
+                previous = len;
+            }
+        }
+    }
+
+    private static double[,] Invert(double[] m)
+    {
+        var a = new double[3, 3];
+        double det = (m[0] * ((m[4] * m[8]) - (m[5] * m[7]))) - (m[1] * ((m[3] * m[8]) - (m[5] * m[6]))) + (m[2] * ((m[3] * m[7]) - (m[4] * m[6])));
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                int i1 = (i + 1) % 3, i2 = (i + 2) % 3, j1 = (j + 1) % 3, j2 = (j + 2) % 3;
+                a[j, i] = ((m[(3 * i1) + j1] * m[(3 * i2) + j2]) - (m[(3 * i1) + j2] * m[(3 * i2) + j1])) / det;
+            }
+        }
+
+        return a; // rows r → fractional f = r·a
+    }
+
     [Fact]
     public void ExtraNeighboursBeyondSelAreDroppedFarthestFirst()
     {
