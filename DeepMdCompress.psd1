@@ -20,6 +20,7 @@
         'New-SampleModel'
         'Compress-FrozenModel'
         'New-TabulatedModel'
+        'Invoke-FrozenModel'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

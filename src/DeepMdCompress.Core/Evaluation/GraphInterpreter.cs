@@ -1,0 +1,519 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using DeepMdCompress.Core.Errors;
+using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Proto;
+
+namespace DeepMdCompress.Core.Evaluation;
+
+/// <summary>
+/// Executes a frozen GraphDef the way a TensorFlow session does: only the nodes the requested outputs depend
+/// on run, each once per run, in dependency order. Fed tensors replace their nodes (and everything only they
+/// need). Intermediates are released as soon as their last consumer has run. Constants are decoded once and
+/// kept for later runs. The plan for a given (feeds, fetches) pair is compiled once and reused.
+/// </summary>
+public sealed class GraphInterpreter
+{
+    private readonly NodeDef[] _nodes;
+    private readonly Dictionary<string, int> _byName;
+    private readonly TensorValue[]?[] _constCache;
+    private readonly ConcurrentDictionary<string, Plan> _plans = new(StringComparer.Ordinal);
+
+    public GraphInterpreter(GraphDef graph, OpRegistry? registry = null)
+    {
+        Graph = graph ?? throw new ArgumentNullException(nameof(graph));
+        Registry = registry ?? OpRegistry.CreateDefault();
+        _nodes = graph.Node.ToArray();
+        _byName = new Dictionary<string, int>(_nodes.Length, StringComparer.Ordinal);
+        for (int i = 0; i < _nodes.Length; i++)
+        {
+            if (_byName.ContainsKey(_nodes[i].Name))
+            {
+                throw new ModelStructureException("DuplicateNode", $"The graph has two nodes named '{_nodes[i].Name}'; TensorFlow would refuse to load it.");
+            }
+
+            _byName.Add(_nodes[i].Name, i);
+        }
+
+        _constCache = new TensorValue[]?[_nodes.Length];
+    }
+
+    public GraphDef Graph { get; }
+
+    public OpRegistry Registry { get; }
+
+    /// <summary>Threads a kernel may use (default: all processors). 1 runs everything serially.</summary>
+    public int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>When set, receives every executed node and how long its kernel took (diagnostics).</summary>
+    public Action<NodeDef, TimeSpan>? NodeTimed { get; set; }
+
+    public bool Contains(string nodeName) => _byName.ContainsKey(nodeName);
+
+    /// <summary>The node called <paramref name="nodeName"/>, or null.</summary>
+    public NodeDef? FindNode(string nodeName) => _byName.TryGetValue(nodeName, out int i) ? _nodes[i] : null;
+
+    /// <summary>Evaluates one tensor (<c>node</c> or <c>node:k</c>).</summary>
+    public TensorValue Run(IReadOnlyDictionary<string, TensorValue> feeds, string fetch, CancellationToken cancellationToken = default) =>
+        Run(feeds, new[] { fetch }, cancellationToken)[0];
+
+    /// <summary>
+    /// Evaluates <paramref name="fetches"/> (<c>node</c> or <c>node:k</c>) given <paramref name="feeds"/>
+    /// (keyed the same way). Any node may be fed; Placeholders that are needed must be.
+    /// </summary>
+    public TensorValue[] Run(IReadOnlyDictionary<string, TensorValue> feeds, IReadOnlyList<string> fetches, CancellationToken cancellationToken = default)
+    {
+        if (feeds is null)
+        {
+            throw new ArgumentNullException(nameof(feeds));
+        }
+
+        if (fetches is null || fetches.Count == 0)
+        {
+            throw new ArgumentException("At least one output name is required.", nameof(fetches));
+        }
+
+        var feedKeys = new List<(int Node, int Output, TensorValue Value)>(feeds.Count);
+        foreach (var kv in feeds)
+        {
+            var (node, output) = Resolve(kv.Key, "feed");
+            if (kv.Value is null)
+            {
+                throw new ArgumentException($"The feed '{kv.Key}' has no value.", nameof(feeds));
+            }
+
+            CheckFeed(_nodes[node], output, kv.Value);
+            feedKeys.Add((node, output, kv.Value));
+        }
+
+        feedKeys.Sort((a, b) => a.Node != b.Node ? a.Node.CompareTo(b.Node) : a.Output.CompareTo(b.Output));
+        string key = string.Join(",", feedKeys.Select(f => f.Node + ":" + f.Output)) + "|" + string.Join(",", fetches);
+        var plan = _plans.GetOrAdd(key, _ => Compile(feedKeys.Select(f => (f.Node, f.Output)).ToArray(), fetches));
+        var feedValues = feedKeys.Select(f => f.Value).ToArray();
+        return Execute(plan, feedValues, cancellationToken);
+    }
+
+    private (int Node, int Output) Resolve(string name, string role)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new ArgumentException($"An empty {role} name was given.");
+        }
+
+        var (nodeName, output) = GraphIndex.ParseInput(name);
+        if (output < 0)
+        {
+            throw new ArgumentException($"'{name}' is a control input, not a tensor name.");
+        }
+
+        if (!_byName.TryGetValue(nodeName, out int node))
+        {
+            throw new ModelStructureException("MissingNode", $"The graph has no node named '{nodeName}' (requested as {role} '{name}').");
+        }
+
+        return (node, output);
+    }
+
+    private static void CheckFeed(NodeDef node, int output, TensorValue value)
+    {
+        if (node.Op is "Placeholder" or "PlaceholderWithDefault" && output == 0
+            && node.Attr.TryGetValue("dtype", out var dt) && dt.ValueCase == AttrValue.ValueOneofCase.Type && dt.Type != value.DType)
+        {
+            throw new GraphExecutionException("FeedTypeMismatch",
+                $"The feed for '{node.Name}' has dtype {TensorDecoder.Name(value.DType)} but the placeholder is {TensorDecoder.Name(dt.Type)}.",
+                node.Name, node.Op, DeepMdErrorKind.InvalidArgument);
+        }
+
+        if (Shapes.Count(value.Shape) != value.Data.Length)
+        {
+            throw new ArgumentException($"The feed for '{node.Name}' has {value.Data.Length} elements but its shape {Shapes.Format(value.Shape)} needs {Shapes.Count(value.Shape)}.");
+        }
+    }
+
+    #region Planning
+
+    private sealed class Step
+    {
+        public int Node;
+        public OpKernel Kernel = null!;
+        public bool IsConst;
+
+        // Data inputs: producer step (>= 0) and output index, or fed tensor (Producer = -1 - feedIndex).
+        public int[] Producer = Array.Empty<int>();
+        public int[] Output = Array.Empty<int>();
+
+        // Steps whose outputs can be released after this one ran (their last consumer).
+        public int[] Release = Array.Empty<int>();
+
+        // Steps whose buffers no later step reads (later consumers, if any, read only the shape).
+        public int[] LastDataUse = Array.Empty<int>();
+    }
+
+    private sealed class Plan
+    {
+        public Step[] Steps = Array.Empty<Step>();
+
+        // Fetch i: producer step or fed tensor (as in Step.Producer) and output index.
+        public int[] FetchProducer = Array.Empty<int>();
+        public int[] FetchOutput = Array.Empty<int>();
+    }
+
+    private Plan Compile((int Node, int Output)[] fed, IReadOnlyList<string> fetches)
+    {
+        var fedIndex = new Dictionary<long, int>();
+        for (int i = 0; i < fed.Length; i++)
+        {
+            fedIndex[Key(fed[i].Node, fed[i].Output)] = i;
+        }
+
+        var fetchRefs = fetches.Select(f => Resolve(f, "output")).ToArray();
+
+        // Iterative depth-first post-order from the fetches: no recursion, so graph depth is unlimited.
+        const byte Unvisited = 0, Open = 1, Done = 2;
+        var state = new byte[_nodes.Length];
+        var stepOf = new int[_nodes.Length];
+        var order = new List<int>();
+        var stack = new Stack<(int Node, int NextInput)>();
+        foreach (var (node, output) in fetchRefs)
+        {
+            if (fedIndex.ContainsKey(Key(node, output)) || state[node] == Done)
+            {
+                continue;
+            }
+
+            stack.Push((node, 0));
+            state[node] = Open;
+            while (stack.Count > 0)
+            {
+                var (n, next) = stack.Pop();
+                var inputs = _nodes[n].Input;
+                bool descended = false;
+                for (int k = next; k < inputs.Count; k++)
+                {
+                    var (pName, pOut) = GraphIndex.ParseInput(inputs[k]);
+                    if (!_byName.TryGetValue(pName, out int p))
+                    {
+                        throw new ModelStructureException("MissingNode", $"Node '{_nodes[n].Name}' ({_nodes[n].Op}) has input '{inputs[k]}', but the graph has no node named '{pName}'.");
+                    }
+
+                    if (pOut >= 0 && fedIndex.ContainsKey(Key(p, pOut)))
+                    {
+                        continue;
+                    }
+
+                    if (state[p] == Open)
+                    {
+                        throw new ModelStructureException("GraphCycle", $"The graph has a cycle through node '{_nodes[p].Name}'; frozen inference graphs have none.");
+                    }
+
+                    if (state[p] == Unvisited)
+                    {
+                        stack.Push((n, k + 1));
+                        stack.Push((p, 0));
+                        state[p] = Open;
+                        descended = true;
+                        break;
+                    }
+                }
+
+                if (!descended)
+                {
+                    state[n] = Done;
+                    stepOf[n] = order.Count;
+                    order.Add(n);
+                }
+            }
+        }
+
+        var steps = new Step[order.Count];
+        var consumers = new int[order.Count];
+        var lastConsumer = new int[order.Count];
+        var lastDataConsumer = new int[order.Count];
+        for (int s = 0; s < lastDataConsumer.Length; s++)
+        {
+            lastDataConsumer[s] = -1;
+        }
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var node = _nodes[order[s]];
+            if (!Registry.TryGet(node.Op, out var kernel))
+            {
+                throw new GraphExecutionException("UnsupportedOp",
+                    $"The evaluator does not implement op type '{node.Op}' (node '{node.Name}').", node.Name, node.Op, DeepMdErrorKind.NotImplemented);
+            }
+
+            var producers = new List<int>();
+            var outputs = new List<int>();
+            foreach (string input in node.Input)
+            {
+                var (pName, pOut) = GraphIndex.ParseInput(input);
+                if (pOut < 0)
+                {
+                    continue; // control input: ordering only, already scheduled before this step
+                }
+
+                int p = _byName[pName];
+                if (fedIndex.TryGetValue(Key(p, pOut), out int f))
+                {
+                    producers.Add(-1 - f);
+                }
+                else
+                {
+                    producers.Add(stepOf[p]);
+                    consumers[stepOf[p]]++;
+                    lastConsumer[stepOf[p]] = s;
+                    if (!ShapeOnly.Contains(node.Op))
+                    {
+                        lastDataConsumer[stepOf[p]] = s;
+                    }
+                }
+
+                outputs.Add(pOut);
+            }
+
+            steps[s] = new Step
+            {
+                Node = order[s],
+                Kernel = kernel,
+                IsConst = node.Op == "Const",
+                Producer = producers.ToArray(),
+                Output = outputs.ToArray(),
+            };
+        }
+
+        var fetchProducer = new int[fetchRefs.Length];
+        var fetchOutput = new int[fetchRefs.Length];
+        var keep = new bool[steps.Length];
+        for (int i = 0; i < fetchRefs.Length; i++)
+        {
+            var (node, output) = fetchRefs[i];
+            fetchOutput[i] = output;
+            if (fedIndex.TryGetValue(Key(node, output), out int f))
+            {
+                fetchProducer[i] = -1 - f;
+            }
+            else
+            {
+                fetchProducer[i] = stepOf[node];
+                keep[stepOf[node]] = true;
+            }
+        }
+
+        var release = new List<int>[steps.Length];
+        var lastData = new List<int>[steps.Length];
+        for (int s = 0; s < steps.Length; s++)
+        {
+            if (!keep[s] && consumers[s] > 0)
+            {
+                (release[lastConsumer[s]] ??= new List<int>()).Add(s);
+                if (lastDataConsumer[s] >= 0)
+                {
+                    (lastData[lastDataConsumer[s]] ??= new List<int>()).Add(s);
+                }
+            }
+        }
+
+        for (int s = 0; s < steps.Length; s++)
+        {
+            steps[s].Release = release[s]?.ToArray() ?? Array.Empty<int>();
+            steps[s].LastDataUse = lastData[s]?.ToArray() ?? Array.Empty<int>();
+        }
+
+        return new Plan { Steps = steps, FetchProducer = fetchProducer, FetchOutput = fetchOutput };
+    }
+
+    /// <summary>Ops that read only their input's shape, never its elements.</summary>
+    private static readonly HashSet<string> ShapeOnly = new(StringComparer.Ordinal) { "Shape", "ShapeN", "Size", "Rank" };
+
+    private static long Key(int node, int output) => ((long)node << 32) | (uint)output;
+
+    #endregion
+
+    private TensorValue[] Execute(Plan plan, TensorValue[] feeds, CancellationToken cancellationToken)
+    {
+        var values = new TensorValue[]?[plan.Steps.Length];
+        int threads = Math.Max(1, MaxDegreeOfParallelism);
+
+        // Slots whose data is still to be read, per buffer (Reshape and Identity alias their input's buffer).
+        // A buffer referenced only by a slot whose last data reader is the current step may be overwritten
+        // by that step; a buffer no such slot references goes back to the pool.
+        var refs = new Dictionary<Array, int>(ReferenceComparer.Instance);
+        var pinned = new HashSet<Array>(ReferenceComparer.Instance);
+        var pool = new BufferPool();
+        var dataDead = new bool[plan.Steps.Length];
+        foreach (var f in feeds)
+        {
+            pinned.Add(f.Data);
+        }
+
+        for (int s = 0; s < plan.Steps.Length; s++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var step = plan.Steps[s];
+            var node = _nodes[step.Node];
+            if (step.IsConst && _constCache[step.Node] is { } cached)
+            {
+                values[s] = cached;
+                foreach (var t in cached)
+                {
+                    pinned.Add(t.Data);
+                }
+
+                continue;
+            }
+
+            var inputs = new TensorValue[step.Producer.Length];
+            bool[]? donatable = null;
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                inputs[k] = Output(plan, step.Producer[k], step.Output[k], values, feeds, node);
+                int p = step.Producer[k];
+                if (p >= 0 && Array.IndexOf(step.LastDataUse, p) >= 0 && !pinned.Contains(inputs[k].Data)
+                    && refs.TryGetValue(inputs[k].Data, out int count) && count == 1)
+                {
+                    (donatable ??= new bool[inputs.Length])[k] = true;
+                }
+            }
+
+            var context = new OpContext(node, cancellationToken, threads) { Donatable = donatable, Pool = pool };
+            TensorValue[] outputs;
+            var timer = NodeTimed;
+            long started = timer is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                outputs = step.Kernel(context, inputs);
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            {
+                throw Wrap(ex.InnerException!, node);
+            }
+            catch (Exception ex) when (ex is not DeepMdException and not OperationCanceledException)
+            {
+                throw Wrap(ex, node);
+            }
+
+            if (timer is not null)
+            {
+                timer(node, TimeSpan.FromSeconds((System.Diagnostics.Stopwatch.GetTimestamp() - started) / (double)System.Diagnostics.Stopwatch.Frequency));
+            }
+
+            values[s] = outputs;
+            if (step.IsConst)
+            {
+                _constCache[step.Node] = outputs;
+                foreach (var t in outputs)
+                {
+                    pinned.Add(t.Data);
+                }
+            }
+
+            foreach (var a in DistinctBuffers(outputs))
+            {
+                refs[a] = refs.TryGetValue(a, out int c) ? c + 1 : 1;
+            }
+
+            // Slots whose data no later step reads stop holding their buffers (shape readers may follow).
+            foreach (int r in step.LastDataUse)
+            {
+                DropData(r);
+            }
+
+            foreach (int r in step.Release)
+            {
+                DropData(r);
+                values[r] = null;
+            }
+        }
+
+        void DropData(int slot)
+        {
+            if (dataDead[slot] || values[slot] is not { } outs)
+            {
+                return;
+            }
+
+            dataDead[slot] = true;
+            foreach (var a in DistinctBuffers(outs))
+            {
+                if (refs.TryGetValue(a, out int c))
+                {
+                    if (c <= 1)
+                    {
+                        refs.Remove(a);
+                        if (!pinned.Contains(a))
+                        {
+                            pool.Return(a);
+                        }
+                    }
+                    else
+                    {
+                        refs[a] = c - 1;
+                    }
+                }
+            }
+        }
+
+        var result = new TensorValue[plan.FetchProducer.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            int p = plan.FetchProducer[i];
+            result[i] = Output(plan, p, plan.FetchOutput[i], values, feeds, null);
+        }
+
+        return result;
+    }
+
+    private TensorValue Output(Plan plan, int producer, int output, TensorValue[]?[] values, TensorValue[] feeds, NodeDef? consumer)
+    {
+        if (producer < 0)
+        {
+            return feeds[-1 - producer];
+        }
+
+        var outs = values[producer] ?? throw new InvalidOperationException("internal error: a released tensor was read");
+        if (output >= outs.Length)
+        {
+            var p = _nodes[plan.Steps[producer].Node];
+            throw new GraphExecutionException("InvalidOutputIndex",
+                $"Output {output} of node '{p.Name}' ({p.Op}) was requested{(consumer is null ? string.Empty : $" by node '{consumer.Name}'")}, but it has only {outs.Length} output(s).",
+                consumer?.Name ?? p.Name, consumer?.Op ?? p.Op);
+        }
+
+        return outs[output];
+    }
+
+    private static IEnumerable<Array> DistinctBuffers(TensorValue[] outputs)
+    {
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            bool seen = false;
+            for (int j = 0; j < i; j++)
+            {
+                seen |= ReferenceEquals(outputs[j].Data, outputs[i].Data);
+            }
+
+            if (!seen)
+            {
+                yield return outputs[i].Data;
+            }
+        }
+    }
+
+    private sealed class ReferenceComparer : IEqualityComparer<Array>
+    {
+        public static readonly ReferenceComparer Instance = new();
+
+        public bool Equals(Array? x, Array? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(Array obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+    }
+
+    private static Exception Wrap(Exception ex, NodeDef node) => ex switch
+    {
+        DeepMdException or OperationCanceledException => ex,
+        _ => new GraphExecutionException("OpFailed", $"{node.Op} node '{node.Name}' failed: {ex.Message}", node.Name, node.Op, DeepMdErrorKind.InvalidData, ex),
+    };
+}

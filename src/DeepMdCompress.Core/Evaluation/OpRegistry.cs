@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DeepMdCompress.Core.Evaluation.Ops;
+using DeepMdCompress.Core.Graph;
+
+namespace DeepMdCompress.Core.Evaluation;
+
+/// <summary>
+/// Computes the outputs of one graph node from its data inputs (control inputs excluded, in input order).
+/// A kernel must never modify its inputs: tensors are shared between nodes (Reshape and Identity alias them)
+/// and constants are cached across runs.
+/// </summary>
+public delegate TensorValue[] OpKernel(OpContext context, TensorValue[] inputs);
+
+/// <summary>
+/// The op types the interpreter can execute: a dictionary from op type (<c>NodeDef.op</c>) to its kernel.
+/// Adding an op is one <see cref="Register"/> call. An op type that is not registered is an error naming the
+/// op and the node when a graph needs it (never a silent zero).
+/// </summary>
+public sealed class OpRegistry
+{
+    private readonly Dictionary<string, OpKernel> _kernels = new(StringComparer.Ordinal);
+
+    /// <summary>A registry with every standard TensorFlow op and deepmd-kit op the evaluator implements.</summary>
+    public static OpRegistry CreateDefault()
+    {
+        var registry = new OpRegistry();
+        StandardOps.Register(registry);
+        DeepmdOps.Register(registry);
+
+        // Hook for the tabulated-embedding kernels of compressed models (TabulateFusionSeA/SeR/SeT/SeAtten
+        // and their Grad ops, compression-facts §4). Until they are registered here, a compressed graph
+        // fails with UnsupportedOp naming the TabulateFusion* node, e.g.
+        //   registry.Register("TabulateFusionSeA", TabulationOps.SeA);
+        return registry;
+    }
+
+    /// <summary>Adds or replaces the kernel of <paramref name="opType"/>.</summary>
+    public void Register(string opType, OpKernel kernel)
+    {
+        if (string.IsNullOrEmpty(opType))
+        {
+            throw new ArgumentException("An op type is required.", nameof(opType));
+        }
+
+        _kernels[opType] = kernel ?? throw new ArgumentNullException(nameof(kernel));
+    }
+
+    /// <summary>Registers the same kernel under several names (deepmd-kit's legacy aliases).</summary>
+    public void Register(OpKernel kernel, params string[] opTypes)
+    {
+        foreach (string op in opTypes)
+        {
+            Register(op, kernel);
+        }
+    }
+
+    public bool Contains(string opType) => _kernels.ContainsKey(opType);
+
+    public bool TryGet(string opType, out OpKernel kernel) => _kernels.TryGetValue(opType, out kernel!);
+
+    /// <summary>Every registered op type, sorted.</summary>
+    public IReadOnlyList<string> OpTypes => _kernels.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
+}

@@ -1,0 +1,537 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Proto;
+
+namespace DeepMdCompress.Core.Evaluation.Ops;
+
+/// <summary>deepmd-kit's custom ops (evaluator-facts §2): environment matrix, force and virial.</summary>
+internal static partial class DeepmdOps
+{
+    public static void Register(OpRegistry r)
+    {
+        r.Register((c, x) => ProdEnvMat(c, x, EnvMatKind.A), "ProdEnvMatA", "DescrptSeA", "DescrptNorot");
+        r.Register((c, x) => ProdEnvMat(c, x, EnvMatKind.R), "ProdEnvMatR", "DescrptSeR");
+        r.Register("ProdEnvMatAMix", (c, x) => ProdEnvMat(c, x, EnvMatKind.AMix));
+        r.Register((c, x) => ProdForce(c, x, 4), "ProdForceSeA", "ProdForceNorot", "ParallelProdForceSeA");
+        r.Register("ProdForceSeR", (c, x) => ProdForce(c, x, 1));
+        r.Register((c, x) => ProdVirial(c, x, 4), "ProdVirialSeA", "ProdVirialNorot");
+        r.Register("ProdVirialSeR", (c, x) => ProdVirial(c, x, 1));
+    }
+
+    internal enum EnvMatKind
+    {
+        A,
+        R,
+        AMix,
+    }
+
+    /// <summary>Attributes and sizes of one ProdEnvMat node.</summary>
+    private sealed class EnvMatSpec
+    {
+        public EnvMatKind Kind;
+        public float Rcut;
+        public float RcutSmth;
+        public int[] Sec = Array.Empty<int>(); // prefix sums of sel
+        public int NTypes;
+        public int Nnei => Sec[Sec.Length - 1];
+        public int Ncomp => Kind == EnvMatKind.R ? 1 : 4;
+        public int Ndescrpt => Nnei * Ncomp;
+    }
+
+    /// <summary>
+    /// ProdEnvMatA/R/AMix(coord, type, natoms, box, mesh, davg, dstd) → descrpt, descrpt_deriv, rij, nlist
+    /// (+ ntype, nmask for AMix). Mesh length 0: no PBC; 6: PBC (wrap, ghosts, nlist mapped back); 1/7 (AMix
+    /// only): the same; &gt; 16: the neighbour list is inside the mesh tensor (evaluator-facts §2.1–§2.8).
+    /// </summary>
+    private static TensorValue[] ProdEnvMat(OpContext ctx, TensorValue[] x, EnvMatKind kind)
+    {
+        ctx.RequireInputs(x, 7);
+        var (coord, type, natoms, box, mesh, davg, dstd) = (x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
+        var t = ctx.Type("T", DataType.DtDouble);
+        if (t is not (DataType.DtDouble or DataType.DtFloat))
+        {
+            throw ctx.Error($"T must be float or double, got {TensorDecoder.Name(t)}.");
+        }
+
+        ctx.RequireType(coord, t, "coord");
+        ctx.RequireType(box, t, "box");
+        ctx.RequireType(davg, t, "davg");
+        ctx.RequireType(dstd, t, "dstd");
+        ctx.RequireType(type, DataType.DtInt32, "type");
+        ctx.RequireType(natoms, DataType.DtInt32, "natoms");
+        ctx.RequireType(mesh, DataType.DtInt32, "mesh");
+        ctx.RequireRank(coord, 2, "coord");
+        ctx.RequireRank(type, 2, "type");
+        ctx.RequireRank(natoms, 1, "natoms");
+        ctx.RequireRank(box, 2, "box");
+        ctx.RequireRank(mesh, 1, "mesh");
+        ctx.RequireRank(davg, 2, "davg");
+        ctx.RequireRank(dstd, 2, "dstd");
+
+        var n = (int[])natoms.Data;
+        if (n.Length < 3)
+        {
+            throw ctx.Error($"natoms must have at least 3 elements, got {n.Length}.");
+        }
+
+        int nloc = n[0], nall = n[1], ntypes = n.Length - 2;
+        if (nloc < 0 || nall < nloc)
+        {
+            throw ctx.Error($"natoms gives nloc = {nloc} and nall = {nall}.");
+        }
+
+        var spec = new EnvMatSpec { Kind = kind, NTypes = ntypes };
+        int[] sel;
+        if (kind == EnvMatKind.R)
+        {
+            spec.Rcut = ctx.Float("rcut");
+            spec.RcutSmth = ctx.Float("rcut_smth");
+            sel = ctx.Ints("sel");
+        }
+        else
+        {
+            spec.Rcut = ctx.Float("rcut_r");
+            spec.RcutSmth = ctx.Float("rcut_r_smth");
+            sel = ctx.Ints("sel_a");
+            var selR = ctx.Ints("sel_r");
+            if (selR.Any(s => s != 0))
+            {
+                throw ctx.Error($"sel_r must be all zeros (rotation-free part unsupported), got [{string.Join(", ", selR)}].");
+            }
+
+            if (kind == EnvMatKind.A && sel.Length != ntypes)
+            {
+                throw ctx.Error($"sel_a has {sel.Length} entries but natoms describes {ntypes} types.");
+            }
+
+            if (kind == EnvMatKind.AMix && sel.Length != 1)
+            {
+                throw ctx.Error($"sel_a must have one entry for mixed types, got {sel.Length}.");
+            }
+        }
+
+        if (sel.Any(s => s < 0))
+        {
+            throw ctx.Error($"sel [{string.Join(", ", sel)}] has a negative entry.");
+        }
+
+        spec.Sec = new int[sel.Length + 1];
+        for (int i = 0; i < sel.Length; i++)
+        {
+            spec.Sec[i + 1] = checked(spec.Sec[i] + sel[i]);
+        }
+
+        int nframes = coord.Shape[0];
+        int nnei = spec.Nnei, ndescrpt = spec.Ndescrpt;
+        if (type.Shape[0] != nframes || box.Shape[0] != nframes)
+        {
+            throw ctx.Error($"coord, type and box must have the same number of frames ({nframes}, {type.Shape[0]}, {box.Shape[0]}).");
+        }
+
+        if (davg.Shape[0] != ntypes || dstd.Shape[0] != ntypes)
+        {
+            throw ctx.Error($"davg and dstd must have {ntypes} rows, got {davg.Shape[0]} and {dstd.Shape[0]}.");
+        }
+
+        if (coord.Shape[1] != (long)nall * 3 || type.Shape[1] != nall || box.Shape[1] != 9)
+        {
+            throw ctx.Error($"expected coord [{nframes}, {3L * nall}], type [{nframes}, {nall}] and box [{nframes}, 9], got {Shapes.Format(coord.Shape)}, {Shapes.Format(type.Shape)} and {Shapes.Format(box.Shape)}.");
+        }
+
+        if (davg.Shape[1] != ndescrpt || dstd.Shape[1] != ndescrpt)
+        {
+            throw ctx.Error($"davg and dstd must have {ndescrpt} columns, got {davg.Shape[1]} and {dstd.Shape[1]}.");
+        }
+
+        int meshLength = mesh.Shape[0];
+        MeshMode mode = meshLength switch
+        {
+            0 => MeshMode.NoPbc,
+            6 => MeshMode.Pbc,
+            1 when kind == EnvMatKind.AMix => MeshMode.NoPbc,
+            7 when kind == EnvMatKind.AMix => MeshMode.Pbc,
+            1 or 7 => throw ctx.Error("Mixed types are not supported by this OP.", "MixedTypesUnsupported"),
+            16 => throw ctx.Error("a mesh of 16 carries LAMMPS neighbour-list pointers, which cannot be used outside LAMMPS.", "UnsupportedMesh"),
+            > 16 => MeshMode.ListInMesh,
+            _ => throw ctx.Error($"invalid mesh tensor (length {meshLength}).", "InvalidMesh"),
+        };
+
+        foreach (int ty in (int[])type.Data)
+        {
+            if (ty >= ntypes)
+            {
+                throw ctx.Error($"atom type {ty} is not below ntypes = {ntypes}.", "UnknownAtomType");
+            }
+        }
+
+        var output = new EnvMatOutput(nframes, nloc, nnei, ndescrpt, kind == EnvMatKind.AMix);
+        var coordD = AsDoubles(coord);
+        var boxD = AsDoubles(box);
+        var avgD = AsDoubles(davg);
+        var stdD = AsDoubles(dstd);
+        var types = (int[])type.Data;
+        for (int f = 0; f < nframes; f++)
+        {
+            var frame = new EnvMatFrame
+            {
+                Frame = f,
+                Nloc = nloc,
+                Nall = nall,
+                Coord = new ArraySegment<double>(coordD, f * nall * 3, nall * 3),
+                Type = new ArraySegment<int>(types, f * nall, nall),
+                Box = new ArraySegment<double>(boxD, f * 9, 9),
+                Mesh = (int[])mesh.Data,
+                Mode = mode,
+            };
+            if (t == DataType.DtDouble)
+            {
+                ComputeFrame<DoublePrecision>(ctx, spec, frame, avgD, stdD, output);
+            }
+            else
+            {
+                ComputeFrame<SinglePrecision>(ctx, spec, frame, avgD, stdD, output);
+            }
+        }
+
+        return output.ToTensors(t, nframes, nloc, nnei, ndescrpt);
+    }
+
+    private enum MeshMode
+    {
+        NoPbc,
+        Pbc,
+        ListInMesh,
+    }
+
+    private sealed class EnvMatFrame
+    {
+        public int Frame;
+        public int Nloc;
+        public int Nall;
+        public ArraySegment<double> Coord;
+        public ArraySegment<int> Type;
+        public ArraySegment<double> Box;
+        public int[] Mesh = Array.Empty<int>();
+        public MeshMode Mode;
+    }
+
+    private sealed class EnvMatOutput
+    {
+        public readonly double[] Descrpt, Deriv, Rij;
+        public readonly int[] Nlist;
+        public readonly int[]? NType;
+        public readonly bool[]? NMask;
+
+        public EnvMatOutput(int nframes, int nloc, int nnei, int ndescrpt, bool mixed)
+        {
+            Descrpt = new double[Shapes.Count(new[] { nframes, nloc, ndescrpt })];
+            Deriv = new double[Shapes.Count(new[] { nframes, nloc, ndescrpt, 3 })];
+            Rij = new double[Shapes.Count(new[] { nframes, nloc, nnei, 3 })];
+            Nlist = new int[Shapes.Count(new[] { nframes, nloc, nnei })];
+            if (mixed)
+            {
+                NType = new int[Nlist.Length];
+                NMask = new bool[Nlist.Length];
+            }
+        }
+
+        public TensorValue[] ToTensors(DataType t, int nframes, int nloc, int nnei, int ndescrpt)
+        {
+            var result = new List<TensorValue>
+            {
+                Real(t, Descrpt, nframes, nloc * ndescrpt),
+                Real(t, Deriv, nframes, nloc * ndescrpt * 3),
+                Real(t, Rij, nframes, nloc * nnei * 3),
+                new(DataType.DtInt32, new[] { nframes, nloc * nnei }, Nlist),
+            };
+            if (NType is not null && NMask is not null)
+            {
+                result.Add(new TensorValue(DataType.DtInt32, new[] { nframes, nloc * nnei }, NType));
+                result.Add(new TensorValue(DataType.DtBool, new[] { nframes, nloc * nnei }, NMask));
+            }
+
+            return result.ToArray();
+        }
+    }
+
+    internal static double[] AsDoubles(TensorValue t) => t.Data switch
+    {
+        double[] d => d,
+        float[] f => Array.ConvertAll(f, v => (double)v),
+        _ => throw new InvalidCastException($"{t} is not a floating-point tensor"),
+    };
+
+    internal static TensorValue Real(DataType t, double[] values, params int[] shape) =>
+        t == DataType.DtFloat
+            ? new TensorValue(t, shape, Array.ConvertAll(values, v => (float)v))
+            : new TensorValue(t, shape, values);
+
+    private static void ComputeFrame<P>(OpContext ctx, EnvMatSpec spec, EnvMatFrame frame, double[] avg, double[] std, EnvMatOutput output)
+        where P : struct, IPrecision
+    {
+        int nloc = frame.Nloc;
+        double[] ext;
+        int[] extType;
+        int[]? mapping = null;
+        List<int>[]? given = null;
+        var coord = frame.Coord.ToArray();
+        var type = frame.Type.ToArray();
+        if (frame.Mode == MeshMode.Pbc)
+        {
+            var box = frame.Box.ToArray();
+            var cell = PeriodicCell.Create<P>(box, 0);
+            if (!(cell.Volume > 0) || double.IsInfinity(cell.Volume))
+            {
+                throw ctx.Error($"the box of frame {frame.Frame} has volume {cell.Volume}; a periodic cell needs a positive finite volume.", "DegenerateBox");
+            }
+
+            PeriodicImages.Wrap<P>(coord, frame.Nall, cell);
+            var fake = spec.Kind == EnvMatKind.AMix ? FakeTypes(type) : type;
+            (ext, extType, mapping) = PeriodicImages.Extend<P>(coord, fake, nloc, cell, spec.Rcut);
+        }
+        else
+        {
+            ext = coord;
+            extType = spec.Kind == EnvMatKind.AMix ? FakeTypes(type) : type;
+            if (frame.Mode == MeshMode.ListInMesh)
+            {
+                given = ReadMeshList(ctx, frame.Mesh, nloc, frame.Nall);
+            }
+        }
+
+        int nall = extType.Length;
+        var search = given is null ? new NeighborSearch<P>(ext, nall, spec.Rcut) : null;
+        int nnei = spec.Nnei, ndescrpt = spec.Ndescrpt, ncomp = spec.Ncomp;
+        int f = frame.Frame;
+        P p = default;
+        double rmin = spec.RcutSmth, rmax = spec.Rcut;
+        double diff = (float)(spec.Rcut - spec.RcutSmth); // float32 subtraction (evaluator-facts §2.6)
+        float rcF = spec.Rcut;
+        float rc2F = (float)(rcF * rcF);
+
+        ctx.For(nloc, nall / 4 + (nnei * 16), (start, end) =>
+        {
+            var candidates = new List<int>();
+            var keys = new List<(int Type, float D2, int Index)>();
+            var fmt = new int[nnei];
+            var u = new double[3];
+            var value = new double[4];
+            var deriv = new double[12];
+            for (int i = start; i < end; i++)
+            {
+                ctx.CancellationToken.ThrowIfCancellationRequested();
+
+                // §2.4 candidates, §2.5 formatting (float32 cutoff test and sort key).
+                if (given is not null)
+                {
+                    candidates.Clear();
+                    candidates.AddRange(given[i]);
+                }
+                else
+                {
+                    search!.Candidates(i, candidates);
+                }
+
+                keys.Clear();
+                float xi = (float)ext[3 * i], yi = (float)ext[(3 * i) + 1], zi = (float)ext[(3 * i) + 2];
+                foreach (int j in candidates)
+                {
+                    if (extType[j] < 0)
+                    {
+                        continue;
+                    }
+
+                    float dx = (float)((float)ext[3 * j] - xi);
+                    float dy = (float)((float)ext[(3 * j) + 1] - yi);
+                    float dz = (float)((float)ext[(3 * j) + 2] - zi);
+                    float d2 = (float)((float)((float)(dx * dx) + (float)(dy * dy)) + (float)(dz * dz));
+                    if (d2 <= rc2F)
+                    {
+                        keys.Add((extType[j], d2, j));
+                    }
+                }
+
+                keys.Sort((a, b) => a.Type != b.Type ? a.Type.CompareTo(b.Type) : a.D2 != b.D2 ? a.D2.CompareTo(b.D2) : a.Index.CompareTo(b.Index));
+                for (int s = 0; s < nnei; s++)
+                {
+                    fmt[s] = -1;
+                }
+
+                var next = (int[])spec.Sec.Clone();
+                foreach (var k in keys)
+                {
+                    if (k.Type < spec.Sec.Length - 1 && next[k.Type] < spec.Sec[k.Type + 1])
+                    {
+                        fmt[next[k.Type]++] = k.Index;
+                    }
+                }
+
+                // §2.6 raw environment matrix, §2.7 normalisation.
+                int centreType = type[i];
+                long baseD = ((long)f * nloc + i) * ndescrpt;
+                long baseR = ((long)f * nloc + i) * nnei;
+                for (int s = 0; s < nnei; s++)
+                {
+                    int j = fmt[s];
+                    Array.Clear(value, 0, 4);
+                    Array.Clear(deriv, 0, 12);
+                    if (j >= 0)
+                    {
+                        for (int d = 0; d < 3; d++)
+                        {
+                            u[d] = p.R(ext[(3 * j) + d] - ext[(3 * i) + d]);
+                            output.Rij[((baseR + s) * 3) + d] = u[d];
+                        }
+
+                        EnvMatEntry<P>(u, rmin, rmax, diff, ncomp, value, deriv);
+                    }
+
+                    for (int c = 0; c < ncomp; c++)
+                    {
+                        int q = (s * ncomp) + c;
+                        if (centreType >= 0)
+                        {
+                            int ti = (centreType * ndescrpt) + q;
+                            output.Descrpt[baseD + q] = p.R(p.R(value[c] - avg[ti]) / std[ti]);
+                            for (int d = 0; d < 3; d++)
+                            {
+                                output.Deriv[((baseD + q) * 3) + d] = p.R(deriv[(c * 3) + d] / std[ti]);
+                            }
+                        }
+                    }
+
+                    int mapped = j >= 0 && mapping is not null ? mapping[j] : j;
+                    output.Nlist[baseR + s] = mapped;
+                    if (output.NType is not null && output.NMask is not null)
+                    {
+                        output.NType[baseR + s] = mapped >= 0 ? type[mapped] : spec.NTypes;
+                        output.NMask[baseR + s] = mapped >= 0;
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// One filled slot: u = x_j − x_i → values (1/r, x/r², y/r², z/r²)·sw (A) or sw/r (R) and their derivatives
+    /// with respect to the centre position (evaluator-facts §2.6), each step rounded to precision P.
+    /// </summary>
+    private static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, double[] value, double[] deriv)
+        where P : struct, IPrecision
+    {
+        P p = default;
+        double nr2 = p.R(p.R(p.R(u[0] * u[0]) + p.R(u[1] * u[1])) + p.R(u[2] * u[2]));
+        double inr = p.R(1.0 / p.R(Math.Sqrt(nr2)));
+        double nr = p.R(nr2 * inr);
+        double inr2 = p.R(inr * inr);
+        double inr4 = p.R(inr2 * inr2);
+        double inr3 = p.R(inr4 * nr);
+        Switch<P>(nr, rmin, rmax, diff, out double sw, out double dsw);
+        value[0] = p.R(1.0 / nr);
+        for (int d = 0; d < 3; d++)
+        {
+            deriv[d] = p.R(p.R(p.R(u[d] * inr3) * sw) - p.R(p.R(p.R(value[0] * dsw) * u[d]) * inr));
+        }
+
+        if (ncomp == 4)
+        {
+            for (int k = 0; k < 3; k++)
+            {
+                value[k + 1] = p.R(u[k] / nr2);
+                for (int d = 0; d < 3; d++)
+                {
+                    double a = p.R(p.R(p.R(2.0 * u[k]) * u[d]) * inr4);
+                    if (k == d)
+                    {
+                        a = p.R(a - inr2);
+                    }
+
+                    deriv[((k + 1) * 3) + d] = p.R(p.R(a * sw) - p.R(p.R(p.R(value[k + 1] * dsw) * u[d]) * inr));
+                }
+            }
+        }
+
+        for (int c = 0; c < ncomp; c++)
+        {
+            value[c] = p.R(value[c] * sw);
+        }
+    }
+
+    /// <summary>
+    /// deepmd-kit's quintic switch between rmin and rmax: t = (r − rmin)/diff with diff the float32
+    /// difference of the float32 attrs; sw = t³(−6t² + 15t − 10) + 1.
+    /// </summary>
+    internal static void Switch<P>(double r, double rmin, double rmax, double diff, out double sw, out double dsw)
+        where P : struct, IPrecision
+    {
+        P p = default;
+        if (r < rmin)
+        {
+            sw = 1;
+            dsw = 0;
+        }
+        else if (r < rmax)
+        {
+            double uu = p.R(p.R(r - rmin) / diff);
+            double du = p.R(1.0 / diff);
+            double uu2 = p.R(uu * uu);
+            double uu3 = p.R(uu2 * uu);
+            double poly = p.R(p.R(p.R(p.R(-6.0 * uu) * uu) + p.R(15.0 * uu)) - 10.0);
+            sw = p.R(p.R(uu3 * poly) + 1.0);
+            double a = p.R(p.R(p.R(3.0 * uu) * uu) * poly);
+            double b = p.R(uu3 * p.R(p.R(-12.0 * uu) + 15.0));
+            dsw = p.R(p.R(a + b) * du);
+        }
+        else
+        {
+            sw = 0;
+            dsw = 0;
+        }
+    }
+
+    /// <summary>AMix searches all atoms as one type: 0 for real atoms, −1 for padding (type &lt; 0).</summary>
+    private static int[] FakeTypes(int[] type) => Array.ConvertAll(type, t => t >= 0 ? 0 : -1);
+
+    /// <summary>Mesh longer than 16: [16, 16+nloc) ilist, [16+nloc, 16+2nloc) numneigh, then the neighbour indices.</summary>
+    private static List<int>[] ReadMeshList(OpContext ctx, int[] mesh, int nloc, int nall)
+    {
+        if (mesh.Length < 16 + (2 * nloc))
+        {
+            throw ctx.Error($"a mesh of length {mesh.Length} cannot hold the neighbour list of {nloc} atoms.", "InvalidMesh");
+        }
+
+        var lists = new List<int>[nloc];
+        for (int i = 0; i < nloc; i++)
+        {
+            lists[i] = new List<int>();
+        }
+
+        int k = 16 + (2 * nloc);
+        for (int ii = 0; ii < nloc; ii++)
+        {
+            int centre = mesh[16 + ii];
+            int count = mesh[16 + nloc + ii];
+            if (centre < 0 || centre >= nloc || count < 0 || k + count > mesh.Length)
+            {
+                throw ctx.Error($"the neighbour list in the mesh tensor is inconsistent at entry {ii}.", "InvalidMesh");
+            }
+
+            for (int c = 0; c < count; c++)
+            {
+                int j = mesh[k + c];
+                if (j < 0 || j >= nall)
+                {
+                    throw ctx.Error($"neighbour index {j} is not in [0, {nall}).", "InvalidMesh");
+                }
+
+                lists[centre].Add(j);
+            }
+
+            k += count;
+        }
+
+        return lists;
+    }
+}

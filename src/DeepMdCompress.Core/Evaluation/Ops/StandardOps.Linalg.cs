@@ -1,0 +1,163 @@
+using System;
+using System.Linq;
+using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Proto;
+
+namespace DeepMdCompress.Core.Evaluation.Ops;
+
+internal static partial class StandardOps
+{
+    private static void RegisterLinalg(OpRegistry r)
+    {
+        r.Register("MatMul", MatMul);
+        r.Register("BatchMatMul", (c, x) => BatchMatMul(c, x, broadcast: false));
+        r.Register(BatchMatMulV2, "BatchMatMulV2", "BatchMatMulV3");
+    }
+
+    private static TensorValue[] BatchMatMulV2(OpContext ctx, TensorValue[] x) => BatchMatMul(ctx, x, broadcast: true);
+
+    /// <summary>MatMul(a, b; transpose_a, transpose_b), rank 2.</summary>
+    private static TensorValue[] MatMul(OpContext ctx, TensorValue[] x)
+    {
+        ctx.RequireInputs(x, 2);
+        var (a, b) = (x[0], x[1]);
+        ctx.RequireRank(a, 2, "a");
+        ctx.RequireRank(b, 2, "b");
+        bool ta = ctx.Bool("transpose_a", false), tb = ctx.Bool("transpose_b", false);
+        return new[] { Product(ctx, a, b, ta, tb, Array.Empty<int>(), 1, new[] { 0 }, new[] { 0 }) };
+    }
+
+    /// <summary>
+    /// BatchMatMul (v1: identical batch dimensions) and BatchMatMulV2 (numpy-broadcast batch dimensions);
+    /// adj_x / adj_y transpose the last two axes.
+    /// </summary>
+    private static TensorValue[] BatchMatMul(OpContext ctx, TensorValue[] x, bool broadcast)
+    {
+        ctx.RequireInputs(x, 2);
+        var (a, b) = (x[0], x[1]);
+        if (a.Rank < 2 || b.Rank < 2)
+        {
+            throw ctx.Error($"inputs must have rank at least 2, got {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
+        }
+
+        var batchA = a.Shape.Take(a.Rank - 2).ToArray();
+        var batchB = b.Shape.Take(b.Rank - 2).ToArray();
+        int[] batch;
+        if (!broadcast)
+        {
+            if (!Shapes.SameShape(batchA, batchB))
+            {
+                throw ctx.Error($"batch dimensions of {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} must be equal.");
+            }
+
+            batch = batchA;
+        }
+        else
+        {
+            batch = Shapes.Broadcast(batchA, batchB)
+                ?? throw ctx.Error($"batch dimensions of {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} are not broadcast-compatible.");
+        }
+
+        int nb = Shapes.Count(batch);
+        var mapA = BroadcastMap(batchA, batch);
+        var mapB = BroadcastMap(batchB, batch);
+        return new[] { Product(ctx, a, b, ctx.Bool("adj_x", false), ctx.Bool("adj_y", false), batch, nb, mapA, mapB) };
+    }
+
+    /// <summary>out[batch…, m, n] = op(a)[batch…]·op(b)[batch…]; mapA/mapB give each output batch's source matrices.</summary>
+    private static TensorValue Product(OpContext ctx, TensorValue a, TensorValue b, bool ta, bool tb, int[] batch, int nb, int[] mapA, int[] mapB)
+    {
+        if (a.DType != b.DType)
+        {
+            throw ctx.Error($"operands have different dtypes ({TensorDecoder.Name(a.DType)} and {TensorDecoder.Name(b.DType)}).");
+        }
+
+        int ar = a.Shape[a.Rank - 2], ac = a.Shape[a.Rank - 1];
+        int br = b.Shape[b.Rank - 2], bc = b.Shape[b.Rank - 1];
+        int m = ta ? ac : ar, k = ta ? ar : ac;
+        int kb = tb ? bc : br, n = tb ? br : bc;
+        if (k != kb)
+        {
+            throw ctx.Error($"inner dimensions do not match: {Shapes.Format(a.Shape)}{(ta ? "ᵀ" : string.Empty)} · {Shapes.Format(b.Shape)}{(tb ? "ᵀ" : string.Empty)}.");
+        }
+
+        var shape = batch.Concat(new[] { m, n }).ToArray();
+        int sizeA = ar * ac, sizeB = br * bc, sizeC = m * n;
+        int sai = ta ? 1 : ac, sap = ta ? ac : 1;
+        switch (a.Data)
+        {
+            case double[] ad:
+            {
+                var bd = (double[])b.Data;
+                var c = ctx.NewArray<double>(Shapes.Count(shape), zeroed: false);
+                if (sizeC == 0)
+                {
+                    return new TensorValue(a.DType, shape, c);
+                }
+
+                if (nb == 1)
+                {
+                    var bp = tb ? PackB(bd, mapB[0] * sizeB, k, n) : bd;
+                    int bOff = tb ? 0 : mapB[0] * sizeB;
+                    int aOff = mapA[0] * sizeA;
+                    ctx.For(m, (long)k * n, (s, e) => Gemm.Multiply(ad, aOff, sai, sap, bp, bOff, c, 0, s, e, k, n));
+                }
+                else
+                {
+                    ctx.For(nb, (long)m * k * n, (s, e) =>
+                    {
+                        var scratch = tb ? new double[k * n] : null;
+                        for (int i = s; i < e; i++)
+                        {
+                            int bOff = mapB[i] * sizeB;
+                            if (scratch is not null)
+                            {
+                                Gemm.PackTransposed(bd, bOff, k, n, scratch);
+                            }
+
+                            Gemm.Multiply(ad, mapA[i] * sizeA, sai, sap, scratch ?? bd, scratch is null ? bOff : 0, c, i * sizeC, 0, m, k, n);
+                        }
+                    });
+                }
+
+                return new TensorValue(a.DType, shape, c);
+            }
+
+            case float[] af:
+            {
+                var bf = (float[])b.Data;
+                var c = ctx.NewArray<float>(Shapes.Count(shape), zeroed: false);
+                if (sizeC == 0)
+                {
+                    return new TensorValue(a.DType, shape, c);
+                }
+
+                ctx.For(nb, (long)m * k * n, (s, e) =>
+                {
+                    var scratch = tb ? new float[k * n] : null;
+                    for (int i = s; i < e; i++)
+                    {
+                        int bOff = mapB[i] * sizeB;
+                        if (scratch is not null)
+                        {
+                            Gemm.PackTransposed(bf, bOff, k, n, scratch);
+                        }
+
+                        Gemm.Multiply(af, mapA[i] * sizeA, sai, sap, scratch ?? bf, scratch is null ? bOff : 0, c, i * sizeC, 0, m, k, n);
+                    }
+                });
+                return new TensorValue(a.DType, shape, c);
+            }
+
+            default:
+                throw ctx.Error($"is not defined for {TensorDecoder.Name(a.DType)} tensors.");
+        }
+    }
+
+    private static double[] PackB(double[] b, int off, int k, int n)
+    {
+        var p = new double[k * n];
+        Gemm.PackTransposed(b, off, k, n, p);
+        return p;
+    }
+}

@@ -1,0 +1,761 @@
+using DeepMdCompress.Core.Errors;
+using DeepMdCompress.Core.Evaluation;
+using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Proto;
+using Xunit;
+using static DeepMdCompress.Core.Tests.TestGraph;
+
+namespace DeepMdCompress.Core.Tests;
+
+/// <summary>Standard TensorFlow ops on hand-computed cases (evaluator-facts §3).</summary>
+public class EvaluatorOpTests
+{
+    private static double[] Doubles(TensorValue t) => (double[])t.Data;
+
+    private static int[] Ints32(TensorValue t) => (int[])t.Data;
+
+    private static GraphExecutionException Fails(TestGraph g, string fetch, string errorId = "InvalidOpInput")
+    {
+        var ex = Assert.Throws<GraphExecutionException>(() => g.Run(fetch));
+        Assert.Equal(errorId, ex.ErrorId);
+        Assert.Contains(fetch, ex.Message);
+        return ex;
+    }
+
+    [Fact]
+    public void BinaryOpsBroadcastNumpyStyle()
+    {
+        var g = new TestGraph();
+        g.D("m", new[] { 1.0, 2, 3, 4, 5, 6 }, 2, 3);
+        g.D("row", new[] { 10.0, 20, 30 }, 3);
+        g.D("col", new[] { 100.0, 200 }, 2, 1);
+        g.D("s", new[] { 0.5 });
+        g.Op("a", "AddV2", new[] { "m", "row" });
+        g.Op("b", "Sub", new[] { "row", "m" });
+        g.Op("c", "Add", new[] { "col", "row" });
+        g.Op("d", "Mul", new[] { "s", "m" });
+        g.Op("e", "RealDiv", new[] { "m", "col" });
+        g.Op("f", "Maximum", new[] { "m", "s" });
+        g.Op("h", "Minimum", new[] { "col", "row" });
+        var r = g.Run("a", "b", "c", "d", "e", "f", "h");
+        Assert.Equal(new[] { 11.0, 22, 33, 14, 25, 36 }, Doubles(r[0]));
+        Assert.Equal(new[] { 9.0, 18, 27, 6, 15, 24 }, Doubles(r[1]));
+        Assert.Equal(new[] { 2, 3 }, r[2].Shape);
+        Assert.Equal(new[] { 110.0, 120, 130, 210, 220, 230 }, Doubles(r[2]));
+        Assert.Equal(new[] { 0.5, 1, 1.5, 2, 2.5, 3 }, Doubles(r[3]));
+        Assert.Equal(new[] { 0.01, 0.02, 0.03, 0.02, 0.025, 0.03 }, Doubles(r[4]));
+        Assert.Equal(new[] { 1.0, 2, 3, 4, 5, 6 }, Doubles(r[5]));
+        Assert.Equal(new[] { 10.0, 20, 30, 10, 20, 30 }, Doubles(r[6]));
+    }
+
+    [Fact]
+    public void IncompatibleShapesAndMixedDtypesAreErrors()
+    {
+        var g = new TestGraph();
+        g.D("m", new double[6], 2, 3);
+        g.D("v", new double[2], 2);
+        g.I("i", new[] { 1, 2, 3 }, 3);
+        g.Op("bad", "Add", new[] { "m", "v" });
+        g.Op("mixed", "Mul", new[] { "m", "i" });
+        Assert.Contains("broadcast", Fails(g, "bad").Message);
+        Assert.Contains("dtypes", Fails(g, "mixed").Message);
+    }
+
+    [Fact]
+    public void FloorModAndFloorDivFollowTheDivisorSign()
+    {
+        var g = new TestGraph();
+        g.I("a", new[] { -1, 1, -7, 7, 6 }, 5);
+        g.I("b", new[] { 3, -3, 2, -2, 3 }, 5);
+        g.Op("mod", "FloorMod", new[] { "a", "b" });
+        g.Op("div", "FloorDiv", new[] { "a", "b" });
+        g.D("x", new[] { -1.5, 1.5, -0.25 }, 3);
+        g.D("y", new[] { 1.0, -1.0, 0.5 }, 3);
+        g.Op("fmod", "FloorMod", new[] { "x", "y" });
+        g.Op("fdiv", "FloorDiv", new[] { "x", "y" });
+        var r = g.Run("mod", "div", "fmod", "fdiv");
+        Assert.Equal(new[] { 2, -2, 1, -1, 0 }, Ints32(r[0]));
+        Assert.Equal(new[] { -1, -1, -4, -4, 2 }, Ints32(r[1]));
+        Assert.Equal(new[] { 0.5, -0.5, 0.25 }, Doubles(r[2]));
+        Assert.Equal(new[] { -2.0, -2.0, -1.0 }, Doubles(r[3]));
+
+        var z = new TestGraph();
+        z.I("a", new[] { 1 }, 1);
+        z.I("zero", new[] { 0 }, 1);
+        z.Op("m", "FloorMod", new[] { "a", "zero" });
+        var ex = Assert.Throws<GraphExecutionException>(() => z.Run("m"));
+        Assert.Equal("OpFailed", ex.ErrorId);
+        Assert.Contains("division by zero", ex.Message);
+    }
+
+    [Fact]
+    public void ComparisonsGiveBool()
+    {
+        var g = new TestGraph();
+        g.D("a", new[] { 1.0, 2, 3 }, 3);
+        g.D("b", new[] { 2.0 });
+        g.Op("ge", "GreaterEqual", new[] { "a", "b" });
+        g.Op("lt", "Less", new[] { "a", "b" });
+        g.Op("eq", "Equal", new[] { "a", "b" });
+        var r = g.Run("ge", "lt", "eq");
+        Assert.Equal(DataType.DtBool, r[0].DType);
+        Assert.Equal(new[] { false, true, true }, (bool[])r[0].Data);
+        Assert.Equal(new[] { true, false, false }, (bool[])r[1].Data);
+        Assert.Equal(new[] { false, true, false }, (bool[])r[2].Data);
+    }
+
+    [Fact]
+    public void ReshapeInfersOneDimension()
+    {
+        var g = new TestGraph();
+        g.D("x", Enumerable.Range(0, 12).Select(i => (double)i).ToArray(), 3, 4);
+        g.I("s1", new[] { -1, 6 }, 2);
+        g.I("s2", new[] { -1, 5 }, 2);
+        g.I("s3", new[] { -1, -1 }, 2);
+        g.Op("r1", "Reshape", new[] { "x", "s1" });
+        g.Op("r2", "Reshape", new[] { "x", "s2" });
+        g.Op("r3", "Reshape", new[] { "x", "s3" });
+        var r = g.Run("r1");
+        Assert.Equal(new[] { 2, 6 }, r.Shape);
+        Assert.Equal(11.0, Doubles(r)[11]);
+        Fails(g, "r2");
+        Fails(g, "r3");
+    }
+
+    [Fact]
+    public void ShapeAndShapeN()
+    {
+        var g = new TestGraph();
+        g.D("x", new double[6], 2, 3);
+        g.D("s", new[] { 1.0 });
+        g.Op("shape", "Shape", new[] { "x" });
+        g.Op("shapes", "ShapeN", new[] { "x", "s" });
+        var r = g.Run("shape", "shapes:0", "shapes:1");
+        Assert.Equal(new[] { 2, 3 }, Ints32(r[0]));
+        Assert.Equal(new[] { 2, 3 }, Ints32(r[1]));
+        Assert.Empty(Ints32(r[2]));
+        Assert.Equal(new[] { 0 }, r[2].Shape);
+    }
+
+    [Fact]
+    public void ReductionsHandleNegativeEmptyAndKeptAxes()
+    {
+        var g = new TestGraph();
+        g.D("x", new[] { 1.0, 2, 3, 4, 5, 6 }, 2, 3);
+        g.I("last", new[] { -1 }, 1);
+        g.I("first", new[] { 0 });
+        g.I("none", Array.Empty<int>(), 0);
+        g.I("both", new[] { 1, 0 }, 2);
+        g.Op("sum_last", "Sum", new[] { "x", "last" });
+        g.Op("sum_first", "Sum", new[] { "x", "first" }, B("keep_dims", true));
+        g.Op("sum_none", "Sum", new[] { "x", "none" });
+        g.Op("mean", "Mean", new[] { "x", "both" });
+        g.Op("prod", "Prod", new[] { "x", "last" });
+        g.I("shape", new[] { 4, 5, 6 }, 3);
+        g.Op("count", "Prod", new[] { "shape", "first" });
+        g.Op("empty_prod", "Prod", new[] { "none", "first" });
+        g.Op("max", "Max", new[] { "x", "first" });
+        var r = g.Run("sum_last", "sum_first", "sum_none", "mean", "prod", "count", "empty_prod", "max");
+        Assert.Equal(new[] { 6.0, 15 }, Doubles(r[0]));
+        Assert.Equal(new[] { 1, 3 }, r[1].Shape);
+        Assert.Equal(new[] { 5.0, 7, 9 }, Doubles(r[1]));
+        Assert.Equal(new[] { 2, 3 }, r[2].Shape);
+        Assert.Equal(new[] { 1.0, 2, 3, 4, 5, 6 }, Doubles(r[2]));
+        Assert.Empty(r[3].Shape);
+        Assert.Equal(3.5, Doubles(r[3])[0]);
+        Assert.Equal(new[] { 6.0, 120 }, Doubles(r[4]));
+        Assert.Equal(120, Ints32(r[5])[0]);
+        Assert.Equal(1, Ints32(r[6])[0]);
+        Assert.Equal(new[] { 4.0, 5, 6 }, Doubles(r[7]));
+
+        g.I("out", new[] { 2 });
+        g.Op("bad", "Sum", new[] { "x", "out" });
+        Fails(g, "bad");
+    }
+
+    [Fact]
+    public void SliceWithMinusOneSizeAndBounds()
+    {
+        var g = new TestGraph();
+        g.D("x", Enumerable.Range(0, 12).Select(i => (double)i).ToArray(), 3, 4);
+        g.I("b", new[] { 1, 1 }, 2);
+        g.I("s", new[] { -1, 2 }, 2);
+        g.I("big", new[] { 3, 2 }, 2);
+        g.Op("slice", "Slice", new[] { "x", "b", "s" });
+        g.Op("oob", "Slice", new[] { "x", "b", "big" });
+        var r = g.Run("slice");
+        Assert.Equal(new[] { 2, 2 }, r.Shape);
+        Assert.Equal(new[] { 5.0, 6, 9, 10 }, Doubles(r));
+        Fails(g, "oob");
+    }
+
+    [Fact]
+    public void StridedSliceMasks()
+    {
+        var g = new TestGraph();
+        g.I("natoms", new[] { 6, 6, 2, 4 }, 4);
+        g.I("k", new[] { 2 }, 1);
+        g.I("k1", new[] { 3 }, 1);
+        g.I("one", new[] { 1 }, 1);
+        g.I("zero", new[] { 0 }, 1);
+        g.I("m2", new[] { -2 }, 1);
+        g.I("m1", new[] { -1 }, 1);
+        g.I("minus1", new[] { -1 }, 1);
+
+        // natoms[2:3:1] with shrink → scalar 2
+        g.Op("shrink", "StridedSlice", new[] { "natoms", "k", "k1", "one" }, Int("shrink_axis_mask", 1), T("Index", DataType.DtInt32));
+
+        // shape[:-2] (begin_mask 1)
+        g.Op("head", "StridedSlice", new[] { "natoms", "zero", "m2", "one" }, Int("begin_mask", 1));
+
+        // natoms[-1] shrink → 4
+        g.Op("last", "StridedSlice", new[] { "natoms", "m1", "zero", "one" }, Int("shrink_axis_mask", 1));
+
+        // natoms[::-1]
+        g.Op("rev", "StridedSlice", new[] { "natoms", "zero", "zero", "minus1" }, Int("begin_mask", 1), Int("end_mask", 1));
+        var r = g.Run("shrink", "head", "last", "rev");
+        Assert.Empty(r[0].Shape);
+        Assert.Equal(2, Ints32(r[0])[0]);
+        Assert.Equal(new[] { 6, 6 }, Ints32(r[1]));
+        Assert.Equal(4, Ints32(r[2])[0]);
+        Assert.Equal(new[] { 4, 2, 6, 6 }, Ints32(r[3]));
+
+        // x[..., 1] with an ellipsis and x[:, tf.newaxis, 0:3:2] on a [2, 3] matrix
+        g.D("x", new[] { 1.0, 2, 3, 4, 5, 6 }, 2, 3);
+        g.I("b2", new[] { 0, 0, 0 }, 3);
+        g.I("e2", new[] { 0, 0, 3 }, 3);
+        g.I("s2", new[] { 1, 1, 2 }, 3);
+        g.Op("newaxis", "StridedSlice", new[] { "x", "b2", "e2", "s2" }, Int("begin_mask", 1), Int("end_mask", 1), Int("new_axis_mask", 2));
+        g.I("eb", new[] { 0, 1 }, 2);
+        g.I("ee", new[] { 0, 2 }, 2);
+        g.I("es", new[] { 1, 1 }, 2);
+        g.Op("ellipsis", "StridedSlice", new[] { "x", "eb", "ee", "es" }, Int("ellipsis_mask", 1), Int("shrink_axis_mask", 2));
+        var s = g.Run("newaxis", "ellipsis");
+        Assert.Equal(new[] { 2, 1, 2 }, s[0].Shape);
+        Assert.Equal(new[] { 1.0, 3, 4, 6 }, Doubles(s[0]));
+        Assert.Equal(new[] { 2 }, s[1].Shape);
+        Assert.Equal(new[] { 2.0, 5 }, Doubles(s[1]));
+
+        g.I("nine", new[] { 9 }, 1);
+        g.I("ten", new[] { 10 }, 1);
+        g.Op("oob", "StridedSlice", new[] { "natoms", "nine", "ten", "one" }, Int("shrink_axis_mask", 1));
+        Fails(g, "oob");
+    }
+
+    [Fact]
+    public void ConcatPackUnpackAndConcatOffset()
+    {
+        var g = new TestGraph();
+        g.D("a", new[] { 1.0, 2, 3, 4 }, 2, 2);
+        g.D("b", new[] { 5.0, 6 }, 2, 1);
+        g.I("axis", new[] { -1 });
+        g.Op("cat", "ConcatV2", new[] { "a", "b", "axis" });
+        g.I("ax1", new[] { 1 });
+        g.I("sa", new[] { 2, 2 }, 2);
+        g.I("sb", new[] { 2, 1 }, 2);
+        g.Op("off", "ConcatOffset", new[] { "ax1", "sa", "sb" });
+        g.I("s1", new[] { 7 });
+        g.I("s2", new[] { 8 });
+        g.Op("pack", "Pack", new[] { "s1", "s2" });
+        g.Op("pack1", "Pack", new[] { "a", "a" }, Int("axis", 1));
+        g.Op("unpack", "Unpack", new[] { "a" }, Int("axis", 1), Int("num", 2));
+        var r = g.Run("cat", "off:0", "off:1", "pack", "pack1", "unpack:1");
+        Assert.Equal(new[] { 2, 3 }, r[0].Shape);
+        Assert.Equal(new[] { 1.0, 2, 5, 3, 4, 6 }, Doubles(r[0]));
+        Assert.Equal(new[] { 0, 0 }, Ints32(r[1]));
+        Assert.Equal(new[] { 0, 2 }, Ints32(r[2]));
+        Assert.Equal(new[] { 7, 8 }, Ints32(r[3]));
+        Assert.Equal(new[] { 2, 2, 2 }, r[4].Shape);
+        Assert.Equal(new[] { 1.0, 2, 1, 2, 3, 4, 3, 4 }, Doubles(r[4]));
+        Assert.Equal(new[] { 2.0, 4 }, Doubles(r[5]));
+
+        g.I("sc", new[] { 3, 1 }, 2);
+        g.Op("badoff", "ConcatOffset", new[] { "ax1", "sa", "sc" });
+        Fails(g, "badoff");
+    }
+
+    [Fact]
+    public void FillPadTileTranspose()
+    {
+        var g = new TestGraph();
+        g.I("dims", new[] { 2, 2 }, 2);
+        g.I("nodims", Array.Empty<int>(), 0);
+        g.D("v", new[] { 1.5 });
+        g.Op("fill", "Fill", new[] { "dims", "v" });
+        g.Op("scalar", "Fill", new[] { "nodims", "v" });
+        g.D("x", new[] { 1.0, 2, 3, 4, 5, 6 }, 2, 3);
+        g.I("pads", new[] { 1, 0, 0, 2 }, 2, 2);
+        g.Op("pad", "Pad", new[] { "x", "pads" });
+        g.I("mult", new[] { 2, 1 }, 2);
+        g.Op("tile", "Tile", new[] { "x", "mult" });
+        g.I("perm", new[] { 1, 0 }, 2);
+        g.Op("tr", "Transpose", new[] { "x", "perm" });
+        g.D("y", Enumerable.Range(0, 24).Select(i => (double)i).ToArray(), 2, 3, 4);
+        g.I("perm3", new[] { 2, 0, 1 }, 3);
+        g.Op("tr3", "Transpose", new[] { "y", "perm3" });
+        var r = g.Run("fill", "scalar", "pad", "tile", "tr", "tr3");
+        Assert.Equal(new[] { 1.5, 1.5, 1.5, 1.5 }, Doubles(r[0]));
+        Assert.Empty(r[1].Shape);
+        Assert.Equal(new[] { 3, 5 }, r[2].Shape);
+        Assert.Equal(new[] { 0.0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 4, 5, 6, 0, 0 }, Doubles(r[2]));
+        Assert.Equal(new[] { 1.0, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6 }, Doubles(r[3]));
+        Assert.Equal(new[] { 3, 2 }, r[4].Shape);
+        Assert.Equal(new[] { 1.0, 4, 2, 5, 3, 6 }, Doubles(r[4]));
+        Assert.Equal(new[] { 4, 2, 3 }, r[5].Shape);
+
+        // out[k, i, j] = y[i, j, k] = 12i + 4j + k
+        Assert.Equal(12 + 8 + 3, Doubles(r[5])[(3 * 6) + (1 * 3) + 2]);
+    }
+
+    [Fact]
+    public void GatherV2AndIndexErrors()
+    {
+        var g = new TestGraph();
+        g.D("p", new[] { 1.0, 2, 3, 4, 5, 6 }, 3, 2);
+        g.I("idx", new[] { 2, 0, 2 }, 3);
+        g.I("ax0", new[] { 0 });
+        g.I("axm1", new[] { -1 });
+        g.I("one", new[] { 1 }, 1);
+        g.Op("rows", "GatherV2", new[] { "p", "idx", "ax0" });
+        g.Op("cols", "GatherV2", new[] { "p", "one", "axm1" });
+        g.I("bad", new[] { 3 }, 1);
+        g.Op("oob", "GatherV2", new[] { "p", "bad", "ax0" });
+        var r = g.Run("rows", "cols");
+        Assert.Equal(new[] { 3, 2 }, r[0].Shape);
+        Assert.Equal(new[] { 5.0, 6, 1, 2, 5, 6 }, Doubles(r[0]));
+        Assert.Equal(new[] { 3, 1 }, r[1].Shape);
+        Assert.Equal(new[] { 2.0, 4, 6 }, Doubles(r[1]));
+        Assert.Contains("index 3", Fails(g, "oob").Message);
+    }
+
+    [Fact]
+    public void OneHotIgnoresOutOfRangeIndices()
+    {
+        var g = new TestGraph();
+        g.I("idx", new[] { 0, 2, -1, 3 }, 4);
+        g.I("depth", new[] { 3 });
+        g.Const("on", Shapes.Scalar(1f));
+        g.Const("off", Shapes.Scalar(0f));
+        g.Op("oh", "OneHot", new[] { "idx", "depth", "on", "off" }, Int("axis", -1));
+        g.Op("oh0", "OneHot", new[] { "idx", "depth", "on", "off" }, Int("axis", 0));
+        var r = g.Run("oh", "oh0");
+        Assert.Equal(new[] { 4, 3 }, r[0].Shape);
+        Assert.Equal(DataType.DtFloat, r[0].DType);
+        Assert.Equal(new[] { 1f, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 }, (float[])r[0].Data);
+        Assert.Equal(new[] { 3, 4 }, r[1].Shape);
+        Assert.Equal(new[] { 1f, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 }, (float[])r[1].Data);
+    }
+
+    [Fact]
+    public void DynamicStitchLaterEntriesWin()
+    {
+        var g = new TestGraph();
+        g.I("i0", new[] { 0, 2 }, 2);
+        g.I("i1", new[] { 1, 2 }, 2);
+        g.D("d0", new[] { 1.0, 2, 3, 4 }, 2, 2);
+        g.D("d1", new[] { 5.0, 6, 7, 8 }, 2, 2);
+        g.Op("st", "DynamicStitch", new[] { "i0", "i1", "d0", "d1" }, Int("N", 2));
+        var r = g.Run("st");
+        Assert.Equal(new[] { 3, 2 }, r.Shape);
+        Assert.Equal(new[] { 1.0, 2, 5, 6, 7, 8 }, Doubles(r));
+    }
+
+    /// <summary>The gradient of Mean(x, axis 1) as TensorFlow writes it: DynamicStitch, FloorDiv, Tile, Prod, Cast, RealDiv.</summary>
+    [Fact]
+    public void MeanGradientPattern()
+    {
+        var g = new TestGraph();
+        g.D("x", new double[6], 2, 3);
+        g.D("dy", new[] { 3.0, 6 }, 2);
+        g.Op("shape", "Shape", new[] { "x" });
+        g.I("axes", new[] { 1 });
+        g.I("rank", new[] { 2 });
+        g.I("zero", new[] { 0 });
+        g.I("step", new[] { 1 });
+        g.Op("range", "Range", new[] { "zero", "rank", "step" });
+        g.Op("size", "Shape", new[] { "axes" });
+        g.I("one", new[] { 1 });
+        g.Op("ones", "Fill", new[] { "size", "one" });
+        g.Op("kept", "DynamicStitch", new[] { "range", "axes", "shape", "ones" }, Int("N", 2));
+        g.I("min1", new[] { 1 });
+        g.Op("kept1", "Maximum", new[] { "kept", "min1" });
+        g.Op("scale", "FloorDiv", new[] { "shape", "kept1" });
+        g.Op("dyr", "Reshape", new[] { "dy", "kept" });
+        g.Op("tiled", "Tile", new[] { "dyr", "scale" });
+        g.Op("in_size", "Prod", new[] { "shape", "zero" });
+        g.Op("out_shape", "Shape", new[] { "dy" });
+        g.Op("out_size", "Prod", new[] { "out_shape", "zero" });
+        g.Op("factor", "FloorDiv", new[] { "in_size", "out_size" });
+        g.Op("factor_d", "Cast", new[] { "factor" }, T("SrcT", DataType.DtInt32), T("DstT", DataType.DtDouble));
+        g.Op("grad", "RealDiv", new[] { "tiled", "factor_d" });
+        var r = g.Run("kept", "grad");
+        Assert.Equal(new[] { 2, 1 }, Ints32(r[0]));
+        Assert.Equal(new[] { 2, 3 }, r[1].Shape);
+        Assert.Equal(new[] { 1.0, 1, 1, 2, 2, 2 }, Doubles(r[1]));
+    }
+
+    [Fact]
+    public void BroadcastGradientArgs()
+    {
+        void Check(int[] s0, int[] s1, int[] r0, int[] r1)
+        {
+            var (a0, a1) = Args(s0, s1);
+            Assert.Equal(r0, a0);
+            Assert.Equal(r1, a1);
+        }
+
+        (int[], int[]) Args(int[] s0, int[] s1)
+        {
+            var g = new TestGraph();
+            g.I("s0", s0, s0.Length);
+            g.I("s1", s1, s1.Length);
+            g.Op("bga", "BroadcastGradientArgs", new[] { "s0", "s1" });
+            var r = g.Run("bga:0", "bga:1");
+            return (Ints32(r[0]), Ints32(r[1]));
+        }
+
+        Check(new[] { 2, 3 }, new[] { 3 }, Array.Empty<int>(), new[] { 0 });
+        Check(new[] { 2, 1 }, new[] { 1, 3 }, new[] { 1 }, new[] { 0 });
+        Check(new[] { 1, 3 }, new[] { 1, 3 }, Array.Empty<int>(), Array.Empty<int>());
+        Check(new[] { 1, 3 }, new[] { 2, 3 }, new[] { 0 }, Array.Empty<int>());
+        Check(new[] { 1, 1 }, new[] { 1 }, new[] { 0, 1 }, new[] { 0, 1 });
+        Check(Array.Empty<int>(), new[] { 4, 5 }, new[] { 0, 1 }, Array.Empty<int>());
+
+        var bad = new TestGraph();
+        bad.I("s0", new[] { 2 }, 1);
+        bad.I("s1", new[] { 3 }, 1);
+        bad.Op("bga", "BroadcastGradientArgs", new[] { "s0", "s1" });
+        Fails(bad, "bga");
+    }
+
+    [Fact]
+    public void MatMulAndBatchMatMul()
+    {
+        var g = new TestGraph();
+        g.D("a", new[] { 1.0, 2, 3, 4, 5, 6 }, 2, 3);
+        g.D("b", new[] { 1.0, 0, 1, 2, 0, 1 }, 2, 3);
+        g.Op("abt", "MatMul", new[] { "a", "b" }, B("transpose_b", true));
+        g.Op("atb", "MatMul", new[] { "a", "b" }, B("transpose_a", true));
+        g.D("x", Enumerable.Range(1, 12).Select(i => (double)i).ToArray(), 2, 2, 3);
+        g.D("w", new[] { 1.0, 0, 0, 1, 1, 1 }, 3, 2);
+        g.Op("bcast", "BatchMatMulV2", new[] { "x", "w" });
+        g.Op("adjx", "BatchMatMul", new[] { "x", "x" }, B("adj_x", true));
+        g.Op("bad", "BatchMatMul", new[] { "x", "w" });
+        g.Op("inner", "MatMul", new[] { "a", "b" });
+        var r = g.Run("abt", "atb", "bcast", "adjx");
+        Assert.Equal(new[] { 4.0, 5, 10, 14 }, Doubles(r[0]));
+        Assert.Equal(new[] { 3, 3 }, r[1].Shape);
+        Assert.Equal(new[] { 9.0, 0, 5, 12, 0, 7, 15, 0, 9 }, Doubles(r[1]));
+        Assert.Equal(new[] { 2, 2, 2 }, r[2].Shape);
+        Assert.Equal(new[] { 4.0, 5, 10, 11, 16, 17, 22, 23 }, Doubles(r[2]));
+        Assert.Equal(new[] { 2, 3, 3 }, r[3].Shape);
+
+        // batch 0: xᵀx with x = [[1,2,3],[4,5,6]] → [[17,22,27],[22,29,36],[27,36,45]]
+        Assert.Equal(new[] { 17.0, 22, 27, 22, 29, 36, 27, 36, 45 }, Doubles(r[3]).Take(9));
+        Fails(g, "bad");
+        Fails(g, "inner");
+    }
+
+    /// <summary>A wide product runs through the blocked and vector paths; it must equal the plain triple loop.</summary>
+    [Fact]
+    public void BlockedMatMulEqualsPlainSums()
+    {
+        var rng = new Random(7);
+        int m = 13, k = 17, n = 37;
+        var a = Enumerable.Range(0, m * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var b = Enumerable.Range(0, k * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var g = new TestGraph();
+        g.D("a", a, m, k);
+        g.D("b", b, k, n);
+        g.Op("c", "MatMul", new[] { "a", "b" });
+        var c = Doubles(g.Run("c"));
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    s += a[(i * k) + p] * b[(p * n) + j];
+                }
+
+                Assert.Equal(s, c[(i * n) + j]);
+            }
+        }
+    }
+
+    /// <summary>The SIMD tanh stays within 4 ulp of the C library's tanh, and its scalar and vector paths agree bit for bit.</summary>
+    [Fact]
+    public void VectorTanhIsAccurate()
+    {
+        var rng = new Random(11);
+        var x = new double[200_003];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (rng.Next(2) == 0 ? -1 : 1) * Math.Pow(10, (rng.NextDouble() * 12) - 10) * 3;
+        }
+
+        x[0] = 0;
+        x[1] = -0.0;
+        x[2] = 25;
+        x[3] = double.NaN;
+        x[4] = double.NegativeInfinity;
+        var y = new double[x.Length];
+        Evaluation.Ops.VectorMath.Tanh(x, y);
+        long worst = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(BitConverter.DoubleToInt64Bits(Evaluation.Ops.VectorMath.Tanh(x[i])), BitConverter.DoubleToInt64Bits(y[i]));
+            if (!double.IsNaN(x[i]))
+            {
+                worst = Math.Max(worst, Math.Abs(BitConverter.DoubleToInt64Bits(y[i]) - BitConverter.DoubleToInt64Bits(Math.Tanh(x[i]))));
+            }
+        }
+
+        Assert.True(worst <= 4, $"max {worst} ulp");
+        Assert.True(double.IsNaN(y[3]));
+        Assert.Equal(-1.0, y[4]);
+        Assert.Equal(1.0, y[2]);
+        Assert.True(double.IsNegative(y[1]));
+    }
+
+    [Fact]
+    public void TanhGradTakesTheOutputFirst()
+    {
+        var g = new TestGraph();
+        g.D("y", new[] { 0.5 }, 1);
+        g.D("dy", new[] { 2.0 }, 1);
+        g.Op("tg", "TanhGrad", new[] { "y", "dy" });
+        Assert.Equal(1.5, Doubles(g.Run("tg"))[0]);
+    }
+
+    [Fact]
+    public void ActivationsAndTheirGradients()
+    {
+        var xs = new[] { -7.0, -0.5, 0.0, 0.3, 5.5, 6.5, 40.0 };
+        var g = new TestGraph();
+        g.D("x", xs, xs.Length);
+        g.D("g", xs.Select(_ => 2.0).ToArray(), xs.Length);
+        foreach (var op in new[] { "Relu", "Relu6", "Softplus", "Sigmoid", "Tanh", "GeluCustom" })
+        {
+            g.Op(op, op, new[] { "x" });
+        }
+
+        g.Op("ReluGrad", "ReluGrad", new[] { "g", "x" });
+        g.Op("Relu6Grad", "Relu6Grad", new[] { "g", "x" });
+        g.Op("SoftplusGrad", "SoftplusGrad", new[] { "g", "x" });
+        g.Op("SigmoidGrad", "SigmoidGrad", new[] { "Sigmoid", "g" });
+        g.Op("GeluGradCustom", "GeluGradCustom", new[] { "g", "x" });
+        g.Op("GeluGradGradCustom", "GeluGradGradCustom", new[] { "g", "g", "x" });
+        var r = g.Run("Relu", "Relu6", "Softplus", "Sigmoid", "Tanh", "GeluCustom", "ReluGrad", "Relu6Grad", "SoftplusGrad", "SigmoidGrad", "GeluGradCustom", "GeluGradGradCustom");
+        Assert.Equal(xs.Select(x => Math.Max(0, x)), Doubles(r[0]));
+        Assert.Equal(xs.Select(x => Math.Min(6, Math.Max(0, x))), Doubles(r[1]));
+        Assert.Equal(Math.Log(2), Doubles(r[2])[2], 15);
+        Assert.Equal(40.0, Doubles(r[2])[6]); // above −log(eps) − 2: x itself
+        Assert.Equal(Math.Log(1 + Math.Exp(-0.5)), Doubles(r[2])[1], 15);
+        Assert.Equal(0.5, Doubles(r[3])[2]);
+        Assert.True(Math.Abs(Math.Tanh(0.3) - Doubles(r[4])[3]) <= 4 * Math.Pow(2, -53));
+        Assert.Equal(new[] { 0.0, 0, 0, 2, 2, 2, 2 }, Doubles(r[6]));
+        Assert.Equal(new[] { 0.0, 0, 0, 2, 2, 0, 0 }, Doubles(r[7]));
+        for (int i = 0; i < xs.Length; i++)
+        {
+            double s = 1 / (1 + Math.Exp(-xs[i]));
+            Assert.Equal(2 * s, Doubles(r[8])[i], 14);
+            Assert.Equal(2 * s * (1 - s), Doubles(r[9])[i], 14);
+
+            // gelu: tanh form, and its derivatives against central differences
+            double Gelu(double x) => 0.5 * x * (1 + Math.Tanh(0.7978845608028654 * (x + (0.044715 * x * x * x))));
+            Assert.Equal(Gelu(xs[i]), Doubles(r[5])[i], 14);
+            double h = 1e-5;
+            double d1 = (Gelu(xs[i] + h) - Gelu(xs[i] - h)) / (2 * h);
+            Assert.Equal(2 * d1, Doubles(r[10])[i], 8);
+            double h2 = 1e-4;
+            double d2 = (Gelu(xs[i] + h2) - (2 * Gelu(xs[i])) + Gelu(xs[i] - h2)) / (h2 * h2);
+            Assert.True(Math.Abs((4 * d2) - Doubles(r[11])[i]) < 1e-4, $"gelu'' at {xs[i]}");
+        }
+    }
+
+    /// <summary>TensorFlow's approximate gelu is built from Pow, Mul, AddV2 and Tanh; it must equal deepmd's GeluCustom.</summary>
+    [Fact]
+    public void TensorFlowGeluCompositeEqualsGeluCustom()
+    {
+        var xs = new[] { -3.0, -1, -0.2, 0, 0.7, 2.5 };
+        var g = new TestGraph();
+        g.D("x", xs, xs.Length);
+        g.D("three", new[] { 3.0 });
+        g.D("coeff", new[] { 0.044715 });
+        g.D("c", new[] { 0.7978845608028654 });
+        g.D("half", new[] { 0.5 });
+        g.D("one", new[] { 1.0 });
+        g.Op("pow", "Pow", new[] { "x", "three" });
+        g.Op("m1", "Mul", new[] { "coeff", "pow" });
+        g.Op("a1", "AddV2", new[] { "x", "m1" });
+        g.Op("m2", "Mul", new[] { "c", "a1" });
+        g.Op("t", "Tanh", new[] { "m2" });
+        g.Op("a2", "AddV2", new[] { "one", "t" });
+        g.Op("m3", "Mul", new[] { "half", "x" });
+        g.Op("gelu", "Mul", new[] { "m3", "a2" });
+        g.Op("custom", "GeluCustom", new[] { "x" });
+        var r = g.Run("gelu", "custom");
+        for (int i = 0; i < xs.Length; i++)
+        {
+            Assert.Equal(Doubles(r[1])[i], Doubles(r[0])[i], 14);
+        }
+    }
+
+    [Fact]
+    public void ErfMatchesKnownValues()
+    {
+        var g = new TestGraph();
+        g.D("x", new[] { 0.0, 0.5, -1, 2, 3.5, 7 }, 6);
+        g.Op("erf", "Erf", new[] { "x" });
+        var r = Doubles(g.Run("erf"));
+        var expected = new[] { 0.0, 0.5204998778130465, -0.8427007929497149, 0.9953222650189527, 0.9999992569016276, 1.0 };
+        for (int i = 0; i < r.Length; i++)
+        {
+            Assert.True(Math.Abs(r[i] - expected[i]) <= 2e-15 * Math.Max(1e-300, Math.Abs(expected[i])), $"erf #{i}: {r[i]} vs {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void CastAndMiscOps()
+    {
+        var g = new TestGraph();
+        g.Const("b", Shapes.Of(new[] { true, false }, 2));
+        g.Op("bd", "Cast", new[] { "b" }, T("SrcT", DataType.DtBool), T("DstT", DataType.DtDouble));
+        g.D("d", new[] { -1.7, 2.9, 0.1 }, 3);
+        g.Op("di", "Cast", new[] { "d" }, T("DstT", DataType.DtInt32));
+        g.Op("df", "Cast", new[] { "d" }, T("DstT", DataType.DtFloat), B("Truncate", true));
+        g.Op("df2", "Cast", new[] { "d" }, T("DstT", DataType.DtFloat));
+        g.D("diag", new[] { 1.0, 2 }, 2);
+        g.Op("md", "MatrixDiag", new[] { "diag" });
+        g.I("start", new[] { 3 });
+        g.I("limit", new[] { -2 });
+        g.I("delta", new[] { -2 });
+        g.Op("range", "Range", new[] { "start", "limit", "delta" });
+        g.Op("sel", "SelectV2", new[] { "b", "d", "diag" });
+        g.I("ax", new[] { 0 });
+        g.Op("exp", "ExpandDims", new[] { "diag", "ax" });
+        g.Op("sq", "Squeeze", new[] { "exp" });
+        var r = g.Run("bd", "di", "df", "df2", "md", "range");
+        Assert.Equal(new[] { 1.0, 0 }, Doubles(r[0]));
+        Assert.Equal(new[] { -1, 2, 0 }, Ints32(r[1]));
+        var truncated = (float[])r[2].Data;
+        var rounded = (float[])r[3].Data;
+        Assert.Equal((float)0.1, rounded[2]);
+        Assert.True(Math.Abs(truncated[2]) <= 0.1 && truncated[2] != rounded[2]); // 0.1f rounds up; truncation rounds down
+        Assert.Equal(new[] { 1.0, 0, 0, 2 }, Doubles(r[4]));
+        Assert.Equal(new[] { 3, 1, -1 }, Ints32(r[5]));
+        Assert.Throws<GraphExecutionException>(() => g.Run("sel")); // d [3] and diag [2] do not broadcast
+        Assert.Equal(new[] { 1, 2 }, g.Run("exp").Shape);
+        Assert.Equal(new[] { 2 }, g.Run("sq").Shape);
+    }
+
+    [Fact]
+    public void UnknownOpsAreErrorsNamingOpAndNode()
+    {
+        var g = new TestGraph();
+        g.D("x", new[] { 1.0 }, 1);
+        g.Op("table", "TabulateFusionSeA", new[] { "x", "x", "x", "x" }, Int("last_layer_size", 4));
+        g.Op("later", "Identity", new[] { "table" });
+        var ex = Assert.Throws<GraphExecutionException>(() => g.Run("later"));
+        Assert.Equal("UnsupportedOp", ex.ErrorId);
+        Assert.Equal(Errors.DeepMdErrorKind.NotImplemented, ex.Kind);
+        Assert.Equal("table", ex.NodeName);
+        Assert.Equal("TabulateFusionSeA", ex.OpType);
+        Assert.Contains("'TabulateFusionSeA'", ex.Message);
+        Assert.Contains("'table'", ex.Message);
+    }
+
+    [Fact]
+    public void OnlyNeededNodesRunAndEachOnce()
+    {
+        var g = new TestGraph();
+        g.D("x", new[] { 2.0 }, 1);
+        g.Op("sq", "Square", new[] { "x" });
+        g.Op("twice", "Add", new[] { "sq", "sq" });
+        g.Op("unused", "NoSuchOp", new[] { "x" });
+        var interp = new GraphInterpreter(g.Def);
+        var ran = new List<string>();
+        interp.NodeTimed = (n, _) => ran.Add(n.Name);
+        var r = interp.Run(new Dictionary<string, TensorValue>(), "twice");
+        Assert.Equal(8.0, Doubles(r)[0]);
+        Assert.Equal(new[] { "x", "sq", "twice" }, ran);
+
+        // Feeding an intermediate replaces it and everything only it needed.
+        ran.Clear();
+        var fed = interp.Run(new Dictionary<string, TensorValue> { ["sq"] = Shapes.Of(new[] { 5.0 }, 1) }, "twice");
+        Assert.Equal(10.0, Doubles(fed)[0]);
+        Assert.Equal(new[] { "twice" }, ran);
+    }
+
+    [Fact]
+    public void DeepChainsRunWithoutRecursion()
+    {
+        var g = new TestGraph();
+        g.D("x0", new[] { 1.0 }, 1);
+        for (int i = 1; i <= 20000; i++)
+        {
+            g.Op("x" + i, i % 2 == 0 ? "Identity" : "Neg", new[] { "x" + (i - 1) });
+        }
+
+        Assert.Equal(1.0, Doubles(g.Run("x20000"))[0]);
+    }
+
+    [Fact]
+    public void MissingFeedsCyclesAndMissingInputsAreErrors()
+    {
+        var g = new TestGraph();
+        g.Placeholder("t_coord", DataType.DtDouble);
+        g.Op("y", "Neg", new[] { "t_coord" });
+        var ex = Assert.Throws<GraphExecutionException>(() => g.Run("y"));
+        Assert.Equal("MissingFeed", ex.ErrorId);
+        Assert.Contains("t_coord", ex.Message);
+        var wrong = Assert.Throws<GraphExecutionException>(() => g.Run("y", new Dictionary<string, TensorValue> { ["t_coord"] = Shapes.Of(new[] { 1 }, 1) }));
+        Assert.Equal("FeedTypeMismatch", wrong.ErrorId);
+        Assert.Equal(-3.0, Doubles(g.Run("y", new Dictionary<string, TensorValue> { ["t_coord"] = Shapes.Of(new[] { 3.0 }, 1) }))[0]);
+
+        var c = new TestGraph();
+        c.Op("a", "Neg", new[] { "b" });
+        c.Op("b", "Neg", new[] { "a" });
+        Assert.Equal("GraphCycle", Assert.Throws<ModelStructureException>(() => c.Run("a")).ErrorId);
+
+        var m = new TestGraph();
+        m.Op("a", "Neg", new[] { "nowhere" });
+        Assert.Equal("MissingNode", Assert.Throws<ModelStructureException>(() => m.Run("a")).ErrorId);
+        Assert.Equal("MissingNode", Assert.Throws<ModelStructureException>(() => m.Run("o_energy")).ErrorId);
+    }
+
+    [Fact]
+    public void RegistryAddsAnOpWithOneRegistration()
+    {
+        var registry = OpRegistry.CreateDefault();
+        Assert.False(registry.Contains("TabulateFusionSeA"));
+        registry.Register("Triple", (ctx, x) => new[] { Shapes.Of(Doubles(x[0]).Select(v => 3 * v).ToArray(), x[0].Shape) });
+        var g = new TestGraph();
+        g.D("x", new[] { 2.0 }, 1);
+        g.Op("t", "Triple", new[] { "x" });
+        var r = new GraphInterpreter(g.Def, registry).Run(new Dictionary<string, TensorValue>(), "t");
+        Assert.Equal(6.0, Doubles(r)[0]);
+        Assert.Contains("ProdEnvMatA", registry.OpTypes);
+    }
+
+    /// <summary>Elementwise kernels may write into a dying input, never into a constant or a tensor still needed.</summary>
+    [Fact]
+    public void InPlaceReuseNeverClobbersLiveTensors()
+    {
+        var g = new TestGraph();
+        g.D("x", new[] { 1.0, 2 }, 2);
+        g.Op("a", "Neg", new[] { "x" });      // a dies in b, but x is a constant
+        g.Op("b", "Square", new[] { "a" });   // may overwrite a
+        g.Op("c", "Add", new[] { "b", "x" }); // may overwrite b
+        g.Op("keep", "Identity", new[] { "a" });
+        var interp = new GraphInterpreter(g.Def);
+        var r = interp.Run(new Dictionary<string, TensorValue>(), new[] { "c", "keep", "x" });
+        Assert.Equal(new[] { 2.0, 6 }, Doubles(r[0]));
+        Assert.Equal(new[] { -1.0, -2 }, Doubles(r[1]));
+        Assert.Equal(new[] { 1.0, 2 }, Doubles(r[2]));
+        var again = interp.Run(new Dictionary<string, TensorValue>(), new[] { "c" });
+        Assert.Equal(new[] { 2.0, 6 }, Doubles(again[0]));
+    }
+}
