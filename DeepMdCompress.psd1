@@ -21,6 +21,7 @@
         'Compress-FrozenModel'
         'New-TabulatedModel'
         'Invoke-FrozenModel'
+        'Compare-FrozenModel'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

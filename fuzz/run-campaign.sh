@@ -14,15 +14,19 @@ command -v afl-fuzz >/dev/null || { echo "afl-fuzz not found: apt-get install af
 [ -x out/tools/sharpfuzz ] || dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path out/tools >/dev/null
 rm -rf out/fuzz/bin
 dotnet publish fuzz/DeepMdCompress.Fuzz -c Release -o out/fuzz/bin --nologo -v:q
+# Seeds first: instrumented assemblies only run under afl-fuzz (they write to its shared memory).
+for t in "${targets[@]}"; do
+  rm -rf "out/fuzz/seeds/$t" && mkdir -p "out/fuzz/seeds/$t"
+  dotnet out/fuzz/bin/DeepMdCompress.Fuzz.dll --write-seeds "$t" "out/fuzz/seeds/$t"
+done
 # Instrument our core and the protobuf runtime it drives (coverage of both guides the fuzzer).
 out/tools/sharpfuzz out/fuzz/bin/DeepMdCompress.Core.dll
 out/tools/sharpfuzz out/fuzz/bin/Google.Protobuf.dll
 
+mkdir -p out/fuzz/findings
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
 for t in "${targets[@]}"; do
   seeds=out/fuzz/seeds/$t
-  rm -rf "$seeds" && mkdir -p "$seeds"
-  dotnet out/fuzz/bin/DeepMdCompress.Fuzz.dll --write-seeds "$t" "$seeds"
   out=out/fuzz/findings/$t
   rm -rf "$out"
   echo "fuzzing $t for $seconds s"

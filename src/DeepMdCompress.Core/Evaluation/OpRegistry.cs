@@ -4,6 +4,8 @@ using System.Linq;
 using DeepMdCompress.Core.Evaluation.Ops;
 using DeepMdCompress.Core.Graph;
 
+using DeepMdCompress.Core.Tabulation;
+
 namespace DeepMdCompress.Core.Evaluation;
 
 /// <summary>
@@ -22,17 +24,17 @@ public sealed class OpRegistry
 {
     private readonly Dictionary<string, OpKernel> _kernels = new(StringComparer.Ordinal);
 
-    /// <summary>A registry with every standard TensorFlow op and deepmd-kit op the evaluator implements.</summary>
-    public static OpRegistry CreateDefault()
+    /// <summary>
+    /// A registry with every standard TensorFlow op and deepmd-kit op the evaluator implements. Inputs beyond a
+    /// compressed model's tables follow <paramref name="extrapolation"/>: released deepmd-kit clamps (default),
+    /// deepmd-kit's development branch extrapolates linearly (C¹).
+    /// </summary>
+    public static OpRegistry CreateDefault(ExtrapolationMode extrapolation = ExtrapolationMode.Clamp)
     {
         var registry = new OpRegistry();
         StandardOps.Register(registry);
         DeepmdOps.Register(registry);
-
-        // Hook for the tabulated-embedding kernels of compressed models (TabulateFusionSeA/SeR/SeT/SeAtten
-        // and their Grad ops, compression-facts §4). Until they are registered here, a compressed graph
-        // fails with UnsupportedOp naming the TabulateFusion* node, e.g.
-        //   registry.Register("TabulateFusionSeA", TabulationOps.SeA);
+        TabulationOps.Register(registry, extrapolation);
         return registry;
     }
 

@@ -4,6 +4,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Threading;
 using DeepMdCompress.Core.Errors;
+using DeepMdCompress.Core.Evaluation;
 using Microsoft.PowerShell.Commands;
 
 namespace DeepMdCompress.Commands;
@@ -168,6 +169,10 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         return (int)value;
     }
 
+    /// <summary>The frames of a deepmd-kit data system, mapped to the model's types (first <paramref name="maxFrames"/>).</summary>
+    protected EvaluationFrames FramesFromSystem(FrozenModel model, string systemPath, int maxFrames) =>
+        EvaluationFrames.FromSystem(ResolveFileSystemPath(systemPath), model.TypeMap, model.DimFParam ?? 0, model.DimAParam ?? 0, maxFrames);
+
     private void RequireFileSystem(ProviderInfo provider, string path)
     {
         if (provider.ImplementingType != typeof(FileSystemProvider))
@@ -187,5 +192,34 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         WriteError(new ErrorRecord(new ArgumentException($"'{p}' is not a FileSystem path (provider {provider.Name})."),
             "PathNotFileSystem", ErrorCategory.InvalidArgument, p));
         return false;
+    }
+
+    /// <summary>Reports frames done; the evaluator calls it synchronously on the pipeline thread.</summary>
+    protected sealed class FrameProgress : IProgress<int>
+    {
+        private readonly Cmdlet _cmdlet;
+        private readonly int _frames;
+        private readonly ProgressRecord _record;
+
+        public FrameProgress(Cmdlet cmdlet, int frames, string target, string activity = "Evaluating frozen model")
+        {
+            _cmdlet = cmdlet;
+            _frames = frames;
+            _record = new ProgressRecord(1, activity, target);
+            Report(0);
+        }
+
+        public void Report(int value)
+        {
+            _record.PercentComplete = (int)(100L * value / Math.Max(1, _frames));
+            _record.StatusDescription = $"{value} of {_frames} frames";
+            _cmdlet.WriteProgress(_record);
+        }
+
+        public void Complete()
+        {
+            _record.RecordType = ProgressRecordType.Completed;
+            _cmdlet.WriteProgress(_record);
+        }
     }
 }

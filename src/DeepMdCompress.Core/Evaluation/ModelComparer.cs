@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using DeepMdCompress.Core.Errors;
+
+namespace DeepMdCompress.Core.Evaluation;
+
+/// <summary>
+/// Evaluates two models on the same frames with the evaluator and reports how far the second is from the
+/// first: energy (total and per atom), forces and total virial, each as max and RMS absolute error.
+/// </summary>
+public static class ModelComparer
+{
+    public static ModelComparison Compare(FrozenModel reference, FrozenModel difference, EvaluationFrames frames, double tolerance,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (!(tolerance >= 0) || double.IsInfinity(tolerance))
+        {
+            throw new InvalidParameterException("InvalidTolerance", $"Tolerance must be a finite number ≥ 0, got {tolerance}.");
+        }
+
+        if (reference.ModelType is not (null or "ener") || difference.ModelType is not (null or "ener"))
+        {
+            throw new UnsupportedModelException("NotAnEnergyModel", "Compare-FrozenModel compares energy models (model_type ener).");
+        }
+
+        var a = Evaluate(reference, frames, progress, cancellationToken);
+        var b = Evaluate(difference, frames, null, cancellationToken);
+        int natoms = frames.AtomTypes.Length;
+        var e = new ErrorAccumulator();
+        var ePerAtom = new ErrorAccumulator();
+        var f = new ErrorAccumulator();
+        var v = new ErrorAccumulator();
+        var ae = new ErrorAccumulator();
+        for (int k = 0; k < a.Count; k++)
+        {
+            double de = b[k].Energy - a[k].Energy;
+            e.Add(de);
+            ePerAtom.Add(natoms > 0 ? de / natoms : 0);
+            f.Add(a[k].Force!, b[k].Force!);
+            v.Add(a[k].Virial!, b[k].Virial!);
+            ae.Add(a[k].AtomEnergy!, b[k].AtomEnergy!);
+        }
+
+        return new ModelComparison(a.Count, natoms, e, ePerAtom, f, v, ae, tolerance, reference.Path, difference.Path);
+    }
+
+    private static IReadOnlyList<ModelOutput> Evaluate(FrozenModel model, EvaluationFrames frames, IProgress<int>? progress, CancellationToken ct) =>
+        new DeepPotEvaluator(model).Evaluate(frames.Coordinates, frames.AtomTypes, frames.Box, frames.FrameParameters, frames.AtomParameters,
+            frames.Frames, progress, ct);
+
+    internal sealed class ErrorAccumulator
+    {
+        private double _sumSquares;
+        private long _count;
+
+        public double Max { get; private set; }
+
+        public double Rms => _count == 0 ? 0 : Math.Sqrt(_sumSquares / _count);
+
+        public void Add(double difference)
+        {
+            double d = Math.Abs(difference);
+            // NaN must fail a comparison, never vanish in Math.Max.
+            Max = double.IsNaN(d) || double.IsNaN(Max) ? double.NaN : Math.Max(Max, d);
+            _sumSquares += d * d;
+            _count++;
+        }
+
+        public void Add(double[] expected, double[] actual)
+        {
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Add(actual[i] - expected[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+using System;
+using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Proto;
+using DeepMdCompress.Core.Tabulation;
+
+namespace DeepMdCompress.Core.Evaluation.Ops;
+
+/// <summary>
+/// deepmd-kit's TabulateFusion* ops of compressed graphs (fact sheet §4.1, §4.6, §4.7), executed with the
+/// tabulation kernels. Shape rules are the op's own; the legacy TabulateFusion/TabulateFusionGrad names run
+/// the SeA kernels, as deepmd-kit's op library does.
+/// </summary>
+internal static class TabulationOps
+{
+    public static void Register(OpRegistry registry, ExtrapolationMode mode)
+    {
+        registry.Register((ctx, x) => SeA(ctx, x, mode, atten: false), "TabulateFusionSeA", "TabulateFusion");
+        registry.Register((ctx, x) => SeAGrad(ctx, x, mode, atten: false), "TabulateFusionSeAGrad", "TabulateFusionGrad");
+        registry.Register((ctx, x) => SeA(ctx, x, mode, atten: true), "TabulateFusionSeAtten");
+        registry.Register((ctx, x) => SeAGrad(ctx, x, mode, atten: true), "TabulateFusionSeAttenGrad");
+        registry.Register((ctx, x) => SeT(ctx, x, mode), "TabulateFusionSeT");
+        registry.Register((ctx, x) => SeTGrad(ctx, x, mode), "TabulateFusionSeTGrad");
+        registry.Register((ctx, x) => SeR(ctx, x, mode), "TabulateFusionSeR");
+        registry.Register((ctx, x) => SeRGrad(ctx, x, mode), "TabulateFusionSeRGrad");
+    }
+
+    private static TensorValue[] SeA(OpContext ctx, TensorValue[] x, ExtrapolationMode mode, bool atten)
+    {
+        ctx.RequireInputs(x, atten ? 5 : 4);
+        var (table, info, single) = Table(ctx, x);
+        var emX = x[2];
+        var em = x[3];
+        ctx.RequireRank(emX, 2, "em_x");
+        ctx.RequireRank(em, 3, "em");
+        int nloc = em.Shape[0], nnei = em.Shape[1];
+        int l = (int)ctx.Int("last_layer_size");
+        CheckTable(ctx, table, l);
+        if (em.Shape[2] != 4 || emX.Count != nloc * nnei)
+        {
+            throw ctx.Error($"em must be [nloc, nnei, 4] and em_x [nloc·nnei, 1]; got em {Shapes.Format(em.Shape)} and em_x {Shapes.Format(emX.Shape)}.");
+        }
+
+        var shape = new[] { nloc, 4, l };
+        if (single)
+        {
+            var output = new float[nloc * 4 * l];
+            if (atten)
+            {
+                TabulateKernels.SeAttenForward((float[])table.Data, info, (float[])emX.Data, (float[])em.Data, TwoEmbed<float>(ctx, x[4], nloc * nnei, l),
+                    nloc, nnei, l, ctx.Bool("is_sorted", true), output, mode);
+            }
+            else
+            {
+                TabulateKernels.SeAForward((float[])table.Data, info, (float[])emX.Data, (float[])em.Data, nloc, nnei, l, output, mode);
+            }
+
+            return new[] { new TensorValue(DataType.DtFloat, shape, output) };
+        }
+
+        var result = new double[nloc * 4 * l];
+        if (atten)
+        {
+            TabulateKernels.SeAttenForward((double[])table.Data, info, (double[])emX.Data, (double[])em.Data, TwoEmbed<double>(ctx, x[4], nloc * nnei, l),
+                nloc, nnei, l, ctx.Bool("is_sorted", true), result, mode);
+        }
+        else
+        {
+            TabulateKernels.SeAForward((double[])table.Data, info, (double[])emX.Data, (double[])em.Data, nloc, nnei, l, result, mode);
+        }
+
+        return new[] { new TensorValue(DataType.DtDouble, shape, result) };
+    }
+
+    private static TensorValue[] SeAGrad(OpContext ctx, TensorValue[] x, ExtrapolationMode mode, bool atten)
+    {
+        ctx.RequireInputs(x, atten ? 7 : 6);
+        var (table, info, single) = Table(ctx, x);
+        var emX = x[2];
+        var em = x[3];
+        var dy = x[atten ? 5 : 4];
+        var descriptor = x[atten ? 6 : 5];
+        ctx.RequireRank(em, 3, "em");
+        ctx.RequireRank(dy, 3, "dy");
+        ctx.RequireRank(descriptor, 3, "descriptor");
+        int nloc = em.Shape[0], nnei = em.Shape[1];
+        int l = descriptor.Shape[2];
+        CheckTable(ctx, table, l);
+        if (dy.Count != nloc * 4 * l || emX.Count != nloc * nnei)
+        {
+            throw ctx.Error($"dy must be [nloc, 4, L] = [{nloc}, 4, {l}]; got {Shapes.Format(dy.Shape)}.");
+        }
+
+        var twoShape = atten ? x[4].Shape : Array.Empty<int>();
+        if (single)
+        {
+            var dx = new float[emX.Count];
+            var de = new float[em.Count];
+            var dt = atten ? new float[nloc * nnei * l] : Array.Empty<float>();
+            if (atten)
+            {
+                TabulateKernels.SeAttenGrad((float[])table.Data, info, (float[])emX.Data, (float[])em.Data, TwoEmbed<float>(ctx, x[4], nloc * nnei, l), (float[])dy.Data,
+                    nloc, nnei, l, ctx.Bool("is_sorted", true), dx, de, dt, mode);
+                return new[] { Make(emX.Shape, dx), Make(em.Shape, de), Make(twoShape, dt) };
+            }
+
+            TabulateKernels.SeAGrad((float[])table.Data, info, (float[])emX.Data, (float[])em.Data, (float[])dy.Data, nloc, nnei, l, dx, de, mode);
+            return new[] { Make(emX.Shape, dx), Make(em.Shape, de) };
+        }
+
+        var ddx = new double[emX.Count];
+        var dde = new double[em.Count];
+        var ddt = atten ? new double[nloc * nnei * l] : Array.Empty<double>();
+        if (atten)
+        {
+            TabulateKernels.SeAttenGrad((double[])table.Data, info, (double[])emX.Data, (double[])em.Data, TwoEmbed<double>(ctx, x[4], nloc * nnei, l), (double[])dy.Data,
+                nloc, nnei, l, ctx.Bool("is_sorted", true), ddx, dde, ddt, mode);
+            return new[] { Make(emX.Shape, ddx), Make(em.Shape, dde), Make(twoShape, ddt) };
+        }
+
+        TabulateKernels.SeAGrad((double[])table.Data, info, (double[])emX.Data, (double[])em.Data, (double[])dy.Data, nloc, nnei, l, ddx, dde, mode);
+        return new[] { Make(emX.Shape, ddx), Make(em.Shape, dde) };
+    }
+
+    private static TensorValue[] SeT(OpContext ctx, TensorValue[] x, ExtrapolationMode mode)
+    {
+        ctx.RequireInputs(x, 4);
+        var (table, info, single) = Table(ctx, x);
+        var emX = x[2];
+        var em = x[3];
+        ctx.RequireRank(emX, 2, "em_x");
+        ctx.RequireRank(em, 3, "em");
+        int nloc = em.Shape[0], ni = em.Shape[1], nj = em.Shape[2];
+        int l = (int)ctx.Int("last_layer_size");
+        CheckTable(ctx, table, l);
+        if (emX.Count != nloc * ni * nj)
+        {
+            throw ctx.Error($"em_x must hold nloc·ni·nj = {nloc * ni * nj} values; got {Shapes.Format(emX.Shape)}.");
+        }
+
+        var shape = new[] { nloc, l };
+        if (single)
+        {
+            var output = new float[nloc * l];
+            TabulateKernels.SeTForward((float[])table.Data, info, (float[])emX.Data, nloc, ni, nj, l, output, mode);
+            return new[] { Make(shape, output) };
+        }
+
+        var result = new double[nloc * l];
+        TabulateKernels.SeTForward((double[])table.Data, info, (double[])emX.Data, nloc, ni, nj, l, result, mode);
+        return new[] { Make(shape, result) };
+    }
+
+    private static TensorValue[] SeTGrad(OpContext ctx, TensorValue[] x, ExtrapolationMode mode)
+    {
+        ctx.RequireInputs(x, 6);
+        var (table, info, single) = Table(ctx, x);
+        var emX = x[2];
+        var em = x[3];
+        var dy = x[4];
+        var descriptor = x[5];
+        ctx.RequireRank(em, 3, "em");
+        ctx.RequireRank(dy, 2, "dy");
+        ctx.RequireRank(descriptor, 2, "descriptor");
+        int nloc = em.Shape[0], ni = em.Shape[1], nj = em.Shape[2];
+        int l = descriptor.Shape[1];
+        CheckTable(ctx, table, l);
+        if (dy.Count != nloc * l || emX.Count != nloc * ni * nj)
+        {
+            throw ctx.Error($"dy must be [nloc, L] = [{nloc}, {l}]; got {Shapes.Format(dy.Shape)}.");
+        }
+
+        if (single)
+        {
+            var dx = new float[emX.Count];
+            var de = new float[em.Count];
+            TabulateKernels.SeTGrad((float[])table.Data, info, (float[])emX.Data, (float[])dy.Data, nloc, ni, nj, l, dx, de, mode);
+            return new[] { Make(emX.Shape, dx), Make(em.Shape, de) };
+        }
+
+        var ddx = new double[emX.Count];
+        var dde = new double[em.Count];
+        TabulateKernels.SeTGrad((double[])table.Data, info, (double[])emX.Data, (double[])dy.Data, nloc, ni, nj, l, ddx, dde, mode);
+        return new[] { Make(emX.Shape, ddx), Make(em.Shape, dde) };
+    }
+
+    private static TensorValue[] SeR(OpContext ctx, TensorValue[] x, ExtrapolationMode mode)
+    {
+        ctx.RequireInputs(x, 3);
+        var (table, info, single) = Table(ctx, x);
+        var em = x[2];
+        ctx.RequireRank(em, 2, "em");
+        int nloc = em.Shape[0], nnei = em.Shape[1];
+        int l = (int)ctx.Int("last_layer_size");
+        CheckTable(ctx, table, l);
+        var shape = new[] { nloc, nnei, l };
+        if (single)
+        {
+            var output = new float[nloc * nnei * l];
+            TabulateKernels.SeRForward((float[])table.Data, info, (float[])em.Data, nloc, nnei, l, output, mode);
+            return new[] { Make(shape, output) };
+        }
+
+        var result = new double[nloc * nnei * l];
+        TabulateKernels.SeRForward((double[])table.Data, info, (double[])em.Data, nloc, nnei, l, result, mode);
+        return new[] { Make(shape, result) };
+    }
+
+    private static TensorValue[] SeRGrad(OpContext ctx, TensorValue[] x, ExtrapolationMode mode)
+    {
+        ctx.RequireInputs(x, 5);
+        var (table, info, single) = Table(ctx, x);
+        var em = x[2];
+        var dy = x[3];
+        var descriptor = x[4];
+        ctx.RequireRank(em, 2, "em");
+        ctx.RequireRank(dy, 3, "dy");
+        ctx.RequireRank(descriptor, 3, "descriptor");
+        int nloc = em.Shape[0], nnei = em.Shape[1];
+        int l = descriptor.Shape[2];
+        CheckTable(ctx, table, l);
+        if (dy.Count != nloc * nnei * l)
+        {
+            throw ctx.Error($"dy must be [nloc, nnei, L] = [{nloc}, {nnei}, {l}]; got {Shapes.Format(dy.Shape)}.");
+        }
+
+        if (single)
+        {
+            var de = new float[em.Count];
+            TabulateKernels.SeRGrad((float[])table.Data, info, (float[])em.Data, (float[])dy.Data, nloc, nnei, l, de, mode);
+            return new[] { Make(em.Shape, de) };
+        }
+
+        var dde = new double[em.Count];
+        TabulateKernels.SeRGrad((double[])table.Data, info, (double[])em.Data, (double[])dy.Data, nloc, nnei, l, dde, mode);
+        return new[] { Make(em.Shape, dde) };
+    }
+
+    /// <summary>The table, its info and whether T is float; every floating input must have the op's type T.</summary>
+    private static (TensorValue Table, TableInfo Info, bool Single) Table(OpContext ctx, TensorValue[] x)
+    {
+        var t = ctx.Type("T", DataType.DtDouble);
+        if (t is not (DataType.DtDouble or DataType.DtFloat))
+        {
+            throw ctx.Error($"T must be float or double, not {TensorDecoder.Name(t)}.");
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            ctx.RequireType(x[i], t, $"input {i}");
+        }
+
+        ctx.RequireRank(x[0], 2, "table");
+        ctx.RequireRank(x[1], 1, "table_info");
+        if (x[1].Count < 6)
+        {
+            throw ctx.Error($"table_info must have 6 elements, got {x[1].Count}.");
+        }
+
+        var info = x[1].Data is float[] f ? TableInfo.FromValues(f) : TableInfo.FromValues((double[])x[1].Data);
+        return (x[0], info, t == DataType.DtFloat);
+    }
+
+    private static void CheckTable(OpContext ctx, TensorValue table, int lastLayerSize)
+    {
+        if (lastLayerSize <= 0 || table.Shape[1] != 6 * lastLayerSize)
+        {
+            throw ctx.Error($"the table has {table.Shape[1]} columns but last_layer_size {lastLayerSize} needs {6 * lastLayerSize}.");
+        }
+    }
+
+    private static T[] TwoEmbed<T>(OpContext ctx, TensorValue twoEmbed, int rows, int l)
+    {
+        ctx.RequireRank(twoEmbed, 2, "two_embed");
+        if (twoEmbed.Count != rows * l)
+        {
+            throw ctx.Error($"two_embed must be [nloc·nnei, L] = [{rows}, {l}]; got {Shapes.Format(twoEmbed.Shape)}.");
+        }
+
+        return (T[])twoEmbed.Data;
+    }
+
+    private static TensorValue Make(int[] shape, double[] data) => new(DataType.DtDouble, (int[])shape.Clone(), data);
+
+    private static TensorValue Make(int[] shape, float[] data) => new(DataType.DtFloat, (int[])shape.Clone(), data);
+}
