@@ -1,24 +1,34 @@
-using System.Text;
-using System.Text.RegularExpressions;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using DeepMdCompress.Core.Compression;
 using DeepMdCompress.Core.Evaluation;
 using DeepMdCompress.Core.Model;
+using DeepMdCompress.Core.Ranges;
+using DeepMdCompress.Core.Tabulation;
 
 namespace DeepMdCompress.Benchmarks;
 
 /// <summary>
-/// One frame of a periodic water box through graph.000.pb (se_e2_a, embedding 20-40-80, fitting 60-60-60):
-/// 192 atoms (frame 0 of systems/model_devi) and its 2×2×2 replica of 1536 atoms. This is the uncompressed
-/// baseline that compressed models are measured against.
+/// One frame of a periodic water box through graph.000.pb (se_e2_a, embedding 20-40-80, fitting 60-60-60),
+/// original against its compressed form (step 0.01, min_nbor_dist from the model's own training system),
+/// side by side in one run: 192 atoms (frame 0 of systems/model_devi) and its 2×2×2 replica of 1536 atoms.
+/// Time and allocations come from BenchmarkDotNet (Ratio, Alloc Ratio against the original); the PeakWorking
+/// column is the interpreter's largest total of intermediate tensors alive at once during a frame.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(PeakConfig))]
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
 public class EvaluatorBenchmarks
 {
+    private static readonly Dictionary<(string, int), long> PeakBytes = new();
     private DeepPotEvaluator _evaluator = null!;
-    private double[] _coord = Array.Empty<double>();
-    private int[] _types = Array.Empty<int>();
-    private double[] _box = Array.Empty<double>();
+    private EvaluationFrames _frames = null!;
+
+    [Params("original", "compressed")]
+    public string Model { get; set; } = "original";
 
     [Params(192, 1536)]
     public int Atoms { get; set; }
@@ -26,73 +36,100 @@ public class EvaluatorBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        (_evaluator, _frames) = Create(Model, Atoms);
+        _evaluator.Evaluate(_frames.Coordinates, _frames.AtomTypes, _frames.Box);
+        PeakBytes[(Model, Atoms)] = _evaluator.Interpreter.LastRunPeakBytes;
+    }
+
+    [Benchmark]
+    public double WaterBoxFrame() => _evaluator.Evaluate(_frames.Coordinates, _frames.AtomTypes, _frames.Box)[0].Energy;
+
+    internal static (DeepPotEvaluator, EvaluationFrames) Create(string model, int atoms)
+    {
         string shared = Path.GetFullPath(Path.Combine(ImportBenchmarks.FindRoot(), "..", "shared", "testdata"));
         string system = Path.Combine(shared, "systems", "model_devi", "data");
-        _evaluator = new DeepPotEvaluator(FrozenModelReader.Load(Path.Combine(shared, "models", "graph.000.pb")));
-        var types = File.ReadAllText(Path.Combine(system, "type.raw")).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
-        var coord = Npy.ReadDoubles(Path.Combine(system, "set.000", "coord.npy")).Take(types.Length * 3).ToArray();
-        var box = Npy.ReadDoubles(Path.Combine(system, "set.000", "box.npy")).Take(9).ToArray();
-        int replicas = Atoms / types.Length;
+        var original = FrozenModelReader.Load(Path.Combine(shared, "models", "graph.000.pb"));
+        var frozen = model == "original"
+            ? original
+            : ModelCompressor.Compress(original, new MinNborDistInput { TrainingData = new[] { system } }, new TabulationSettings(), "graph.000.pb").Model;
+        var frame = EvaluationFrames.FromSystem(system, original.TypeMap, 0, 0, maxFrames: 1);
+        return (new DeepPotEvaluator(frozen), Replicate(frame, atoms));
+    }
+
+    /// <summary>An n×n×n replica of a periodic frame (the same box repeated, cell scaled by n).</summary>
+    internal static EvaluationFrames Replicate(EvaluationFrames frame, int atoms)
+    {
+        int natoms = frame.AtomTypes.Length;
+        int replicas = atoms / natoms;
         int n = (int)Math.Round(Math.Cbrt(replicas));
-        if (n * n * n * types.Length != Atoms)
+        if (n * n * n * natoms != atoms || frame.Box is null)
         {
-            throw new InvalidOperationException($"{Atoms} atoms is not a cubic replica of the {types.Length}-atom box");
+            throw new InvalidOperationException($"{atoms} atoms is not a cubic replica of the periodic {natoms}-atom frame");
         }
 
-        var c = new List<double>();
+        var box = frame.Box;
+        var coord = new List<double>(atoms * 3);
         for (int a = 0; a < n; a++)
         {
             for (int b = 0; b < n; b++)
             {
-                for (int k = 0; k < n; k++)
+                for (int c = 0; c < n; c++)
                 {
-                    for (int i = 0; i < types.Length; i++)
+                    for (int i = 0; i < natoms * 3; i++)
                     {
-                        for (int d = 0; d < 3; d++)
-                        {
-                            c.Add(coord[(3 * i) + d] + (a * box[d]) + (b * box[3 + d]) + (k * box[6 + d]));
-                        }
+                        int d = i % 3;
+                        coord.Add(frame.Coordinates[i] + (a * box[d]) + (b * box[3 + d]) + (c * box[6 + d]));
                     }
                 }
             }
         }
 
-        _coord = c.ToArray();
-        _types = Enumerable.Repeat(types, replicas).SelectMany(t => t).ToArray();
-        _box = box.Select(v => v * n).ToArray();
-        _evaluator.Evaluate(_coord, _types, _box);
+        return new EvaluationFrames(coord.ToArray(), Enumerable.Repeat(frame.AtomTypes, replicas).SelectMany(t => t).ToArray(),
+            box.Select(v => v * n).ToArray(), null, null);
     }
 
-    [Benchmark]
-    public double WaterBoxFrame() => _evaluator.Evaluate(_coord, _types, _box)[0].Energy;
-
-    /// <summary>A minimal reader of the little-endian float32/float64 .npy files of a deepmd-kit system (benchmark input only).</summary>
-    private static class Npy
+    private sealed class PeakConfig : ManualConfig
     {
-        public static double[] ReadDoubles(string path)
+        public PeakConfig() => AddColumn(new PeakWorkingColumn());
+    }
+
+    /// <summary>Peak working memory of one frame, measured in the host by evaluating the case once.</summary>
+    private sealed class PeakWorkingColumn : IColumn
+    {
+        public string Id => nameof(PeakWorkingColumn);
+
+        public string ColumnName => "PeakWorking";
+
+        public bool AlwaysShow => true;
+
+        public ColumnCategory Category => ColumnCategory.Custom;
+
+        public int PriorityInCategory => 0;
+
+        public bool IsNumeric => true;
+
+        public UnitType UnitType => UnitType.Size;
+
+        public string Legend => "Largest total of intermediate tensors alive at once while evaluating one frame";
+
+        public bool IsAvailable(Summary summary) => true;
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
         {
-            var bytes = File.ReadAllBytes(path);
-            if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
+            string model = (string)benchmarkCase.Parameters["Model"];
+            int atoms = (int)benchmarkCase.Parameters["Atoms"];
+            if (!PeakBytes.TryGetValue((model, atoms), out long bytes))
             {
-                throw new InvalidDataException($"{path} is not a .npy file");
+                var (evaluator, frames) = Create(model, atoms);
+                evaluator.Evaluate(frames.Coordinates, frames.AtomTypes, frames.Box);
+                PeakBytes[(model, atoms)] = bytes = evaluator.Interpreter.LastRunPeakBytes;
             }
 
-            int major = bytes[6];
-            int headerLength = major == 1 ? BitConverter.ToUInt16(bytes, 8) : BitConverter.ToInt32(bytes, 8);
-            int offset = (major == 1 ? 10 : 12) + headerLength;
-            string header = Encoding.ASCII.GetString(bytes, major == 1 ? 10 : 12, headerLength);
-            string descr = Regex.Match(header, @"'descr':\s*'([^']+)'").Groups[1].Value;
-            if (header.Contains("'fortran_order': True"))
-            {
-                throw new InvalidDataException($"{path}: Fortran order is not supported");
-            }
-
-            return descr switch
-            {
-                "<f4" => Enumerable.Range(0, (bytes.Length - offset) / 4).Select(i => (double)BitConverter.ToSingle(bytes, offset + (4 * i))).ToArray(),
-                "<f8" => Enumerable.Range(0, (bytes.Length - offset) / 8).Select(i => BitConverter.ToDouble(bytes, offset + (8 * i))).ToArray(),
-                _ => throw new InvalidDataException($"{path}: dtype {descr} is not supported"),
-            };
+            return $"{bytes / (1024.0 * 1024.0):F1} MB";
         }
     }
 }

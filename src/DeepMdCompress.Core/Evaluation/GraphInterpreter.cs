@@ -328,6 +328,14 @@ public sealed class GraphInterpreter
     /// <summary>Ops that read only their input's shape, never its elements.</summary>
     private static readonly HashSet<string> ShapeOnly = new(StringComparer.Ordinal) { "Shape", "ShapeN", "Size", "Rank" };
 
+    /// <summary>
+    /// The largest total size of intermediate tensors alive at once during the last <see cref="Run"/>
+    /// (constants and feeds excluded): the working memory a graph needs per evaluation.
+    /// </summary>
+    public long LastRunPeakBytes { get; private set; }
+
+    private static long Bytes(Array a) => a is byte[][] ? 0 : Buffer.ByteLength(a);
+
     private static long Key(int node, int output) => ((long)node << 32) | (uint)output;
 
     #endregion
@@ -344,6 +352,7 @@ public sealed class GraphInterpreter
         var pinned = new HashSet<Array>(ReferenceComparer.Instance);
         var pool = new BufferPool();
         var dataDead = new bool[plan.Steps.Length];
+        long live = 0, peak = 0;
         foreach (var f in feeds)
         {
             pinned.Add(f.Data);
@@ -412,8 +421,18 @@ public sealed class GraphInterpreter
 
             foreach (var a in DistinctBuffers(outputs))
             {
-                refs[a] = refs.TryGetValue(a, out int c) ? c + 1 : 1;
+                if (refs.TryGetValue(a, out int c))
+                {
+                    refs[a] = c + 1;
+                }
+                else
+                {
+                    refs[a] = 1;
+                    live += pinned.Contains(a) ? 0 : Bytes(a);
+                }
             }
+
+            peak = Math.Max(peak, live);
 
             // Slots whose data no later step reads stop holding their buffers (shape readers may follow).
             foreach (int r in step.LastDataUse)
@@ -445,6 +464,7 @@ public sealed class GraphInterpreter
                         refs.Remove(a);
                         if (!pinned.Contains(a))
                         {
+                            live -= Bytes(a);
                             pool.Return(a);
                         }
                     }
@@ -456,6 +476,7 @@ public sealed class GraphInterpreter
             }
         }
 
+        LastRunPeakBytes = peak;
         var result = new TensorValue[plan.FetchProducer.Length];
         for (int i = 0; i < result.Length; i++)
         {
