@@ -82,8 +82,9 @@ public static class GraphCompressor
         {
             "se_e2_a" => SiteKind.SeA,
             "se_e2_r" => SiteKind.SeR,
+            "se_e3" => SiteKind.SeT,
             _ => throw new UnsupportedModelException("DescriptorNotCompressible",
-                $"Writing a compressed graph for descriptor '{model.DescriptorType}' is not supported (se_e2_a and se_e2_r are)."),
+                $"Writing a compressed graph for descriptor '{model.DescriptorType}' is not supported (se_e2_a, se_e2_r and se_e3 are)."),
         };
 
         long tableBytes = tables.Sum(t => (long)t.Table.CalculateSize());
@@ -103,7 +104,13 @@ public static class GraphCompressor
         var added = new List<(NodeDef Before, NodeDef Node)>();
         var rewires = new List<(NodeDef Node, int Input, string NewSource)>();
         var productReplacement = new Dictionary<string, string>(StringComparer.Ordinal);
-        string opName = kind == SiteKind.SeA ? "TabulateFusionSeA" : "TabulateFusionSeR";
+        string opName = kind switch
+        {
+            SiteKind.SeA => "TabulateFusionSeA",
+            SiteKind.SeT => "TabulateFusionSeT",
+            _ => "TabulateFusionSeR",
+        };
+        bool takesEmX = kind != SiteKind.SeR;
 
         foreach (var table in tables)
         {
@@ -127,7 +134,7 @@ public static class GraphCompressor
             var tab = new NodeDef { Name = tabName, Op = opName };
             tab.Input.Add(tableConst.Name);
             tab.Input.Add(infoConst.Name);
-            if (kind == SiteKind.SeA)
+            if (takesEmX)
             {
                 tab.Input.Add(site.EmX.Name);
             }
@@ -160,7 +167,7 @@ public static class GraphCompressor
                 var grad = new NodeDef { Name = Unique(names, $"{gs}/{tabName}_grad/{opName}Grad"), Op = opName + "Grad" };
                 grad.Input.Add(tableConst.Name);
                 grad.Input.Add(infoConst.Name);
-                if (kind == SiteKind.SeA)
+                if (takesEmX)
                 {
                     grad.Input.Add(site.EmX.Name);
                 }
@@ -171,10 +178,11 @@ public static class GraphCompressor
                 grad.Attr["T"] = new AttrValue { Type = dtype };
                 added.Add((emXGrad, grad));
                 rewires.Add((emXGrad, 0, grad.Name));
-                if (kind == SiteKind.SeA)
+                if (takesEmX)
                 {
-                    var emGrad = index.Find($"{gs}/{site.Em.Name}_grad/Reshape")
-                        ?? throw new UnsupportedModelException("UnrecognisedGradientLayout", $"Embedding net {net.Name}: no gradient Reshape for '{site.Em.Name}' in {gs}.");
+                    // dy_dem has em's shape; it replaces the gradient that reached em through the product.
+                    var emGrad = index.Find($"{gs}/{site.EmPath.Name}_grad/Reshape")
+                        ?? throw new UnsupportedModelException("UnrecognisedGradientLayout", $"Embedding net {net.Name}: no gradient Reshape for '{site.EmPath.Name}' in {gs}.");
                     rewires.Add((emGrad, 0, grad.Name + ":1"));
                 }
             }

@@ -15,6 +15,13 @@ public enum SiteKind
 
     /// <summary>se_e2_r: net output reshaped to [natom, sel_j, L] is the product itself.</summary>
     SeR,
+
+    /// <summary>
+    /// se_e3: the net runs on env_ij = einsum("ijm,ikm->ijk") [natom, sel_i, sel_j]; its output reshaped to
+    /// [natom, sel_i, sel_j, L] is contracted with env_ij by einsum("ijk,ijkm->im") → [natom, L], lowered to
+    /// Reshape → BatchMatMul → Reshape as TensorFlow 1's einsum writes it.
+    /// </summary>
+    SeT,
 }
 
 /// <summary>
@@ -24,8 +31,9 @@ public enum SiteKind
 /// </summary>
 internal sealed class NetSite
 {
-    private NetSite(EmbeddingNetInfo net, SiteKind kind, NodeDef emX, NodeDef em, NodeDef product, NodeDef netOutput)
+    private NetSite(EmbeddingNetInfo net, SiteKind kind, NodeDef emX, NodeDef em, NodeDef product, NodeDef netOutput, NodeDef? emPath = null)
     {
+        EmPath = emPath ?? em;
         Net = net;
         Kind = kind;
         EmX = emX;
@@ -48,6 +56,12 @@ internal sealed class NetSite
     public NodeDef Product { get; }
 
     public NodeDef NetOutput { get; }
+
+    /// <summary>
+    /// The node through which <see cref="Em"/> reaches the product; its gradient Reshape receives dy_dem.
+    /// SeA: em itself (a Reshape); SeT: the einsum's Reshape of env_ij.
+    /// </summary>
+    public NodeDef EmPath { get; }
 
     public static NetSite Locate(GraphIndex index, Consumers consumers, EmbeddingNetInfo net, SiteKind kind)
     {
@@ -94,6 +108,25 @@ internal sealed class NetSite
         var output = x!;
         var outReshape = consumers.Of(output).FirstOrDefault(n => n.Op == "Reshape" && GraphIndex.ParseInput(n.Input[0]).Node == output.Name)
             ?? throw Broken(net.Name, $"the net output '{output.Name}' is not reshaped to [natom, sel, L]");
+        if (kind == SiteKind.SeT)
+        {
+            var envIj = index.Find(GraphIndex.ParseInput(emX!.Input[0]).Node)
+                ?? throw Broken(net.Name, "the net input's source does not exist");
+            var netSide = consumers.Of(outReshape).FirstOrDefault(n => n.Op == "Reshape")
+                ?? throw Broken(net.Name, $"'{outReshape.Name}' does not feed the einsum with env_ij");
+            var contraction = consumers.Of(netSide).FirstOrDefault(n => n.Op is "BatchMatMul" or "BatchMatMulV2")
+                ?? throw Broken(net.Name, $"'{netSide.Name}' does not feed the einsum's product");
+            var envSide = index.Find(GraphIndex.ParseInput(contraction.Input[0]).Node);
+            if (envSide is not { Op: "Reshape" } || GraphIndex.ParseInput(envSide.Input[0]).Node != envIj.Name)
+            {
+                throw Broken(net.Name, $"'{contraction.Name}' does not contract the net with env_ij '{envIj.Name}'");
+            }
+
+            var result = consumers.Of(contraction).FirstOrDefault(n => n.Op == "Reshape")
+                ?? throw Broken(net.Name, $"'{contraction.Name}' is not reshaped to [natom, L]");
+            return new NetSite(net, kind, emX, envIj, result, output, envSide);
+        }
+
         if (kind == SiteKind.SeR)
         {
             var slice = index.Find(GraphIndex.ParseInput(emX!.Input[0]).Node)
