@@ -152,3 +152,100 @@ Describe 'Write faults' {
         Get-Leftovers $dir | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Compress-FrozenModel write faults' {
+    BeforeAll {
+        # A water-size generated model: its compressed form is ~30 MB, large enough to fill a small disk
+        # and to be interrupted while being written.
+        $src = Join-Path $TestDrive 'water.pb'
+        New-SampleModel -TypeMap O, H -Sel 46, 92 -Neuron 25, 50, 100 -AxisNeuron 16 -FittingNeuron 32 -Seed 5 -MinNborDist 0.9 -Path $src
+        $srcHash = (Get-FileHash $src).Hash
+    }
+
+    AfterAll {
+        (Get-FileHash $src).Hash | Should -Be $srcHash -Because 'compression never touches its input'
+    }
+
+    BeforeEach {
+        $dir = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $dir | Out-Null
+    }
+
+    It 'read-only output folder: clear error, previous output intact' -Skip:($IsRoot -and -not $CanMount) {
+        $ro = Join-Path $dir 'ro'
+        New-Item -ItemType Directory $ro | Out-Null
+        if ($IsRoot) {
+            mount -t tmpfs -o size=1m tmpfs $ro
+            Set-Content -LiteralPath (Join-Path $ro 'c.pb') -Value 'previous'
+            mount -o remount,ro $ro
+        }
+        else {
+            Set-Content -LiteralPath (Join-Path $ro 'c.pb') -Value 'previous'
+            chmod 555 $ro
+        }
+        try {
+            Compress-FrozenModel $src (Join-Path $ro 'c.pb') -Force -ErrorAction SilentlyContinue -ErrorVariable err
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -Match '^(OutputAccessDenied|OutputWriteFailed),'
+            Get-Content -LiteralPath (Join-Path $ro 'c.pb') | Should -Be 'previous'
+            Get-Leftovers $ro | Should -BeNullOrEmpty
+        }
+        finally { if ($IsRoot) { umount $ro } else { chmod 755 $ro } }
+    }
+
+    It 'output path is a directory: clear error' {
+        Compress-FrozenModel $src $dir -Force -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputPathIsDirectory,*'
+        Get-Leftovers $dir | Should -BeNullOrEmpty
+    }
+
+    It 'disk full: clear error, previous output intact, no temporary file' -Skip:(-not $CanMount) {
+        $full = Join-Path $dir 'full'
+        New-Item -ItemType Directory $full | Out-Null
+        mount -t tmpfs -o size=2m tmpfs $full
+        try {
+            $target = Join-Path $full 'c.pb'
+            Set-Content -LiteralPath $target -Value 'previous'
+            Compress-FrozenModel $src $target -Force -ErrorAction SilentlyContinue -ErrorVariable err
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputWriteFailed,*'
+            $err[0].Exception.Message | Should -Match 'space|full'
+            Get-Content -LiteralPath $target | Should -Be 'previous'
+            Get-Leftovers $full | Should -BeNullOrEmpty
+        }
+        finally { umount $full }
+    }
+
+    It 'Ctrl+C during compression: no output, previous output intact' {
+        $target = Join-Path $dir 'c.pbtxt'
+        Set-Content -LiteralPath $target -Value 'previous'
+        $iss = [initialsessionstate]::CreateDefault2()
+        $iss.ImportPSModule($env:DEEPMDCOMPRESS_MODULE)
+        $ps = [powershell]::Create($iss)
+        try {
+            $null = $ps.AddCommand('Compress-FrozenModel').AddParameter('InputPath', $src).AddParameter('OutputPath', $target).AddParameter('Force')
+            $async = $ps.BeginInvoke()
+            # stop as soon as the output is being written (or earlier, if it is still tabulating)
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (Get-Leftovers $dir) -and -not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 5 }
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Get-Content -LiteralPath $target | Should -Be 'previous'
+            Get-Leftovers $dir | Should -BeNullOrEmpty
+        }
+        finally { $ps.Dispose() }
+    }
+
+    It 'two processes compressing to the same new path: one complete file, the loser gets OutputFileExists' {
+        $target = Join-Path $dir 'race.pb'
+        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+        $script = "Import-Module '$env:DEEPMDCOMPRESS_MODULE'; `$null = Compress-FrozenModel '$src' '$target' -ErrorAction SilentlyContinue -ErrorVariable e; if (`$e) { `$e[0].FullyQualifiedErrorId } else { 'written' }"
+        $jobs = 1..2 | ForEach-Object { Start-Process -FilePath $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -RedirectStandardOutput (Join-Path $dir "out$_.txt") -PassThru }
+        $jobs | Wait-Process -Timeout 300
+        $results = 1..2 | ForEach-Object { (Get-Content (Join-Path $dir "out$_.txt") -Raw).Trim() }
+        @($results | Where-Object { $_ -eq 'written' }).Count | Should -BeGreaterOrEqual 1
+        $results | ForEach-Object { $_ | Should -Match '^(written|OutputFileExists,)' }
+        (Import-FrozenModel $target).IsCompressed | Should -BeTrue
+        Get-Leftovers $dir | Should -BeNullOrEmpty
+    }
+}

@@ -59,3 +59,35 @@ public class MalformedInputTests
         Assert.True(parseErrors > 0);
     }
 }
+
+/// <summary>Hostile sizes are refused from the header, before anything large is allocated.</summary>
+public class ResourceLimitTests
+{
+    [Fact]
+    public void ASmallFileClaimingATrillionElementsIsRefusedWithoutAllocating()
+    {
+        // A ~1 KB text graph whose t_avg claims 10^6 × 10^6 doubles from two values.
+        string path = TestData.Local("malformed", "huge_shape.pbtxt");
+        Assert.True(new FileInfo(path).Length < 64 * 1024);
+        GC.Collect();
+        long peakBefore = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var ex = Assert.Throws<ResourceLimitException>(() => FrozenModelReader.Load(path));
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        long peakGrowth = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 - peakBefore;
+        Assert.Equal("TensorTooLarge", ex.ErrorId);
+        Assert.True(allocated < 16L << 20, $"allocated {allocated} bytes");
+        Assert.True(peakGrowth < 64L << 20, $"peak working set grew by {peakGrowth} bytes");
+    }
+
+    [Fact]
+    public void ABinaryGraphWithAHugeDeclaredLengthIsRefusedCheaply()
+    {
+        // Field 1 (node), length-delimited, declared length 2^31 - 1 with 10 bytes present.
+        byte[] data = { 0x0a, 0xff, 0xff, 0xff, 0xff, 0x07, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var ex = Assert.Throws<GraphFormatException>(() => GraphFile.Parse(data, GraphFormat.Binary, out _));
+        Assert.Equal("GraphParseError", ex.ErrorId);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 16L << 20);
+    }
+}
