@@ -8,9 +8,18 @@ namespace DeepMdCompress.Core.Graph;
 /// <summary>Write-to-temporary-then-rename, so a reader never sees a half-written output file.</summary>
 public static class AtomicFile
 {
-    public static void Write(string path, bool overwrite, Action<Stream> write, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Checks an output path before any work is done for it: not a directory, in an existing folder, not the
+    /// input file (<paramref name="inputPath"/>), and existing only when it may be overwritten.
+    /// </summary>
+    public static void CheckTarget(string path, bool overwrite, string? inputPath = null)
     {
         string full = Path.GetFullPath(path);
+        if (inputPath is not null && string.Equals(Path.GetFullPath(inputPath), full, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OutputWriteException("OutputIsInput", $"Refusing to overwrite the input file '{full}'; write to another path.") { Target = full };
+        }
+
         if (Directory.Exists(full))
         {
             throw new OutputWriteException("OutputPathIsDirectory", $"Output path '{full}' is a directory.") { Target = full };
@@ -26,6 +35,13 @@ public static class AtomicFile
         {
             throw new OutputWriteException("OutputFileExists", $"'{full}' already exists; use -Force to overwrite it.") { Target = full };
         }
+    }
+
+    public static void Write(string path, bool overwrite, Action<Stream> write, CancellationToken cancellationToken = default)
+    {
+        string full = Path.GetFullPath(path);
+        CheckTarget(full, overwrite);
+        string dir = Path.GetDirectoryName(full) ?? ".";
 
         string temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
         bool moved = false;

@@ -93,20 +93,7 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
                 MaxError = ParameterSetName == MaxErrorSet ? MaxError : null,
             };
             settings.Validate();
-            if (string.Equals(Path.GetFullPath(input), Path.GetFullPath(output), StringComparison.OrdinalIgnoreCase))
-            {
-                throw new OutputWriteException("OutputIsInput", $"Refusing to overwrite the input model '{input}' with its compressed form; write to another path.");
-            }
-
-            if (Directory.Exists(output))
-            {
-                throw new OutputWriteException("OutputPathIsDirectory", $"Output path '{output}' is a directory.");
-            }
-
-            if (File.Exists(output) && !Force)
-            {
-                throw new OutputWriteException("OutputFileExists", $"'{output}' already exists; use -Force to overwrite it.");
-            }
+            AtomicFile.CheckTarget(output, Force, input);
 
             var minNborDist = new MinNborDistInput { WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath };
             if (MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)))

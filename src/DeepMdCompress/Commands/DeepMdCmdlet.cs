@@ -4,6 +4,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Threading;
 using DeepMdCompress.Core.Errors;
+using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Evaluation;
 using Microsoft.PowerShell.Commands;
 
@@ -129,6 +130,49 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         return resolved;
     }
 
+    /// <summary>Checks an output path before any work (see AtomicFile.CheckTarget); a problem becomes an error record.</summary>
+    protected bool CheckOutputTarget(string target, bool force, string? inputPath = null)
+    {
+        try
+        {
+            AtomicFile.CheckTarget(target, force, inputPath);
+            return true;
+        }
+        catch (OutputWriteException ex)
+        {
+            WriteError(ToErrorRecord(ex, target));
+            return false;
+        }
+    }
+
+    /// <summary>Writes a graph atomically with progress; returns false (after an error record) when it could not.</summary>
+    protected bool WriteGraph(Func<DeepMdCompress.Core.Proto.GraphDef> graph, string target, GraphFormat format, bool overwrite, string activity)
+    {
+        WriteProgress(new ProgressRecord(2, activity, $"Writing {target}"));
+        try
+        {
+            GraphFile.Write(graph(), target, format, overwrite, CancelToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (IsReportable(ex))
+        {
+            WriteError(ToErrorRecord(ex, target));
+            return false;
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    /// <summary>The format asked for, else the one the file name implies.</summary>
+    protected static GraphFormat FormatFor(string target, GraphFileFormat? format) =>
+        format is { } f ? (f == GraphFileFormat.Text ? GraphFormat.Text : GraphFormat.Binary) : GraphFile.FormatFromExtension(target);
+
     /// <summary>A FileSystem path that may not exist yet (e.g. a training script checked later by the core).</summary>
     protected string ResolveFileSystemPath(string path)
     {
@@ -168,10 +212,6 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
 
         return (int)value;
     }
-
-    /// <summary>The frames of a deepmd-kit data system, mapped to the model's types (first <paramref name="maxFrames"/>).</summary>
-    protected EvaluationFrames FramesFromSystem(FrozenModel model, string systemPath, int maxFrames) =>
-        EvaluationFrames.FromSystem(ResolveFileSystemPath(systemPath), model.TypeMap, model.DimFParam ?? 0, model.DimAParam ?? 0, maxFrames);
 
     private void RequireFileSystem(ProviderInfo provider, string path)
     {

@@ -4,6 +4,7 @@ using System.Management.Automation;
 using DeepMdCompress.Core.Compression;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Proto;
 
 namespace DeepMdCompress.Commands;
 
@@ -52,7 +53,7 @@ public sealed class ExportFrozenModelCommand : DeepMdCmdlet
     protected override void ProcessRecord()
     {
         string target = ResolveOutputPath(ParameterSetName == LiteralPathSet ? LiteralPath : Path);
-        var format = Format is { } f ? (f == GraphFileFormat.Text ? GraphFormat.Text : GraphFormat.Binary) : GraphFile.FormatFromExtension(target);
+        var format = FormatFor(target, Format);
         var (source, describe) = InputObject.BaseObject switch
         {
             FrozenModel m => (m, $"{m.NodeCount}-node graph"),
@@ -66,54 +67,17 @@ public sealed class ExportFrozenModelCommand : DeepMdCmdlet
             return;
         }
 
-        if (source.Path is { } sourcePath && string.Equals(System.IO.Path.GetFullPath(sourcePath), System.IO.Path.GetFullPath(target), StringComparison.OrdinalIgnoreCase))
-        {
-            WriteError(new ErrorRecord(new InvalidOperationException($"Refusing to overwrite the model's own input file '{target}'; write to another path."),
-                "OutputIsInput", ErrorCategory.InvalidOperation, target));
-            return;
-        }
-
-        if (Directory.Exists(target))
-        {
-            WriteError(new ErrorRecord(new IOException($"Output path '{target}' is a directory."), "OutputPathIsDirectory", ErrorCategory.WriteError, target));
-            return;
-        }
-
         bool exists = File.Exists(target);
-        if (exists && !Force)
-        {
-            WriteError(new ErrorRecord(new IOException($"'{target}' already exists; use -Force to overwrite it."), "OutputFileExists", ErrorCategory.ResourceExists, target));
-            return;
-        }
-
-        if (!ShouldProcess(target, $"Write {describe} as {format}{(exists ? " (overwrite)" : string.Empty)}"))
+        if (!CheckOutputTarget(target, Force, source.Path)
+            || !ShouldProcess(target, $"Write {describe} as {format}{(exists ? " (overwrite)" : string.Empty)}"))
         {
             return;
         }
 
-        WriteProgress(new ProgressRecord(2, "Exporting frozen model", $"Writing {target}"));
-        try
-        {
-            var graph = InputObject.BaseObject is TabulatedModel tabulated
-                ? ModelCompressor.Build(tabulated, source.Path, CancelToken).Model.GetGraphDef()
-                : source.GetGraphDef();
-            GraphFile.Write(graph, target, format, overwrite: Force, CancelToken);
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, target));
-            return;
-        }
-        finally
-        {
-            WriteProgress(new ProgressRecord(2, "Exporting frozen model", "Done") { RecordType = ProgressRecordType.Completed });
-        }
-
-        if (PassThru)
+        var graph = InputObject.BaseObject is TabulatedModel tabulated
+            ? (Func<GraphDef>)(() => ModelCompressor.Build(tabulated, source.Path, CancelToken).Model.GetGraphDef())
+            : source.GetGraphDef;
+        if (WriteGraph(graph, target, format, Force, "Exporting frozen model") && PassThru)
         {
             WriteObject(new FileInfo(target));
         }

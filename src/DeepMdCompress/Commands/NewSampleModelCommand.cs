@@ -111,46 +111,16 @@ public sealed class NewSampleModelCommand : DeepMdCmdlet
         }
 
         string target = ResolveOutputPath(ParameterSetName == LiteralPathSet ? LiteralPath : Path);
-        var format = Format is { } f ? (f == GraphFileFormat.Text ? GraphFormat.Text : GraphFormat.Binary) : GraphFile.FormatFromExtension(target);
-        if (Directory.Exists(target))
-        {
-            WriteError(new ErrorRecord(new IOException($"Output path '{target}' is a directory."), "OutputPathIsDirectory", ErrorCategory.WriteError, target));
-            return;
-        }
-
+        var format = FormatFor(target, Format);
         bool exists = File.Exists(target);
-        if (exists && !Force)
-        {
-            WriteError(new ErrorRecord(new IOException($"'{target}' already exists; use -Force to overwrite it."), "OutputFileExists", ErrorCategory.ResourceExists, target));
-            return;
-        }
-
-        if (!ShouldProcess(target, $"Write sample model {summary} as {format}{(exists ? " (overwrite)" : string.Empty)}"))
+        if (!CheckOutputTarget(target, Force)
+            || !ShouldProcess(target, $"Write sample model {summary} as {format}{(exists ? " (overwrite)" : string.Empty)}"))
         {
             return;
         }
 
         var graph = Run(() => SampleModelGenerator.Generate(options, CancelToken), summary);
-        WriteProgress(new ProgressRecord(3, "Generating sample model", $"Writing {target}"));
-        try
-        {
-            GraphFile.Write(graph, target, format, overwrite: Force, CancelToken);
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, target));
-            return;
-        }
-        finally
-        {
-            WriteProgress(new ProgressRecord(3, "Generating sample model", "Done") { RecordType = ProgressRecordType.Completed });
-        }
-
-        if (PassThru)
+        if (WriteGraph(() => graph, target, format, Force, "Generating sample model") && PassThru)
         {
             WriteObject(new FileInfo(target));
         }
