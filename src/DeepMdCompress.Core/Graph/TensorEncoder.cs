@@ -20,50 +20,29 @@ public static class TensorEncoder
     }
 
     /// <summary>A double tensor: scalars use <c>double_val</c>, larger tensors raw <c>tensor_content</c>.</summary>
-    public static TensorProto Doubles(double[] values, params long[] shape)
+    public static TensorProto Doubles(double[] values, params long[] shape) =>
+        Numeric(DataType.DtDouble, values, 8, shape, (t, v) => t.DoubleVal.Add(v));
+
+    public static TensorProto Floats(float[] values, params long[] shape) =>
+        Numeric(DataType.DtFloat, values, 4, shape, (t, v) => t.FloatVal.Add(v));
+
+    public static TensorProto Int32s(int[] values, params long[] shape) =>
+        Numeric(DataType.DtInt32, values, 4, shape, (t, v) => t.IntVal.Add(v));
+
+    /// <summary>TensorFlow's layout: a scalar in the typed value list, anything larger as little-endian bytes.</summary>
+    private static TensorProto Numeric<T>(DataType dtype, T[] values, int width, long[] shape, Action<TensorProto, T> addScalar)
+        where T : struct
     {
-        var t = new TensorProto { Dtype = DataType.DtDouble, TensorShape = Shape(shape) };
+        var t = new TensorProto { Dtype = dtype, TensorShape = Shape(shape) };
         if (shape.Length == 0)
         {
-            t.DoubleVal.Add(values[0]);
+            addScalar(t, values[0]);
             return t;
         }
 
-        var bytes = new byte[values.Length * 8];
+        var bytes = new byte[values.Length * width];
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        EnsureLittleEndian(bytes, 8);
-        t.TensorContent = ByteString.CopyFrom(bytes);
-        return t;
-    }
-
-    public static TensorProto Floats(float[] values, params long[] shape)
-    {
-        var t = new TensorProto { Dtype = DataType.DtFloat, TensorShape = Shape(shape) };
-        if (shape.Length == 0)
-        {
-            t.FloatVal.Add(values[0]);
-            return t;
-        }
-
-        var bytes = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        EnsureLittleEndian(bytes, 4);
-        t.TensorContent = ByteString.CopyFrom(bytes);
-        return t;
-    }
-
-    public static TensorProto Int32s(int[] values, params long[] shape)
-    {
-        var t = new TensorProto { Dtype = DataType.DtInt32, TensorShape = Shape(shape) };
-        if (shape.Length == 0)
-        {
-            t.IntVal.Add(values[0]);
-            return t;
-        }
-
-        var bytes = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        EnsureLittleEndian(bytes, 4);
+        EnsureLittleEndian(bytes, width);
         t.TensorContent = ByteString.CopyFrom(bytes);
         return t;
     }
