@@ -18,11 +18,17 @@ public static class TextFormatParser
     /// <summary>Deepest message nesting accepted; GraphDefs nest about 8 levels, so this only stops hostile input.</summary>
     public const int MaxDepth = 64;
 
-    public static T Parse<T>(string text, MessageParser<T> parser, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Longest string literal (bytes after unescaping) accepted by default: 1 GiB, half of protobuf's 2 GB
+    /// message limit; a tensor_content larger than that cannot be part of a loadable graph anyway.
+    /// </summary>
+    public const int DefaultMaxStringBytes = 1 << 30;
+
+    public static T Parse<T>(string text, MessageParser<T> parser, CancellationToken cancellationToken = default, int maxStringBytes = DefaultMaxStringBytes)
         where T : IMessage<T>
     {
         var message = parser.ParseFrom(ByteString.Empty);
-        var tokenizer = new TextFormatTokenizer(text);
+        var tokenizer = new TextFormatTokenizer(text, maxStringBytes);
         var state = new State(tokenizer, cancellationToken);
         state.ParseFields(message, terminator: null, depth: 0);
         return message;

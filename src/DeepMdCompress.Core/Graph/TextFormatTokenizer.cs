@@ -27,9 +27,12 @@ internal sealed class TextFormatTokenizer
     private int _line = 1;
     private int _lineStart;
 
-    public TextFormatTokenizer(string text)
+    private readonly int _maxStringBytes;
+
+    public TextFormatTokenizer(string text, int maxStringBytes = int.MaxValue)
     {
         _text = text;
+        _maxStringBytes = maxStringBytes;
         Next();
     }
 
@@ -177,6 +180,10 @@ internal sealed class TextFormatTokenizer
         do
         {
             ReadOneString(bytes);
+            if (bytes.Length > _maxStringBytes)
+            {
+                throw new GraphFormatException($"a string literal is longer than {_maxStringBytes} bytes", startLine, startCol, errorId: "StringTooLong");
+            }
             int save = _pos, saveLine = _line, saveLineStart = _lineStart;
             SkipWhitespaceAndComments();
             if (_pos < _text.Length && (_text[_pos] == '"' || _text[_pos] == '\''))

@@ -142,6 +142,17 @@ public class TextFormatTests
     }
 
     [Fact]
+    public void OverlongStringsAreRefusedWithTheirOwnId()
+    {
+        string text = "node { name: \"" + new string('a', 40) + "\" \"" + new string('b', 40) + "\" }";
+        Assert.Equal(80, TextFormatParser.Parse(text, GraphDef.Parser, maxStringBytes: 80).Node[0].Name.Length);
+        var ex = Assert.Throws<GraphFormatException>(() => TextFormatParser.Parse(text, GraphDef.Parser, maxStringBytes: 79));
+        Assert.Equal("StringTooLong", ex.ErrorId);
+        Assert.Equal(1, ex.Line);
+        Assert.Equal(14, ex.Column);
+    }
+
+    [Fact]
     public void CancellationStopsParsing()
     {
         string text = string.Concat(Enumerable.Repeat("node { name: \"x\" op: \"Const\" }\n", 20000));
