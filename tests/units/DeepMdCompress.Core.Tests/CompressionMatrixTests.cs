@@ -32,7 +32,7 @@ public class CompressionMatrixTests
 
     /// <summary>
     /// The bar of a configuration: absolute for float64, relative to the frames' largest |E|, |F| component and |W|
-    /// component for float32. Each is about 3× to 10× the error measured on these frames (printed by the test), for
+    /// component for float32. Each lies 3× or more above the largest error measured on these frames (printed by the test), for
     /// these reasons:
     /// <list type="bullet">
     /// <item>float64 tanh, and the other smooth activations (sigmoid, softplus, gelu): 1e-10, deepmd-kit's own bar;
@@ -53,7 +53,8 @@ public class CompressionMatrixTests
     /// ≤ 1.3e-9 (gelu_tf): bar 1e-8 for the smooth activations (1e-7 for gelu_tf, as above).</item>
     /// <item>float32: tables are built from float32 net values on numpy's float32 grid, whose knots drift from the
     /// kernel's lower + r·stride (tables' value errors 6e-7 … 2e-4), and both graphs round in float32; forces are
-    /// small sums of larger pair terms, so the relative force error (≤ 6.8e-4) is far above the energy's (≤ 9.3e-7).
+    /// small sums of larger pair terms, so the relative force error (≤ 6.8e-4) is far above the energy's (≤ 9.3e-7 se_e2,
+    /// ≤ 5e-5 se_e3).
     /// Bar 2e-3. se_e3 with an activation unbounded above (gelu, gelu_tf, relu, softplus) is ill-conditioned in float32
     /// (see SampleModelNumericsTests: float32 vs float64 of the same model already differs by 6e-3): measured ≤ 1.3e-2,
     /// bar 5e-2.</item>
