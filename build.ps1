@@ -7,7 +7,9 @@
     -Task Test: Build, then run the xunit suite (core) and the Pester suite (cmdlets, in a child
     PowerShell so the module dll is never locked here) and print one closing line
     "N passed, N failed, N skipped". Fails when a test fails or when no test ran.
-    -Task Run: Build, then run the main job (compress a model and print the summary).
+    -Task Run: Build, then run the main job: compress a model (default: the water-size sample, generated on first
+    use) with Compress-FrozenModel, print the summary, and compare the compressed model with the original on a
+    generated water configuration (Compare-FrozenModel), printing the largest errors.
 #>
 [CmdletBinding()]
 param(
@@ -20,8 +22,14 @@ param(
     # Run: the frozen model to compress (default: the water-size sample, generated into out/samples/ by New-SampleModel).
     [string] $ModelPath,
 
-    # Run: where to write the compressed model.
+    # Run: where to write the compressed model (default: out/compressed/<model name>-compress.pb).
     [string] $OutputPath,
+
+    # Run: min_nbor_dist in Å, for a model whose graph has no train_attr/min_nbor_dist (as dp compress gets it from the data).
+    [double] $MinNborDist,
+
+    # Run: the training script (input.json) whose systems give min_nbor_dist when the graph has none (dp compress -t).
+    [string] $TrainingScript,
 
     # Test: skip the xunit or Pester half (for quick local loops).
     [switch] $SkipUnit,
@@ -124,7 +132,8 @@ function Invoke-Test {
 #region Run
 function Invoke-Run {
     $script = {
-        param($psd1, $model, $sample)
+        param($psd1, $model, $sample, $output, $minNborDist, $trainingScript)
+        $ErrorActionPreference = 'Stop'
         $PSStyle.OutputRendering = 'PlainText'
         Import-Module $psd1
         if (-not $model) {
@@ -136,10 +145,46 @@ function Invoke-Run {
                     -FittingNeuron 240, 240, 240 -Seed 1 -MinNborDist 0.9 -LiteralPath $model
             }
         }
-        Import-FrozenModel -LiteralPath $model | Format-List
+
+        if (-not $output) {
+            $output = [IO.Path]::Combine((Split-Path (Split-Path $sample)), 'compressed', [IO.Path]::GetFileNameWithoutExtension($model) + '-compress.pb')
+            New-Item -ItemType Directory -Force -Path (Split-Path $output) | Out-Null
+        }
+
+        # dp compress: min_nbor_dist from the graph, or from -MinNborDist / -TrainingScript when the graph has none.
+        $compress = @{ InputPath = (Resolve-Path -LiteralPath $model).ProviderPath; OutputPath = $output; Force = $true }
+        if ($minNborDist) { $compress.MinNborDist = [double] $minNborDist }
+        if ($trainingScript) { $compress.TrainingScript = $trainingScript }
+        $summary = Compress-FrozenModel @compress
+        $summary | Format-List | Out-Host
+        $summary.Nets | Format-Table | Out-Host
+
+        # One generated configuration: 8 water molecules (O–H 0.96 Å, H–O–H 104.5°, random orientations) in a periodic
+        # 6.2 Å box, about liquid density, no pair closer than 0.98 Å; types 0 and 1 are the first two of the type map.
+        $original = Import-FrozenModel -LiteralPath $compress.InputPath
+        $compressed = Import-FrozenModel -LiteralPath $output
+        $rng = [Random]::new(7)
+        $coord = [Collections.Generic.List[double]]::new()
+        $types = [Collections.Generic.List[int]]::new()
+        $h = [Math]::Min(1, $original.NTypes - 1)
+        $theta = 104.5 * [Math]::PI / 180
+        function Unit([double[]] $v) { $n = [Math]::Sqrt($v[0] * $v[0] + $v[1] * $v[1] + $v[2] * $v[2]); [double[]] ($v | ForEach-Object { $_ / $n }) }
+        foreach ($cell in 0..7) {
+            $o = [double[]] (0..2 | ForEach-Object { 3.1 * (($cell -shr $_) -band 1) + 0.8 + 0.2 * $rng.NextDouble() })
+            $u = Unit (0..2 | ForEach-Object { $rng.NextDouble() - 0.5 })
+            $w = Unit @(($u[1] * 0.3 - $u[2] * 0.9), ($u[2] * 0.2 - $u[0] * 0.3), ($u[0] * 0.9 - $u[1] * 0.2)) # u × (0.2, 0.9, 0.3) ⊥ u
+            $coord.AddRange($o)
+            $coord.AddRange([double[]] (0..2 | ForEach-Object { $o[$_] + 0.96 * $u[$_] }))
+            $coord.AddRange([double[]] (0..2 | ForEach-Object { $o[$_] + 0.96 * ([Math]::Cos($theta) * $u[$_] + [Math]::Sin($theta) * $w[$_]) }))
+            $types.AddRange([int[]] (0, $h, $h))
+        }
+        $box = [double[]] (6.2, 0, 0, 0, 6.2, 0, 0, 0, 6.2)
+        Compare-FrozenModel -ReferenceModel $original -DifferenceModel $compressed -Coordinate $coord.ToArray() -AtomType $types.ToArray() -Box $box |
+            Format-List | Out-Host
     }
     $sample = [IO.Path]::Combine($out, 'samples', 'water_se_e2_a.pb')
-    & $pwshExe -NoProfile -NonInteractive -Command $script -args ([IO.Path]::Combine($stage, 'DeepMdCompress.psd1')), $ModelPath, $sample
+    $min = if ($MinNborDist) { [string] $MinNborDist } else { '' }
+    & $pwshExe -NoProfile -NonInteractive -Command $script -args ([IO.Path]::Combine($stage, 'DeepMdCompress.psd1')), "$ModelPath", $sample, "$OutputPath", $min, "$TrainingScript"
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 #endregion

@@ -9,6 +9,7 @@ using System.Threading;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Model;
 using DeepMdCompress.Core.Proto;
+using DeepMdCompress.Core.Validation;
 
 namespace DeepMdCompress.Core.Sample;
 
@@ -35,7 +36,11 @@ public static class SampleModelGenerator
         "o_energy", "o_force", "o_virial", "o_atom_energy", "o_atom_virial", "fitting_attr/dfparam", "fitting_attr/daparam",
     };
 
-    /// <summary>Builds the frozen GraphDef. Throws <see cref="Errors.InvalidParameterException"/> for bad options.</summary>
+    /// <summary>
+    /// Builds the frozen GraphDef. Throws <see cref="Errors.InvalidParameterException"/> for bad options; the graph is
+    /// checked as TensorFlow's importer would (<see cref="GraphValidator"/>) before it is handed out, like every graph
+    /// the project writes.
+    /// </summary>
     public static GraphDef Generate(SampleModelOptions options, CancellationToken cancellationToken = default)
     {
         if (options is null)
@@ -44,7 +49,9 @@ public static class SampleModelGenerator
         }
 
         options.Validate();
-        return new Builder(options, cancellationToken).Build();
+        var graph = new Builder(options, cancellationToken).Build();
+        GraphValidator.Validate(graph);
+        return graph;
     }
 
     /// <summary>Builds the model and describes it (<see cref="FrozenModel.Path"/> is null: it lives in memory).</summary>

@@ -23,8 +23,8 @@ public sealed class GraphValidationException : DeepMdException
 
 /// <summary>
 /// Checks a GraphDef the way TensorFlow's importer would before running it: known ops with the right
-/// arity, required attrs of the right kind and no unknown attrs, inputs that resolve to existing outputs,
-/// unique names, no cycles.
+/// arity, required attrs of the right kind and no unknown attrs, inputs that resolve to existing outputs and
+/// carry the dtypes the ops' arguments take (per their T/Tidx/… attrs), unique names, no cycles.
 /// </summary>
 public static class GraphValidator
 {
@@ -161,9 +161,13 @@ public static class GraphValidator
             problems.Add($"{where}: has {dataInputs} data inputs but the op takes {expected}.");
         }
 
+        // Each data input must carry the dtype the op's argument takes (from its type attrs), as TensorFlow's importer checks.
+        var wanted = expected >= 0 && dataInputs == expected ? spec.InputTypes(node) : null;
+        int dataIndex = 0;
         foreach (var input in node.Input)
         {
             var (src, port) = GraphIndex.ParseInput(input);
+            int k = port >= 0 ? dataIndex++ : -1;
             if (!byName.TryGetValue(src, out var source))
             {
                 problems.Add($"{where}: input '{input}' names no node.");
@@ -173,9 +177,19 @@ public static class GraphValidator
             if (port >= 0 && OutputCount(source) is int outputs && port >= outputs)
             {
                 problems.Add($"{where}: input '{input}' asks for output {port.ToString(CultureInfo.InvariantCulture)} but {source.Op} has {outputs}.");
+                continue;
+            }
+
+            if (k >= 0 && wanted is not null && k < wanted.Length && wanted[k] is DataType want && OutputType(source, port) is DataType actual && actual != want)
+            {
+                problems.Add($"{where}: input {k.ToString(CultureInfo.InvariantCulture)} '{input}' is {TensorDecoder.Name(actual)} but the op takes {TensorDecoder.Name(want)} there.");
             }
         }
     }
+
+    /// <summary>The dtype of output <paramref name="port"/> of a node (null when its op or attrs do not tell).</summary>
+    private static DataType? OutputType(NodeDef node, int port) =>
+        OpDefTable.TryGet(node.Op, out var spec) && spec.OutputTypes(node) is { } types && port < types.Length ? types[port] : null;
 
     private static bool KindMatches(AttrKind kind, AttrValue value) => kind switch
     {

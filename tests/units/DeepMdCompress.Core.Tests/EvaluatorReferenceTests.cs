@@ -96,10 +96,6 @@ public class EvaluatorReferenceTests
 
     public static IEnumerable<object[]> EnergyModels() => EvaluatorTestData.EnergyModels();
 
-    /// <summary>Five-point central difference f′(0) = [8(f(h) − f(−h)) − (f(2h) − f(−2h))] / 12h, error O(h⁴).</summary>
-    private static double Derivative(Func<double, double> f, double h) =>
-        ((8 * (f(h) - f(-h))) - (f(2 * h) - f(-2 * h))) / (12 * h);
-
     /// <summary>F = −dE/dx by central differences for every coordinate (relative 1e-6 of the force scale).</summary>
     [SkippableTheory]
     [MemberData(nameof(EnergyModels))]
@@ -111,19 +107,7 @@ public class EvaluatorReferenceTests
         var types = Types(c, ev.NTypes);
         var (fp, ap) = Parameters(ev, types.Length);
         var r = ev.Evaluate(c.Coord, types, c.Box, fp, ap).Single();
-        var fd = new double[c.Coord.Length];
-        for (int k = 0; k < fd.Length; k++)
-        {
-            fd[k] = -Derivative(
-                dx =>
-                {
-                    var x = (double[])c.Coord.Clone();
-                    x[k] += dx;
-                    return ev.Evaluate(x, types, c.Box, fp, ap)[0].Energy;
-                },
-                1e-4);
-        }
-
+        var fd = FiniteDifferences.Forces(ev, c.Coord, types, c.Box, fp, ap).Values;
         double scale = Math.Max(MaxAbs(r.Force!), 1e-3);
         double d = MaxAbs(fd, r.Force!);
         _out.WriteLine($"{model}: max |F + dE/dx| = {d:E2}, relative {d / scale:E2} (force scale {scale:F4})");
@@ -141,28 +125,7 @@ public class EvaluatorReferenceTests
         var types = Types(c, ev.NTypes);
         var (fp, ap) = Parameters(ev, types.Length);
         var r = ev.Evaluate(c.Coord, types, c.Box, fp, ap).Single();
-        var fd = new double[9];
-        for (int a = 0; a < 3; a++)
-        {
-            for (int b = 0; b < 3; b++)
-            {
-                double E(double e)
-                {
-                    var m = new double[3, 3];
-                    for (int i = 0; i < 3; i++)
-                    {
-                        m[i, i] = 1;
-                    }
-
-                    m[a, b] += e;
-                    return ev.Evaluate(Transform(c.Coord, m), types, Transform(c.Box, m), fp, ap)[0].Energy;
-                }
-
-                // W_ab = −dE/dε_ba (row: force direction, column: displacement; the total is symmetric).
-                fd[(b * 3) + a] = -Derivative(E, 1e-4);
-            }
-        }
-
+        var fd = FiniteDifferences.Virial(ev, c.Coord, types, c.Box, fp, ap).Values;
         double scale = Math.Max(MaxAbs(r.Virial!), 1e-3);
         double d = MaxAbs(fd, r.Virial!);
         _out.WriteLine($"{model}: max |W + dE/dε| = {d:E2}, relative {d / scale:E2}");
@@ -456,7 +419,7 @@ public class EvaluatorReferenceTests
         Assert.True(double.IsFinite(energy));
         for (int k = 0; k < 18; k++)
         {
-            double fd = -Derivative(dx =>
+            double fd = -FiniteDifferences.FivePoint(dx =>
             {
                 var x = Sorted(c.Coord);
                 x[k] += dx;

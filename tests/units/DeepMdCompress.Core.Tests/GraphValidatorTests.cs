@@ -1,5 +1,7 @@
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
+using DeepMdCompress.Core.Sample;
+using DeepMdCompress.Core.Tests.Sample;
 using DeepMdCompress.Core.Validation;
 using Xunit;
 
@@ -63,5 +65,62 @@ public class GraphValidatorTests
         cyc.Node[1].Input[1] = "c";
         Assert.Contains(GraphValidator.FindProblems(cyc), p => p.Contains("cycle"));
         Assert.Equal("InvalidGraph", Assert.Throws<GraphValidationException>(() => GraphValidator.Validate(cyc)).ErrorId);
+    }
+
+    [Fact]
+    public void DtypesOfInputsMustMatchTheOpsTypeAttrs()
+    {
+        var g = SampleModelGenerator.Generate(SampleHarness.Small("se_e2_a"));
+        Assert.Empty(GraphValidator.FindProblems(g));
+        NodeDef Node(string name) => g.Node.Single(n => n.Name == name);
+
+        // A float64 MatMul fed an int32 tensor; a Reshape whose shape input is float64; ProdForceSeA's nlist from a float64 node.
+        Node("filter_type_0/MatMul").Input[0] = "t_natoms";
+        Node("o_energy").Input[1] = "descrpt_attr/rcut";
+        var force = g.Node.Single(n => n.Op == "ProdForceSeA");
+        force.Input[2] = "o_rmat";
+        var problems = GraphValidator.FindProblems(g);
+        Assert.Contains(problems, p => p.Contains("'filter_type_0/MatMul'") && p.Contains("input 0 't_natoms' is DT_INT32 but the op takes DT_DOUBLE"));
+        Assert.Contains(problems, p => p.Contains("'o_energy'") && p.Contains("is DT_DOUBLE but the op takes DT_INT32"));
+        Assert.Contains(problems, p => p.Contains($"'{force.Name}'") && p.Contains("input 2 'o_rmat' is DT_DOUBLE but the op takes DT_INT32"));
+        Assert.Equal(3, problems.Count);
+
+        // The dtype of a list argument follows N; a Cast's output is DstT; absent type attrs take the OpDef default.
+        var cast = g.Node.First(n => n.Op == "Cast");
+        cast.Attr["DstT"] = new AttrValue { Type = DataType.DtBool };
+        Assert.NotEmpty(GraphValidator.FindProblems(g).Except(problems));
+        var reshape = g.Node.First(n => n.Op == "Reshape");
+        Assert.Equal(DataType.DtInt32, reshape.Attr["Tshape"].Type);
+        reshape.Attr.Remove("Tshape");
+        Assert.DoesNotContain(GraphValidator.FindProblems(g), p => p.Contains($"'{reshape.Name}'"));
+    }
+
+    [Fact]
+    public void EveryOpsArgumentsAgreeWithItsArity()
+    {
+        foreach (string op in OpDefTable.KnownOps)
+        {
+            Assert.True(OpDefTable.TryGet(op, out var spec));
+            Assert.NotNull(spec.InputArgs);
+            Assert.NotNull(spec.OutputArgs);
+            Assert.Equal(spec.FixedInputs, spec.InputArgs!.Count(a => a.NumberAttr is null));
+            Assert.Equal(spec.LengthAttr is null ? 0 : spec.InputsPerLength, spec.InputArgs!.Count(a => a.NumberAttr is not null));
+            Assert.All(spec.InputArgs!.Concat(spec.OutputArgs!), a => Assert.True(a.FixedType is not null || spec.Attrs[a.TypeAttr!].Kind == AttrKind.Type, $"{op}: {a.TypeAttr}"));
+            Assert.True(spec.OutputsPerLength ? spec.OutputArgs!.All(a => a.NumberAttr == spec.LengthAttr) : spec.OutputArgs!.Count == spec.Outputs, op);
+        }
+    }
+
+    [Fact]
+    public void MultiOutputOpsGiveEachOutputItsType()
+    {
+        // BroadcastGradientArgs' outputs are T: with T int64, the Sum reading one as its Tidx (int32) input is wrong,
+        // and so are its own int32 Shape inputs.
+        var g = SampleModelGenerator.Generate(SampleHarness.Small("se_e2_a", "relu6", "float32", true, new[] { 0, 1 }));
+        Assert.Empty(GraphValidator.FindProblems(g));
+        var args = g.Node.First(n => n.Op == "BroadcastGradientArgs");
+        args.Attr["T"] = new AttrValue { Type = DataType.DtInt64 };
+        var problems = GraphValidator.FindProblems(g);
+        Assert.Contains(problems, p => p.Contains("(Sum): input 1 '" + args.Name) && p.EndsWith("is DT_INT64 but the op takes DT_INT32 there.", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith($"Node '{args.Name}'", StringComparison.Ordinal) && p.Contains("input 0") && p.Contains("is DT_INT32 but the op takes DT_INT64"));
     }
 }
