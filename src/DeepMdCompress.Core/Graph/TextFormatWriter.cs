@@ -63,7 +63,12 @@ public static class TextFormatWriter
     }
 
     /// <summary>Shortest text that parses back to the same double; inf/-inf/nan as TensorFlow writes them.</summary>
-    public static string FormatDouble(double value)
+    public static string FormatDouble(double value) => FormatReal(value, single: false);
+
+    /// <summary>Shortest text that parses back (as float32) to the same float.</summary>
+    public static string FormatFloat(float value) => FormatReal(value, single: true);
+
+    private static string FormatReal(double value, bool single)
     {
         if (double.IsNaN(value))
         {
@@ -75,32 +80,14 @@ public static class TextFormatWriter
             return value > 0 ? "inf" : "-inf";
         }
 
-        string s = value.ToString("R", CultureInfo.InvariantCulture);
-        if (double.Parse(s, CultureInfo.InvariantCulture) != value)
+        // "R" is shortest round-trip on .NET Core but not always on .NET Framework; verify, else full precision.
+        string s = single ? ((float)value).ToString("R", CultureInfo.InvariantCulture) : value.ToString("R", CultureInfo.InvariantCulture);
+        bool exact = single
+            ? float.Parse(s, CultureInfo.InvariantCulture) == (float)value
+            : double.Parse(s, CultureInfo.InvariantCulture) == value;
+        if (!exact)
         {
-            s = value.ToString("G17", CultureInfo.InvariantCulture);
-        }
-
-        return PythonStyle(s);
-    }
-
-    /// <summary>Shortest text that parses back (as float32) to the same float.</summary>
-    public static string FormatFloat(float value)
-    {
-        if (float.IsNaN(value))
-        {
-            return "nan";
-        }
-
-        if (float.IsInfinity(value))
-        {
-            return value > 0 ? "inf" : "-inf";
-        }
-
-        string s = value.ToString("R", CultureInfo.InvariantCulture);
-        if (float.Parse(s, CultureInfo.InvariantCulture) != value)
-        {
-            s = value.ToString("G9", CultureInfo.InvariantCulture);
+            s = single ? ((float)value).ToString("G9", CultureInfo.InvariantCulture) : value.ToString("G17", CultureInfo.InvariantCulture);
         }
 
         return PythonStyle(s);
