@@ -1,0 +1,538 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace DeepMdCompress.Core.Tabulation;
+
+/// <summary>
+/// Vectorised double kernels on a <see cref="ChannelMajorTable"/>: the same results as the span kernels bit for bit.
+/// Every channel k goes through exactly the operations of the reference path, only several channels at once
+/// (System.Numerics vectors; multiply and add stay separate, .NET never fuses them), and the sums over channels
+/// (dyDemX, dyDem of the gradients) stay sequential in k from vectors of terms, because a reordered sum would round
+/// differently. Atoms are independent, so a caller may split nloc into chunks and run them in parallel.
+/// </summary>
+public static partial class TabulateKernels
+{
+    /// <summary>
+    /// <see cref="SeAForward(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int, Span{double}, ExtrapolationMode)"/>
+    /// on a channel-major table.
+    /// </summary>
+    public static void SeAForward(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em,
+        int nloc, int nnei, Span<double> output, ExtrapolationMode mode = ExtrapolationMode.Clamp) =>
+        SeAForwardVector(table, info, emX, em, ReadOnlySpan<double>.Empty, false, nloc, nnei, true, output, mode);
+
+    /// <summary>
+    /// <see cref="SeAttenForward(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int, bool, Span{double}, ExtrapolationMode)"/>
+    /// on a channel-major table.
+    /// </summary>
+    public static void SeAttenForward(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em, ReadOnlySpan<double> twoEmbed,
+        int nloc, int nnei, bool isSorted, Span<double> output, ExtrapolationMode mode = ExtrapolationMode.Clamp) =>
+        SeAForwardVector(table, info, emX, em, twoEmbed, true, nloc, nnei, isSorted, output, mode);
+
+    /// <summary>
+    /// <see cref="SeAGrad(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int, Span{double}, Span{double}, ExtrapolationMode)"/>
+    /// on a channel-major table.
+    /// </summary>
+    public static void SeAGrad(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em, ReadOnlySpan<double> dy,
+        int nloc, int nnei, Span<double> dyDemX, Span<double> dyDem, ExtrapolationMode mode = ExtrapolationMode.Clamp) =>
+        SeAGradVector(table, info, emX, em, ReadOnlySpan<double>.Empty, false, dy, nloc, nnei, true, dyDemX, dyDem, Span<double>.Empty, mode, TwoEmbedGradient.Released);
+
+    /// <summary>
+    /// <see cref="SeAttenGrad(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int, bool, Span{double}, Span{double}, Span{double}, ExtrapolationMode, TwoEmbedGradient)"/>
+    /// on a channel-major table.
+    /// </summary>
+    public static void SeAttenGrad(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em, ReadOnlySpan<double> twoEmbed,
+        ReadOnlySpan<double> dy, int nloc, int nnei, bool isSorted, Span<double> dyDemX, Span<double> dyDem, Span<double> dyDtwo,
+        ExtrapolationMode mode = ExtrapolationMode.Clamp, TwoEmbedGradient twoEmbedGradient = TwoEmbedGradient.Released) =>
+        SeAGradVector(table, info, emX, em, twoEmbed, true, dy, nloc, nnei, isSorted, dyDemX, dyDem, dyDtwo, mode, twoEmbedGradient);
+
+    /// <summary>
+    /// <see cref="SeTForward(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, int, int, int, int, Span{double}, ExtrapolationMode)"/>
+    /// on a channel-major table.
+    /// </summary>
+    public static unsafe void SeTForward(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX,
+        int nloc, int nneiI, int nneiJ, Span<double> output, ExtrapolationMode mode = ExtrapolationMode.Clamp)
+    {
+        int L = Prepared(table);
+        CheckSizes(nloc, nneiI, L);
+        CheckSizes(nloc, nneiJ, L);
+        Need(emX.Length, (long)nloc * nneiI * nneiJ, "emX");
+        Need(output.Length, (long)nloc * L, "output");
+        output.Clear();
+        if ((long)nloc * nneiI * nneiJ == 0)
+        {
+            return;
+        }
+
+        var loc = new Locator<F64>(info, TableLayout.SeT, mode, table.Rows);
+        int pairs = nneiI * nneiJ, w = VectorWidth, vecEnd = L / w * w;
+        fixed (double* tab = table.Coefficients, px = emX, po = output)
+        {
+            for (int i = 0; i < nloc; i++)
+            {
+                double* o = po + (i * L);
+                for (int a = 0; a < pairs; a++)
+                {
+                    double x = px[(i * pairs) + a];
+                    loc.Locate(x, out int row, out double t, out double delta);
+                    double* c = tab + (row * 6 * L);
+                    var xv = new Vector<double>(x);
+                    int k = 0;
+                    for (; k < vecEnd; k += w)
+                    {
+                        *(Vector<double>*)(o + k) += PolyV(c, L, k, t, delta) * xv;
+                    }
+
+                    for (; k < L; k++)
+                    {
+                        o[k] += PolyAt(c, L, k, t, delta) * x;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SeTGrad(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int, int, Span{double}, Span{double}, ExtrapolationMode)"/>
+    /// on a channel-major table.
+    /// </summary>
+    public static unsafe void SeTGrad(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> dy,
+        int nloc, int nneiI, int nneiJ, Span<double> dyDemX, Span<double> dyDem, ExtrapolationMode mode = ExtrapolationMode.Clamp)
+    {
+        int L = Prepared(table);
+        CheckSizes(nloc, nneiI, L);
+        CheckSizes(nloc, nneiJ, L);
+        long n = (long)nloc * nneiI * nneiJ;
+        Need(emX.Length, n, "emX");
+        Need(dy.Length, (long)nloc * L, "dy");
+        Need(dyDemX.Length, n, "dyDemX");
+        Need(dyDem.Length, n, "dyDem");
+        dyDemX.Clear();
+        dyDem.Clear();
+        if (n == 0)
+        {
+            return;
+        }
+
+        var loc = new Locator<F64>(info, TableLayout.SeT, mode, table.Rows);
+        int pairs = nneiI * nneiJ, w = VectorWidth, vecEnd = L / w * w;
+        var terms = new double[2 * L];
+        fixed (double* tab = table.Coefficients, px = emX, pdy = dy, pdx = dyDemX, pde = dyDem, gx = terms)
+        {
+            double* ge = gx + L;
+            for (int i = 0; i < nloc; i++)
+            {
+                double* r = pdy + (i * L);
+                for (int a = 0; a < pairs; a++)
+                {
+                    int o = (i * pairs) + a;
+                    double x = px[o];
+                    loc.Locate(x, out int row, out double t, out double delta);
+                    double* c = tab + (row * 6 * L);
+                    var xv = new Vector<double>(x);
+                    int k = 0;
+                    for (; k < vecEnd; k += w)
+                    {
+                        var rv = *(Vector<double>*)(r + k);
+                        *(Vector<double>*)(gx + k) = PolyGradV(c, L, k, t) * xv * rv;
+                        *(Vector<double>*)(ge + k) = PolyV(c, L, k, t, delta) * rv;
+                    }
+
+                    for (; k < L; k++)
+                    {
+                        gx[k] = PolyGradAt(c, L, k, t) * x * r[k];
+                        ge[k] = PolyAt(c, L, k, t, delta) * r[k];
+                    }
+
+                    double grad = 0, dem = 0;
+                    for (k = 0; k < L; k++)
+                    {
+                        grad += gx[k];
+                        dem += ge[k];
+                    }
+
+                    pdx[o] = grad;
+                    pde[o] = dem;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SeRForward(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, int, int, int, Span{double}, ExtrapolationMode)"/>
+    /// on a channel-major table.
+    /// </summary>
+    public static unsafe void SeRForward(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> em,
+        int nloc, int nnei, Span<double> output, ExtrapolationMode mode = ExtrapolationMode.Clamp)
+    {
+        int L = Prepared(table);
+        CheckSizes(nloc, nnei, L);
+        Need(em.Length, (long)nloc * nnei, "em");
+        Need(output.Length, (long)nloc * nnei * L, "output");
+        if ((long)nloc * nnei == 0)
+        {
+            return;
+        }
+
+        var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
+        int w = VectorWidth, vecEnd = L / w * w;
+        fixed (double* tab = table.Coefficients, pe = em, po = output)
+        {
+            for (int a = 0; a < nloc * nnei; a++)
+            {
+                loc.Locate(pe[a], out int row, out double t, out double delta);
+                double* c = tab + (row * 6 * L);
+                double* o = po + (a * L);
+                int k = 0;
+                for (; k < vecEnd; k += w)
+                {
+                    *(Vector<double>*)(o + k) = PolyV(c, L, k, t, delta);
+                }
+
+                for (; k < L; k++)
+                {
+                    o[k] = PolyAt(c, L, k, t, delta);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SeRGrad(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int, Span{double}, ExtrapolationMode)"/>
+    /// on a channel-major table.
+    /// </summary>
+    public static unsafe void SeRGrad(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> em, ReadOnlySpan<double> dy,
+        int nloc, int nnei, Span<double> dyDem, ExtrapolationMode mode = ExtrapolationMode.Clamp)
+    {
+        int L = Prepared(table);
+        CheckSizes(nloc, nnei, L);
+        Need(em.Length, (long)nloc * nnei, "em");
+        Need(dy.Length, (long)nloc * nnei * L, "dy");
+        Need(dyDem.Length, (long)nloc * nnei, "dyDem");
+        if ((long)nloc * nnei == 0)
+        {
+            return;
+        }
+
+        var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
+        int w = VectorWidth, vecEnd = L / w * w;
+        var terms = new double[L];
+        fixed (double* tab = table.Coefficients, pe = em, pdy = dy, pd = dyDem, g = terms)
+        {
+            for (int a = 0; a < nloc * nnei; a++)
+            {
+                loc.Locate(pe[a], out int row, out double t, out double _);
+                double* c = tab + (row * 6 * L);
+                double* r = pdy + (a * L);
+                int k = 0;
+                for (; k < vecEnd; k += w)
+                {
+                    *(Vector<double>*)(g + k) = PolyGradV(c, L, k, t) * *(Vector<double>*)(r + k);
+                }
+
+                for (; k < L; k++)
+                {
+                    g[k] = PolyGradAt(c, L, k, t) * r[k];
+                }
+
+                double grad = 0;
+                for (k = 0; k < L; k++)
+                {
+                    grad += g[k];
+                }
+
+                pd[a] = grad;
+            }
+        }
+    }
+
+    private static unsafe void SeAForwardVector(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em,
+        ReadOnlySpan<double> two, bool hasTwo, int nloc, int nnei, bool isSorted, Span<double> output, ExtrapolationMode mode)
+    {
+        int L = Prepared(table);
+        CheckSizes(nloc, nnei, L);
+        Need(emX.Length, (long)nloc * nnei, "emX");
+        Need(em.Length, (long)nloc * nnei * 4, "em");
+        if (hasTwo)
+        {
+            Need(two.Length, (long)nloc * nnei * L, "twoEmbed");
+        }
+
+        Need(output.Length, (long)nloc * 4 * L, "output");
+        output.Clear();
+        if (nnei == 0 || nloc == 0)
+        {
+            return;
+        }
+
+        var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
+        int w = VectorWidth, vecEnd = L / w * w;
+        fixed (double* tab = table.Coefficients, px = emX, pe = em, ptw = two, po = output)
+        {
+            for (int i = 0; i < nloc; i++)
+            {
+                double ago = px[(i * nnei) + nnei - 1];
+                double* o0 = po + (i * 4 * L), o1 = o0 + L, o2 = o1 + L, o3 = o2 + L;
+                for (int j = 0; j < nnei; j++)
+                {
+                    double* e = pe + (((i * nnei) + j) * 4);
+                    double l0 = e[0], l1 = e[1], l2 = e[2], l3 = e[3];
+                    double x = px[(i * nnei) + j];
+                    bool unloop = isSorted && ago == x && l1 == 0 && l2 == 0 && l3 == 0;
+                    double repeat = nnei - j;
+                    loc.Locate(x, out int row, out double t, out double delta);
+                    double* c = tab + (row * 6 * L);
+                    double* tw = ptw + (((i * nnei) + j) * L);
+                    Vector<double> v0 = new(l0), v1 = new(l1), v2 = new(l2), v3 = new(l3), rv = new(repeat);
+                    int k = 0;
+                    for (; k < vecEnd; k += w)
+                    {
+                        var g = PolyV(c, L, k, t, delta);
+                        if (hasTwo)
+                        {
+                            g = (g * *(Vector<double>*)(tw + k)) + g;
+                        }
+
+                        if (unloop)
+                        {
+                            g = rv * g;
+                        }
+
+                        *(Vector<double>*)(o0 + k) += g * v0;
+                        *(Vector<double>*)(o1 + k) += g * v1;
+                        *(Vector<double>*)(o2 + k) += g * v2;
+                        *(Vector<double>*)(o3 + k) += g * v3;
+                    }
+
+                    for (; k < L; k++)
+                    {
+                        double g = PolyAt(c, L, k, t, delta);
+                        if (hasTwo)
+                        {
+                            g = (g * tw[k]) + g;
+                        }
+
+                        if (unloop)
+                        {
+                            g = repeat * g;
+                        }
+
+                        o0[k] += g * l0;
+                        o1[k] += g * l1;
+                        o2[k] += g * l2;
+                        o3[k] += g * l3;
+                    }
+
+                    if (unloop)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static unsafe void SeAGradVector(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em,
+        ReadOnlySpan<double> two, bool hasTwo, ReadOnlySpan<double> dy, int nloc, int nnei, bool isSorted,
+        Span<double> dyDemX, Span<double> dyDem, Span<double> dyDtwo, ExtrapolationMode mode, TwoEmbedGradient twoGradient)
+    {
+        int L = Prepared(table);
+        CheckSizes(nloc, nnei, L);
+        Need(emX.Length, (long)nloc * nnei, "emX");
+        Need(em.Length, (long)nloc * nnei * 4, "em");
+        Need(dy.Length, (long)nloc * 4 * L, "dy");
+        Need(dyDemX.Length, (long)nloc * nnei, "dyDemX");
+        Need(dyDem.Length, (long)nloc * nnei * 4, "dyDem");
+        if (hasTwo)
+        {
+            Need(two.Length, (long)nloc * nnei * L, "twoEmbed");
+            Need(dyDtwo.Length, (long)nloc * nnei * L, "dyDtwo");
+            dyDtwo.Clear();
+        }
+
+        dyDemX.Clear();
+        dyDem.Clear();
+        if (nnei == 0 || nloc == 0)
+        {
+            return;
+        }
+
+        var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
+        int w = VectorWidth, vecEnd = L / w * w;
+        bool head = twoGradient == TwoEmbedGradient.Head;
+
+        // Per slot, the terms of the five sums over k (dyDemX and dyDem's four components), added in k order below.
+        var terms = new double[5 * L];
+        fixed (double* tab = table.Coefficients, px = emX, pe = em, ptw = two, pdy = dy, pdx = dyDemX, pde = dyDem, pdt = dyDtwo, gx = terms)
+        {
+            double* q0 = gx + L, q1 = q0 + L, q2 = q1 + L, q3 = q2 + L;
+            for (int i = 0; i < nloc; i++)
+            {
+                double ago = px[(i * nnei) + nnei - 1];
+                double* r0 = pdy + (i * 4 * L), r1 = r0 + L, r2 = r1 + L, r3 = r2 + L;
+                for (int j = 0; j < nnei; j++)
+                {
+                    int slot = (i * nnei) + j;
+                    double* e = pe + (slot * 4);
+                    double l0 = e[0], l1 = e[1], l2 = e[2], l3 = e[3];
+                    double x = px[slot];
+                    bool unloop = isSorted && ago == x && l1 == 0 && l2 == 0 && l3 == 0;
+                    double repeat = nnei - j;
+                    loc.Locate(x, out int row, out double t, out double delta);
+                    double* c = tab + (row * 6 * L);
+                    double* tw = ptw + (slot * L);
+                    double* dt = pdt + (slot * L);
+                    Vector<double> v0 = new(l0), v1 = new(l1), v2 = new(l2), v3 = new(l3), rv = new(repeat);
+                    int k = 0;
+                    for (; k < vecEnd; k += w)
+                    {
+                        Vector<double> d0 = *(Vector<double>*)(r0 + k), d1 = *(Vector<double>*)(r1 + k);
+                        Vector<double> d2 = *(Vector<double>*)(r2 + k), d3 = *(Vector<double>*)(r3 + k);
+                        var res = PolyV(c, L, k, t, delta);
+                        var g = PolyGradV(c, L, k, t);
+                        var resOld = res;
+                        if (hasTwo)
+                        {
+                            var tv = *(Vector<double>*)(tw + k);
+                            res = (res * tv) + res;
+                            g = g + (tv * g);
+                        }
+
+                        var dot = (((v0 * d0) + (v1 * d1)) + (v2 * d2)) + (v3 * d3);
+                        if (unloop)
+                        {
+                            *(Vector<double>*)(gx + k) = g * dot * rv;
+                            *(Vector<double>*)(q0 + k) = res * d0 * rv;
+                            *(Vector<double>*)(q1 + k) = res * d1 * rv;
+                            *(Vector<double>*)(q2 + k) = res * d2 * rv;
+                            *(Vector<double>*)(q3 + k) = res * d3 * rv;
+                            if (hasTwo)
+                            {
+                                if (head)
+                                {
+                                    *(Vector<double>*)(dt + k) += rv * resOld * dot;
+                                }
+                                else
+                                {
+                                    var value = resOld * dot;
+                                    for (int j2 = j; j2 < nnei; j2++)
+                                    {
+                                        *(Vector<double>*)(dt + ((j2 - j) * L) + k) += value;
+                                    }
+                                }
+                            }
+                        }
+                        else
+                        {
+                            *(Vector<double>*)(gx + k) = g * dot;
+                            *(Vector<double>*)(q0 + k) = res * d0;
+                            *(Vector<double>*)(q1 + k) = res * d1;
+                            *(Vector<double>*)(q2 + k) = res * d2;
+                            *(Vector<double>*)(q3 + k) = res * d3;
+                            if (hasTwo)
+                            {
+                                *(Vector<double>*)(dt + k) += resOld * dot;
+                            }
+                        }
+                    }
+
+                    for (; k < L; k++)
+                    {
+                        double res = PolyAt(c, L, k, t, delta);
+                        double g = PolyGradAt(c, L, k, t);
+                        double resOld = res;
+                        if (hasTwo)
+                        {
+                            res = (res * tw[k]) + res;
+                            g = g + (tw[k] * g);
+                        }
+
+                        double dot = (((l0 * r0[k]) + (l1 * r1[k])) + (l2 * r2[k])) + (l3 * r3[k]);
+                        gx[k] = unloop ? g * dot * repeat : g * dot;
+                        q0[k] = unloop ? res * r0[k] * repeat : res * r0[k];
+                        q1[k] = unloop ? res * r1[k] * repeat : res * r1[k];
+                        q2[k] = unloop ? res * r2[k] * repeat : res * r2[k];
+                        q3[k] = unloop ? res * r3[k] * repeat : res * r3[k];
+                        if (hasTwo)
+                        {
+                            if (!unloop)
+                            {
+                                dt[k] += resOld * dot;
+                            }
+                            else if (head)
+                            {
+                                dt[k] += repeat * resOld * dot;
+                            }
+                            else
+                            {
+                                double value = resOld * dot;
+                                for (int j2 = j; j2 < nnei; j2++)
+                                {
+                                    dt[((j2 - j) * L) + k] += value;
+                                }
+                            }
+                        }
+                    }
+
+                    double grad = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                    for (k = 0; k < L; k++)
+                    {
+                        grad += gx[k];
+                        s0 += q0[k];
+                        s1 += q1[k];
+                        s2 += q2[k];
+                        s3 += q3[k];
+                    }
+
+                    pdx[slot] = grad;
+                    pde[slot * 4] = s0;
+                    pde[(slot * 4) + 1] = s1;
+                    pde[(slot * 4) + 2] = s2;
+                    pde[(slot * 4) + 3] = s3;
+                    if (unloop)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- channel-major arithmetic
+
+    private static int VectorWidth => Vector.IsHardwareAccelerated ? Vector<double>.Count : int.MaxValue;
+
+    private static int Prepared(ChannelMajorTable table) =>
+        (table ?? throw new ArgumentNullException(nameof(table))).LastLayerSize;
+
+    /// <summary><see cref="Poly{T, TP}(TP, ReadOnlySpan{T}, int, double, double)"/> for the channels k … k + width − 1 of row <paramref name="c"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector<double> PolyV(double* c, int L, int k, double t, double delta)
+    {
+        double* a = c + k;
+        var tv = new Vector<double>(t);
+        var v = *(Vector<double>*)a + ((*(Vector<double>*)(a + L) + ((*(Vector<double>*)(a + (2 * L)) + ((*(Vector<double>*)(a + (3 * L))
+            + ((*(Vector<double>*)(a + (4 * L)) + (*(Vector<double>*)(a + (5 * L)) * tv)) * tv)) * tv)) * tv)) * tv);
+        return delta == 0 ? v : v + (PolyGradV(c, L, k, t) * new Vector<double>(delta));
+    }
+
+    /// <summary><see cref="PolyGrad{T, TP}(TP, ReadOnlySpan{T}, int, double)"/> for the channels k … k + width − 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector<double> PolyGradV(double* c, int L, int k, double t)
+    {
+        double* a = c + k;
+        var tv = new Vector<double>(t);
+        var a2 = new Vector<double>(2) * *(Vector<double>*)(a + (2 * L));
+        var a3 = new Vector<double>(3) * *(Vector<double>*)(a + (3 * L));
+        var a4 = new Vector<double>(4) * *(Vector<double>*)(a + (4 * L));
+        var a5 = new Vector<double>(5) * *(Vector<double>*)(a + (5 * L));
+        return *(Vector<double>*)(a + L) + ((a2 + ((a3 + ((a4 + (a5 * tv)) * tv)) * tv)) * tv);
+    }
+
+    /// <summary>One channel of a channel-major row: the reference arithmetic with a_c at c·L + k.</summary>
+    private static unsafe double PolyAt(double* c, int L, int k, double t, double delta) =>
+        Poly(default(F64), new ReadOnlySpan<double>(c, 6 * L), k, L, t, delta);
+
+    private static unsafe double PolyGradAt(double* c, int L, int k, double t) =>
+        PolyGrad(default(F64), new ReadOnlySpan<double>(c, 6 * L), k, L, t);
+}
