@@ -358,143 +358,217 @@ public static partial class TabulateKernels
         }
 
         var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
-        int w = VectorWidth, vecEnd = L / w * w;
-        bool head = twoGradient == TwoEmbedGradient.Head;
+        var grad = new GradSlot(L, hasTwo, twoGradient == TwoEmbedGradient.Head);
 
-        // Per slot, the terms of the five sums over k (dyDemX and dyDem's four components), added in k order below.
-        var terms = new double[5 * L];
-        fixed (double* tab = table.Coefficients, px = emX, pe = em, ptw = two, pdy = dy, pdx = dyDemX, pde = dyDem, pdt = dyDtwo, gx = terms)
+        // Two blocks of the five per-slot term rows (dyDemX, dyDem's four components). The sums over k are sequential
+        // chains; summing two slots together keeps ten of them in flight instead of five.
+        var terms = new double[10 * L];
+        fixed (double* tab = table.Coefficients, px = emX, pe = em, ptw = two, pdy = dy, pdx = dyDemX, pde = dyDem, pdt = dyDtwo, blockA = terms)
         {
-            double* q0 = gx + L, q1 = q0 + L, q2 = q1 + L, q3 = q2 + L;
+            double* blockB = blockA + (5 * L);
             for (int i = 0; i < nloc; i++)
             {
                 double ago = px[(i * nnei) + nnei - 1];
-                double* r0 = pdy + (i * 4 * L), r1 = r0 + L, r2 = r1 + L, r3 = r2 + L;
-                for (int j = 0; j < nnei; j++)
+                double* dyRows = pdy + (i * 4 * L);
+                int j = 0;
+                while (j < nnei)
                 {
                     int slot = (i * nnei) + j;
-                    double* e = pe + (slot * 4);
-                    double l0 = e[0], l1 = e[1], l2 = e[2], l3 = e[3];
-                    double x = px[slot];
-                    bool unloop = isSorted && ago == x && l1 == 0 && l2 == 0 && l3 == 0;
-                    double repeat = nnei - j;
-                    loc.Locate(x, out int row, out double t, out double delta);
-                    double* c = tab + (row * 6 * L);
-                    double* tw = ptw + (slot * L);
-                    double* dt = pdt + (slot * L);
-                    Vector<double> v0 = new(l0), v1 = new(l1), v2 = new(l2), v3 = new(l3), rv = new(repeat);
-                    int k = 0;
-                    for (; k < vecEnd; k += w)
+                    bool unloop = isSorted && IsPadding(pe + (slot * 4), px[slot], ago);
+                    loc.Locate(px[slot], out int row, out double t, out double delta);
+                    grad.Terms(tab + (row * 6 * L), t, delta, pe + (slot * 4), unloop, nnei - j, dyRows, ptw + (slot * L), pdt + (slot * L), blockA);
+                    if (!unloop && j + 1 < nnei && !(isSorted && IsPadding(pe + (slot * 4) + 4, px[slot + 1], ago)))
                     {
-                        Vector<double> d0 = *(Vector<double>*)(r0 + k), d1 = *(Vector<double>*)(r1 + k);
-                        Vector<double> d2 = *(Vector<double>*)(r2 + k), d3 = *(Vector<double>*)(r3 + k);
-                        var res = PolyV(c, L, k, t, delta);
-                        var g = PolyGradV(c, L, k, t);
-                        var resOld = res;
-                        if (hasTwo)
-                        {
-                            var tv = *(Vector<double>*)(tw + k);
-                            res = (res * tv) + res;
-                            g = g + (tv * g);
-                        }
-
-                        var dot = (((v0 * d0) + (v1 * d1)) + (v2 * d2)) + (v3 * d3);
-                        if (unloop)
-                        {
-                            *(Vector<double>*)(gx + k) = g * dot * rv;
-                            *(Vector<double>*)(q0 + k) = res * d0 * rv;
-                            *(Vector<double>*)(q1 + k) = res * d1 * rv;
-                            *(Vector<double>*)(q2 + k) = res * d2 * rv;
-                            *(Vector<double>*)(q3 + k) = res * d3 * rv;
-                            if (hasTwo)
-                            {
-                                if (head)
-                                {
-                                    *(Vector<double>*)(dt + k) += rv * resOld * dot;
-                                }
-                                else
-                                {
-                                    var value = resOld * dot;
-                                    for (int j2 = j; j2 < nnei; j2++)
-                                    {
-                                        *(Vector<double>*)(dt + ((j2 - j) * L) + k) += value;
-                                    }
-                                }
-                            }
-                        }
-                        else
-                        {
-                            *(Vector<double>*)(gx + k) = g * dot;
-                            *(Vector<double>*)(q0 + k) = res * d0;
-                            *(Vector<double>*)(q1 + k) = res * d1;
-                            *(Vector<double>*)(q2 + k) = res * d2;
-                            *(Vector<double>*)(q3 + k) = res * d3;
-                            if (hasTwo)
-                            {
-                                *(Vector<double>*)(dt + k) += resOld * dot;
-                            }
-                        }
+                        loc.Locate(px[slot + 1], out row, out t, out delta);
+                        grad.Terms(tab + (row * 6 * L), t, delta, pe + (slot * 4) + 4, false, nnei - j - 1, dyRows, ptw + ((slot + 1) * L), pdt + ((slot + 1) * L), blockB);
+                        grad.Sum(blockA, blockB, pdx + slot, pde + (slot * 4));
+                        j += 2;
+                        continue;
                     }
 
-                    for (; k < L; k++)
-                    {
-                        double res = PolyAt(c, L, k, t, delta);
-                        double g = PolyGradAt(c, L, k, t);
-                        double resOld = res;
-                        if (hasTwo)
-                        {
-                            res = (res * tw[k]) + res;
-                            g = g + (tw[k] * g);
-                        }
-
-                        double dot = (((l0 * r0[k]) + (l1 * r1[k])) + (l2 * r2[k])) + (l3 * r3[k]);
-                        gx[k] = unloop ? g * dot * repeat : g * dot;
-                        q0[k] = unloop ? res * r0[k] * repeat : res * r0[k];
-                        q1[k] = unloop ? res * r1[k] * repeat : res * r1[k];
-                        q2[k] = unloop ? res * r2[k] * repeat : res * r2[k];
-                        q3[k] = unloop ? res * r3[k] * repeat : res * r3[k];
-                        if (hasTwo)
-                        {
-                            if (!unloop)
-                            {
-                                dt[k] += resOld * dot;
-                            }
-                            else if (head)
-                            {
-                                dt[k] += repeat * resOld * dot;
-                            }
-                            else
-                            {
-                                double value = resOld * dot;
-                                for (int j2 = j; j2 < nnei; j2++)
-                                {
-                                    dt[((j2 - j) * L) + k] += value;
-                                }
-                            }
-                        }
-                    }
-
-                    double grad = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                    for (k = 0; k < L; k++)
-                    {
-                        grad += gx[k];
-                        s0 += q0[k];
-                        s1 += q1[k];
-                        s2 += q2[k];
-                        s3 += q3[k];
-                    }
-
-                    pdx[slot] = grad;
-                    pde[slot * 4] = s0;
-                    pde[(slot * 4) + 1] = s1;
-                    pde[(slot * 4) + 2] = s2;
-                    pde[(slot * 4) + 3] = s3;
+                    grad.Sum(blockA, null, pdx + slot, pde + (slot * 4));
                     if (unloop)
                     {
                         break;
                     }
+
+                    j++;
                 }
             }
+        }
+    }
+
+    /// <summary>deepmd-kit's sorted-padding test: the slot repeats the last slot's em_x and has no direction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool IsPadding(double* e, double x, double ago) => ago == x && e[1] == 0 && e[2] == 0 && e[3] == 0;
+
+    /// <summary>The per-slot part of the SeA/SeAtten gradient: the terms of the sums over k, and dyDtwo directly.</summary>
+    private readonly unsafe struct GradSlot
+    {
+        private readonly int _l;
+        private readonly bool _hasTwo, _head;
+
+        public GradSlot(int l, bool hasTwo, bool head)
+        {
+            _l = l;
+            _hasTwo = hasTwo;
+            _head = head;
+        }
+
+        /// <summary>
+        /// Writes block[k] = G′·dot and block[(m + 1)·L + k] = G·dy_m (each times the repeat count on a folded padding
+        /// slot) for the slot with em row <paramref name="e"/>; adds its dyDtwo terms (to the following padding slots
+        /// too with the released rule).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Terms(double* c, double t, double delta, double* e, bool unloop, int repeat, double* dy, double* tw, double* dt, double* block)
+        {
+            int L = _l, w = VectorWidth, vecEnd = L / w * w;
+            double l0 = e[0], l1 = e[1], l2 = e[2], l3 = e[3], rep = repeat;
+            double* r0 = dy, r1 = r0 + L, r2 = r1 + L, r3 = r2 + L;
+            double* gx = block, q0 = gx + L, q1 = q0 + L, q2 = q1 + L, q3 = q2 + L;
+            Vector<double> v0 = new(l0), v1 = new(l1), v2 = new(l2), v3 = new(l3), rv = new(rep);
+            int k = 0;
+            for (; k < vecEnd; k += w)
+            {
+                Vector<double> d0 = *(Vector<double>*)(r0 + k), d1 = *(Vector<double>*)(r1 + k);
+                Vector<double> d2 = *(Vector<double>*)(r2 + k), d3 = *(Vector<double>*)(r3 + k);
+                var res = PolyV(c, L, k, t, delta);
+                var g = PolyGradV(c, L, k, t);
+                var resOld = res;
+                if (_hasTwo)
+                {
+                    var tv = *(Vector<double>*)(tw + k);
+                    res = (res * tv) + res;
+                    g = g + (tv * g);
+                }
+
+                var dot = (((v0 * d0) + (v1 * d1)) + (v2 * d2)) + (v3 * d3);
+                if (unloop)
+                {
+                    *(Vector<double>*)(gx + k) = g * dot * rv;
+                    *(Vector<double>*)(q0 + k) = res * d0 * rv;
+                    *(Vector<double>*)(q1 + k) = res * d1 * rv;
+                    *(Vector<double>*)(q2 + k) = res * d2 * rv;
+                    *(Vector<double>*)(q3 + k) = res * d3 * rv;
+                    if (_hasTwo)
+                    {
+                        if (_head)
+                        {
+                            *(Vector<double>*)(dt + k) += rv * resOld * dot;
+                        }
+                        else
+                        {
+                            var value = resOld * dot;
+                            for (int s = 0; s < repeat; s++)
+                            {
+                                *(Vector<double>*)(dt + (s * L) + k) += value;
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    *(Vector<double>*)(gx + k) = g * dot;
+                    *(Vector<double>*)(q0 + k) = res * d0;
+                    *(Vector<double>*)(q1 + k) = res * d1;
+                    *(Vector<double>*)(q2 + k) = res * d2;
+                    *(Vector<double>*)(q3 + k) = res * d3;
+                    if (_hasTwo)
+                    {
+                        *(Vector<double>*)(dt + k) += resOld * dot;
+                    }
+                }
+            }
+
+            for (; k < L; k++)
+            {
+                double res = PolyAt(c, L, k, t, delta);
+                double g = PolyGradAt(c, L, k, t);
+                double resOld = res;
+                if (_hasTwo)
+                {
+                    res = (res * tw[k]) + res;
+                    g = g + (tw[k] * g);
+                }
+
+                double dot = (((l0 * r0[k]) + (l1 * r1[k])) + (l2 * r2[k])) + (l3 * r3[k]);
+                gx[k] = unloop ? g * dot * rep : g * dot;
+                q0[k] = unloop ? res * r0[k] * rep : res * r0[k];
+                q1[k] = unloop ? res * r1[k] * rep : res * r1[k];
+                q2[k] = unloop ? res * r2[k] * rep : res * r2[k];
+                q3[k] = unloop ? res * r3[k] * rep : res * r3[k];
+                if (_hasTwo)
+                {
+                    if (!unloop)
+                    {
+                        dt[k] += resOld * dot;
+                    }
+                    else if (_head)
+                    {
+                        dt[k] += rep * resOld * dot;
+                    }
+                    else
+                    {
+                        double value = resOld * dot;
+                        for (int s = 0; s < repeat; s++)
+                        {
+                            dt[(s * L) + k] += value;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The sums over k, from 0 in k order as the reference accumulates them: dyDemX of the slot at
+        /// <paramref name="dx"/>, its four dyDem at <paramref name="de"/>; with <paramref name="b"/> also of the next slot.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Sum(double* a, double* b, double* dx, double* de)
+        {
+            int L = _l;
+            double g = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            if (b is null)
+            {
+                for (int k = 0; k < L; k++)
+                {
+                    g += a[k];
+                    s0 += a[L + k];
+                    s1 += a[(2 * L) + k];
+                    s2 += a[(3 * L) + k];
+                    s3 += a[(4 * L) + k];
+                }
+            }
+            else
+            {
+                double h = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+                for (int k = 0; k < L; k++)
+                {
+                    g += a[k];
+                    h += b[k];
+                    s0 += a[L + k];
+                    u0 += b[L + k];
+                    s1 += a[(2 * L) + k];
+                    u1 += b[(2 * L) + k];
+                    s2 += a[(3 * L) + k];
+                    u2 += b[(3 * L) + k];
+                    s3 += a[(4 * L) + k];
+                    u3 += b[(4 * L) + k];
+                }
+
+                dx[1] = h;
+                de[4] = u0;
+                de[5] = u1;
+                de[6] = u2;
+                de[7] = u3;
+            }
+
+            dx[0] = g;
+            de[0] = s0;
+            de[1] = s1;
+            de[2] = s2;
+            de[3] = s3;
         }
     }
 

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
 
@@ -311,14 +313,21 @@ internal static partial class DeepmdOps
         float rcF = spec.Rcut;
         float rc2F = (float)(rcF * rcF);
 
+        // std repeated for the three directions of each derivative, so a centre's normalisation is two vector passes.
+        var std3 = new double[std.Length * 3];
+        for (int q = 0; q < std.Length; q++)
+        {
+            std3[3 * q] = std3[(3 * q) + 1] = std3[(3 * q) + 2] = std[q];
+        }
+
         ctx.For(nloc, nall / 4 + (nnei * 16), (start, end) =>
         {
             var candidates = new List<int>();
-            var keys = new List<(int Type, float D2, int Index)>();
+            var format = new SlotFormatter(spec.Sec);
             var fmt = new int[nnei];
             var u = new double[3];
-            var value = new double[4];
-            var deriv = new double[12];
+            var raw = new double[ndescrpt];
+            var rawDeriv = new double[ndescrpt * 3];
             for (int i = start; i < end; i++)
             {
                 ctx.CancellationToken.ThrowIfCancellationRequested();
@@ -334,49 +343,15 @@ internal static partial class DeepmdOps
                     search!.Candidates(i, candidates);
                 }
 
-                keys.Clear();
-                float xi = (float)ext[3 * i], yi = (float)ext[(3 * i) + 1], zi = (float)ext[(3 * i) + 2];
-                foreach (int j in candidates)
-                {
-                    if (extType[j] < 0)
-                    {
-                        continue;
-                    }
+                format.Fill(ext, extType, i, candidates, rc2F, fmt);
 
-                    float dx = (float)((float)ext[3 * j] - xi);
-                    float dy = (float)((float)ext[(3 * j) + 1] - yi);
-                    float dz = (float)((float)ext[(3 * j) + 2] - zi);
-                    float d2 = (float)((float)((float)(dx * dx) + (float)(dy * dy)) + (float)(dz * dz));
-                    if (d2 <= rc2F)
-                    {
-                        keys.Add((extType[j], d2, j));
-                    }
-                }
-
-                keys.Sort((a, b) => a.Type != b.Type ? a.Type.CompareTo(b.Type) : a.D2 != b.D2 ? a.D2.CompareTo(b.D2) : a.Index.CompareTo(b.Index));
-                for (int s = 0; s < nnei; s++)
-                {
-                    fmt[s] = -1;
-                }
-
-                var next = (int[])spec.Sec.Clone();
-                foreach (var k in keys)
-                {
-                    if (k.Type < spec.Sec.Length - 1 && next[k.Type] < spec.Sec[k.Type + 1])
-                    {
-                        fmt[next[k.Type]++] = k.Index;
-                    }
-                }
-
-                // §2.6 raw environment matrix, §2.7 normalisation.
+                // §2.6 raw environment matrix (padding slots are zero), §2.7 normalisation.
                 int centreType = type[i];
                 long baseD = ((long)f * nloc + i) * ndescrpt;
                 long baseR = ((long)f * nloc + i) * nnei;
                 for (int s = 0; s < nnei; s++)
                 {
                     int j = fmt[s];
-                    Array.Clear(value, 0, 4);
-                    Array.Clear(deriv, 0, 12);
                     if (j >= 0)
                     {
                         for (int d = 0; d < 3; d++)
@@ -385,21 +360,12 @@ internal static partial class DeepmdOps
                             output.Rij[((baseR + s) * 3) + d] = u[d];
                         }
 
-                        EnvMatEntry<P>(u, rmin, rmax, diff, ncomp, value, deriv);
+                        EnvMatEntry<P>(u, rmin, rmax, diff, ncomp, raw.AsSpan(s * ncomp, ncomp), rawDeriv.AsSpan(s * ncomp * 3, ncomp * 3));
                     }
-
-                    for (int c = 0; c < ncomp; c++)
+                    else
                     {
-                        int q = (s * ncomp) + c;
-                        if (centreType >= 0)
-                        {
-                            int ti = (centreType * ndescrpt) + q;
-                            output.Descrpt[baseD + q] = p.R(p.R(value[c] - avg[ti]) / std[ti]);
-                            for (int d = 0; d < 3; d++)
-                            {
-                                output.Deriv[((baseD + q) * 3) + d] = p.R(deriv[(c * 3) + d] / std[ti]);
-                            }
-                        }
+                        Array.Clear(raw, s * ncomp, ncomp);
+                        Array.Clear(rawDeriv, s * ncomp * 3, ncomp * 3);
                     }
 
                     int mapped = j >= 0 && mapping is not null ? mapping[j] : j;
@@ -410,15 +376,145 @@ internal static partial class DeepmdOps
                         output.NMask[baseR + s] = mapped >= 0;
                     }
                 }
+
+                if (centreType >= 0)
+                {
+                    int ti = centreType * ndescrpt;
+                    Normalize<P>(raw, avg.AsSpan(ti, ndescrpt), std.AsSpan(ti, ndescrpt), output.Descrpt.AsSpan((int)baseD, ndescrpt));
+                    Normalize<P>(rawDeriv, default, std3.AsSpan(3 * ti, 3 * ndescrpt), output.Deriv.AsSpan((int)(3 * baseD), 3 * ndescrpt));
+                }
             }
         });
+    }
+
+    /// <summary>
+    /// target = (value − avg) / std per element, or value / std when <paramref name="avg"/> is empty, each step rounded
+    /// to P; in double the elements go through SIMD vectors (the same IEEE operations, so the same bits).
+    /// </summary>
+    private static void Normalize<P>(ReadOnlySpan<double> value, ReadOnlySpan<double> avg, ReadOnlySpan<double> std, Span<double> target)
+        where P : struct, IPrecision
+    {
+        int q = 0;
+        if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+        {
+            var v = MemoryMarshal.Cast<double, Vector<double>>(value);
+            var sd = MemoryMarshal.Cast<double, Vector<double>>(std);
+            var t = MemoryMarshal.Cast<double, Vector<double>>(target);
+            if (avg.IsEmpty)
+            {
+                for (int k = 0; k < t.Length; k++)
+                {
+                    t[k] = v[k] / sd[k];
+                }
+            }
+            else
+            {
+                var a = MemoryMarshal.Cast<double, Vector<double>>(avg);
+                for (int k = 0; k < t.Length; k++)
+                {
+                    t[k] = (v[k] - a[k]) / sd[k];
+                }
+            }
+
+            q = t.Length * Vector<double>.Count;
+        }
+
+        P p = default;
+        for (; q < target.Length; q++)
+        {
+            target[q] = avg.IsEmpty ? p.R(value[q] / std[q]) : p.R(p.R(value[q] - avg[q]) / std[q]);
+        }
+    }
+
+    /// <summary>
+    /// §2.5 for one centre: keeps the candidates within the float32 cutoff, orders each type's by (float32 d², index)
+    /// and fills that type's slots; the rest of a type's slots are −1. The order is one ulong per candidate (d² bits
+    /// above the index: a non-negative float's bits sort like its value), grouped by type first, so the sort is a
+    /// primitive one instead of a comparer per pair.
+    /// </summary>
+    private sealed class SlotFormatter
+    {
+        private readonly int[] _sec;
+        private readonly int[] _count;
+        private ulong[] _keys = new ulong[64];
+        private ulong[] _sorted = new ulong[64];
+        private int[] _types = new int[64];
+
+        public SlotFormatter(int[] sec)
+        {
+            _sec = sec;
+            _count = new int[sec.Length];
+        }
+
+        public unsafe void Fill(double[] ext, int[] extType, int i, List<int> candidates, float rc2, int[] fmt)
+        {
+            int ntypes = _sec.Length - 1;
+            if (_keys.Length < candidates.Count)
+            {
+                int size = Math.Max(candidates.Count, 2 * _keys.Length);
+                _keys = new ulong[size];
+                _sorted = new ulong[size];
+                _types = new int[size];
+            }
+
+            Array.Clear(_count, 0, _count.Length);
+            int n = 0;
+            float xi = (float)ext[3 * i], yi = (float)ext[(3 * i) + 1], zi = (float)ext[(3 * i) + 2];
+            foreach (int j in candidates)
+            {
+                // Negative types are padding atoms; types without slots can never be placed.
+                int t = extType[j];
+                if (t < 0 || t >= ntypes)
+                {
+                    continue;
+                }
+
+                float dx = (float)((float)ext[3 * j] - xi);
+                float dy = (float)((float)ext[(3 * j) + 1] - yi);
+                float dz = (float)((float)ext[(3 * j) + 2] - zi);
+                float d2 = (float)((float)((float)(dx * dx) + (float)(dy * dy)) + (float)(dz * dz));
+                if (d2 <= rc2)
+                {
+                    _keys[n] = ((ulong)*(uint*)&d2 << 32) | (uint)j;
+                    _types[n++] = t;
+                    _count[t + 1]++;
+                }
+            }
+
+            for (int t = 0; t < ntypes; t++)
+            {
+                _count[t + 1] += _count[t];
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                _sorted[_count[_types[k]]++] = _keys[k];
+            }
+
+            // _count[t] is now the end of type t's run.
+            for (int t = 0; t < ntypes; t++)
+            {
+                int first = t == 0 ? 0 : _count[t - 1], length = _count[t] - first;
+                Array.Sort(_sorted, first, length);
+                int slots = _sec[t + 1] - _sec[t], filled = Math.Min(length, slots);
+                for (int e = 0; e < filled; e++)
+                {
+                    fmt[_sec[t] + e] = (int)(uint)_sorted[first + e];
+                }
+
+                for (int e = filled; e < slots; e++)
+                {
+                    fmt[_sec[t] + e] = -1;
+                }
+            }
+        }
     }
 
     /// <summary>
     /// One filled slot: u = x_j − x_i → values (1/r, x/r², y/r², z/r²)·sw (A) or sw/r (R) and their derivatives
     /// with respect to the centre position (evaluator-facts §2.6), each step rounded to precision P.
     /// </summary>
-    private static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, double[] value, double[] deriv)
+    private static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, Span<double> value, Span<double> deriv)
         where P : struct, IPrecision
     {
         P p = default;
