@@ -148,8 +148,13 @@ public sealed class GraphInterpreter
         // Steps whose outputs can be released after this one ran (their last consumer).
         public int[] Release = Array.Empty<int>();
 
-        // Steps whose buffers no later step reads (later consumers, if any, read only the shape).
-        public int[] LastDataUse = Array.Empty<int>();
+        // Outputs (producer step, output index) whose buffers no later step reads (later consumers, if any, read
+        // only the shape).
+        public (int Step, int Output)[] LastDataUse = Array.Empty<(int, int)>();
+
+        // This step's outputs that a later step reads or that are fetched; the buffers of the others are released
+        // as soon as the step has run.
+        public int[] Needed = Array.Empty<int>();
     }
 
     private sealed class Plan
@@ -231,11 +236,7 @@ public sealed class GraphInterpreter
         var steps = new Step[order.Count];
         var consumers = new int[order.Count];
         var lastConsumer = new int[order.Count];
-        var lastDataConsumer = new int[order.Count];
-        for (int s = 0; s < lastDataConsumer.Length; s++)
-        {
-            lastDataConsumer[s] = -1;
-        }
+        var lastDataConsumer = new Dictionary<long, int>();
         for (int s = 0; s < steps.Length; s++)
         {
             var node = _nodes[order[s]];
@@ -265,9 +266,9 @@ public sealed class GraphInterpreter
                     producers.Add(stepOf[p]);
                     consumers[stepOf[p]]++;
                     lastConsumer[stepOf[p]] = s;
-                    if (!ShapeOnly.Contains(node.Op))
+                    if (!Registry.ReadsOnlyShape(node.Op, outputs.Count))
                     {
-                        lastDataConsumer[stepOf[p]] = s;
+                        lastDataConsumer[Key(stepOf[p], pOut)] = s;
                     }
                 }
 
@@ -287,6 +288,7 @@ public sealed class GraphInterpreter
         var fetchProducer = new int[fetchRefs.Length];
         var fetchOutput = new int[fetchRefs.Length];
         var keep = new bool[steps.Length];
+        var needed = new List<int>[steps.Length];
         for (int i = 0; i < fetchRefs.Length; i++)
         {
             var (node, output) = fetchRefs[i];
@@ -299,34 +301,42 @@ public sealed class GraphInterpreter
             {
                 fetchProducer[i] = stepOf[node];
                 keep[stepOf[node]] = true;
+                (needed[stepOf[node]] ??= new List<int>()).Add(output);
             }
         }
 
         var release = new List<int>[steps.Length];
-        var lastData = new List<int>[steps.Length];
         for (int s = 0; s < steps.Length; s++)
         {
             if (!keep[s] && consumers[s] > 0)
             {
                 (release[lastConsumer[s]] ??= new List<int>()).Add(s);
-                if (lastDataConsumer[s] >= 0)
-                {
-                    (lastData[lastDataConsumer[s]] ??= new List<int>()).Add(s);
-                }
             }
+        }
+
+        // A fetched output is never released; any other output's buffer goes after its last data reader.
+        var lastData = new List<(int, int)>[steps.Length];
+        foreach (var kv in lastDataConsumer)
+        {
+            int producer = (int)(kv.Key >> 32), output = (int)(uint)kv.Key;
+            if (needed[producer] is { } fetched && fetched.Contains(output))
+            {
+                continue;
+            }
+
+            (needed[producer] ??= new List<int>()).Add(output);
+            (lastData[kv.Value] ??= new List<(int, int)>()).Add((producer, output));
         }
 
         for (int s = 0; s < steps.Length; s++)
         {
             steps[s].Release = release[s]?.ToArray() ?? Array.Empty<int>();
-            steps[s].LastDataUse = lastData[s]?.ToArray() ?? Array.Empty<int>();
+            steps[s].LastDataUse = lastData[s]?.ToArray() ?? Array.Empty<(int, int)>();
+            steps[s].Needed = needed[s]?.Distinct().ToArray() ?? Array.Empty<int>();
         }
 
         return new Plan { Steps = steps, FetchProducer = fetchProducer, FetchOutput = fetchOutput };
     }
-
-    /// <summary>Ops that read only their input's shape, never its elements.</summary>
-    private static readonly HashSet<string> ShapeOnly = new(StringComparer.Ordinal) { "Shape", "ShapeN", "Size", "Rank" };
 
     /// <summary>
     /// The largest total size of intermediate tensors alive at once during the last <see cref="Run"/>
@@ -345,13 +355,13 @@ public sealed class GraphInterpreter
         var values = new TensorValue[]?[plan.Steps.Length];
         int threads = Math.Max(1, MaxDegreeOfParallelism);
 
-        // Slots whose data is still to be read, per buffer (Reshape and Identity alias their input's buffer).
-        // A buffer referenced only by a slot whose last data reader is the current step may be overwritten
-        // by that step; a buffer no such slot references goes back to the pool.
+        // Outputs whose data is still to be read, per buffer (Reshape and Identity alias their input's buffer).
+        // A buffer referenced only by an output whose last data reader is the current step may be overwritten
+        // by that step; a buffer no such output references goes back to the pool.
         var refs = new Dictionary<Array, int>(ReferenceComparer.Instance);
         var pinned = new HashSet<Array>(ReferenceComparer.Instance);
         var pool = new BufferPool();
-        var dataDead = new bool[plan.Steps.Length];
+        var dataDead = new bool[plan.Steps.Length][];
         long live = 0, peak = 0;
         foreach (var f in feeds)
         {
@@ -380,7 +390,7 @@ public sealed class GraphInterpreter
             {
                 inputs[k] = Output(plan, step.Producer[k], step.Output[k], values, feeds, node);
                 int p = step.Producer[k];
-                if (p >= 0 && Array.IndexOf(step.LastDataUse, p) >= 0 && !pinned.Contains(inputs[k].Data)
+                if (p >= 0 && Array.IndexOf(step.LastDataUse, (p, step.Output[k])) >= 0 && !pinned.Contains(inputs[k].Data)
                     && refs.TryGetValue(inputs[k].Data, out int count) && count == 1)
                 {
                     (donatable ??= new bool[inputs.Length])[k] = true;
@@ -419,8 +429,10 @@ public sealed class GraphInterpreter
                 }
             }
 
-            foreach (var a in DistinctBuffers(outputs))
+            dataDead[s] = new bool[outputs.Length];
+            foreach (var t in outputs)
             {
+                var a = t.Data;
                 if (refs.TryGetValue(a, out int c))
                 {
                     refs[a] = c + 1;
@@ -434,44 +446,54 @@ public sealed class GraphInterpreter
 
             peak = Math.Max(peak, live);
 
-            // Slots whose data no later step reads stop holding their buffers (shape readers may follow).
-            foreach (int r in step.LastDataUse)
+            // Outputs whose data no later step reads stop holding their buffers (shape readers may follow).
+            for (int k = 0; k < outputs.Length; k++)
             {
-                DropData(r);
+                if (Array.IndexOf(step.Needed, k) < 0)
+                {
+                    DropData(s, k);
+                }
+            }
+
+            foreach (var (r, k) in step.LastDataUse)
+            {
+                DropData(r, k);
             }
 
             foreach (int r in step.Release)
             {
-                DropData(r);
+                for (int k = 0; k < (values[r]?.Length ?? 0); k++)
+                {
+                    DropData(r, k);
+                }
+
                 values[r] = null;
             }
         }
 
-        void DropData(int slot)
+        void DropData(int slot, int output)
         {
-            if (dataDead[slot] || values[slot] is not { } outs)
+            if (dataDead[slot] is not { } dead || output >= dead.Length || dead[output] || values[slot] is not { } outs)
             {
-                return;
+                return; // constants are not tracked
             }
 
-            dataDead[slot] = true;
-            foreach (var a in DistinctBuffers(outs))
+            dead[output] = true;
+            var a = outs[output].Data;
+            if (refs.TryGetValue(a, out int c))
             {
-                if (refs.TryGetValue(a, out int c))
+                if (c <= 1)
                 {
-                    if (c <= 1)
+                    refs.Remove(a);
+                    if (!pinned.Contains(a))
                     {
-                        refs.Remove(a);
-                        if (!pinned.Contains(a))
-                        {
-                            live -= Bytes(a);
-                            pool.Return(a);
-                        }
+                        live -= Bytes(a);
+                        pool.Return(a);
                     }
-                    else
-                    {
-                        refs[a] = c - 1;
-                    }
+                }
+                else
+                {
+                    refs[a] = c - 1;
                 }
             }
         }
@@ -504,23 +526,6 @@ public sealed class GraphInterpreter
         }
 
         return outs[output];
-    }
-
-    private static IEnumerable<Array> DistinctBuffers(TensorValue[] outputs)
-    {
-        for (int i = 0; i < outputs.Length; i++)
-        {
-            bool seen = false;
-            for (int j = 0; j < i; j++)
-            {
-                seen |= ReferenceEquals(outputs[j].Data, outputs[i].Data);
-            }
-
-            if (!seen)
-            {
-                yield return outputs[i].Data;
-            }
-        }
     }
 
     private sealed class ReferenceComparer : IEqualityComparer<Array>

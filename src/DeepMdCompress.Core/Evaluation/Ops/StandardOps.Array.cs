@@ -47,6 +47,10 @@ internal static partial class StandardOps
         r.Register("MatrixDiag", MatrixDiag);
         r.Register("Range", Range);
         r.Register("BroadcastTo", BroadcastTo);
+        foreach (string op in new[] { "Shape", "ShapeN", "Size", "Rank", "ZerosLike" })
+        {
+            r.ReadsShapeOnly(op);
+        }
     }
 
     private static TensorValue Single(OpContext ctx, TensorValue[] x)

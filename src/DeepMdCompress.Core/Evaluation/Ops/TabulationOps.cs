@@ -23,6 +23,13 @@ internal static class TabulationOps
         registry.Register((ctx, x) => SeTGrad(ctx, x, mode), "TabulateFusionSeTGrad");
         registry.Register((ctx, x) => SeR(ctx, x, mode), "TabulateFusionSeR");
         registry.Register((ctx, x) => SeRGrad(ctx, x, mode), "TabulateFusionSeRGrad");
+
+        // The gradients take the forward output ("descriptor") only for its last dimension L.
+        registry.ReadsShapeOnly("TabulateFusionSeAGrad", 5);
+        registry.ReadsShapeOnly("TabulateFusionGrad", 5);
+        registry.ReadsShapeOnly("TabulateFusionSeAttenGrad", 6);
+        registry.ReadsShapeOnly("TabulateFusionSeTGrad", 5);
+        registry.ReadsShapeOnly("TabulateFusionSeRGrad", 4);
     }
 
     private static TensorValue[] SeA(OpContext ctx, TensorValue[] x, ExtrapolationMode mode, bool atten)
