@@ -273,17 +273,51 @@ public static partial class TabulateKernels
             {
                 double ago = px[(i * nnei) + nnei - 1];
                 double* o0 = po + (i * 4 * L), o1 = o0 + L, o2 = o1 + L, o3 = o2 + L;
-                for (int j = 0; j < nnei; j++)
+                int j = 0;
+                while (j < nnei)
                 {
-                    double* e = pe + (((i * nnei) + j) * 4);
-                    double l0 = e[0], l1 = e[1], l2 = e[2], l3 = e[3];
-                    double x = px[(i * nnei) + j];
-                    bool unloop = isSorted && ago == x && l1 == 0 && l2 == 0 && l3 == 0;
+                    int slot = (i * nnei) + j;
+                    double* e = pe + (slot * 4);
+                    bool unloop = isSorted && IsPadding(e, px[slot], ago);
                     double repeat = nnei - j;
-                    loc.Locate(x, out int row, out double t, out double delta);
+                    loc.Locate(px[slot], out int row, out double t, out double delta);
                     double* c = tab + (row * 6 * L);
-                    double* tw = ptw + (((i * nnei) + j) * L);
-                    Vector<double> v0 = new(l0), v1 = new(l1), v2 = new(l2), v3 = new(l3), rv = new(repeat);
+                    double* tw = ptw + (slot * L);
+                    Vector<double> v0 = new(e[0]), v1 = new(e[1]), v2 = new(e[2]), v3 = new(e[3]), rv = new(repeat);
+                    if (!unloop && j + 1 < nnei && !(isSorted && IsPadding(e + 4, px[slot + 1], ago)))
+                    {
+                        // Two slots per pass over the output row: each element still gets slot j's term, then slot j + 1's.
+                        loc.Locate(px[slot + 1], out int row2, out double t2, out double delta2);
+                        double* c2 = tab + (row2 * 6 * L);
+                        double* tw2 = tw + L;
+                        Vector<double> u0 = new(e[4]), u1 = new(e[5]), u2 = new(e[6]), u3 = new(e[7]);
+                        int k2 = 0;
+                        for (; k2 < vecEnd; k2 += w)
+                        {
+                            var g = PolyV(c, L, k2, t, delta);
+                            var h = PolyV(c2, L, k2, t2, delta2);
+                            if (hasTwo)
+                            {
+                                g = (g * *(Vector<double>*)(tw + k2)) + g;
+                                h = (h * *(Vector<double>*)(tw2 + k2)) + h;
+                            }
+
+                            *(Vector<double>*)(o0 + k2) = *(Vector<double>*)(o0 + k2) + (g * v0) + (h * u0);
+                            *(Vector<double>*)(o1 + k2) = *(Vector<double>*)(o1 + k2) + (g * v1) + (h * u1);
+                            *(Vector<double>*)(o2 + k2) = *(Vector<double>*)(o2 + k2) + (g * v2) + (h * u2);
+                            *(Vector<double>*)(o3 + k2) = *(Vector<double>*)(o3 + k2) + (g * v3) + (h * u3);
+                        }
+
+                        for (; k2 < L; k2++)
+                        {
+                            ForwardTail(c, L, k2, t, delta, tw, hasTwo, false, repeat, e, o0, o1, o2, o3);
+                            ForwardTail(c2, L, k2, t2, delta2, tw2, hasTwo, false, repeat - 1, e + 4, o0, o1, o2, o3);
+                        }
+
+                        j += 2;
+                        continue;
+                    }
+
                     int k = 0;
                     for (; k < vecEnd; k += w)
                     {
@@ -306,30 +340,39 @@ public static partial class TabulateKernels
 
                     for (; k < L; k++)
                     {
-                        double g = PolyAt(c, L, k, t, delta);
-                        if (hasTwo)
-                        {
-                            g = (g * tw[k]) + g;
-                        }
-
-                        if (unloop)
-                        {
-                            g = repeat * g;
-                        }
-
-                        o0[k] += g * l0;
-                        o1[k] += g * l1;
-                        o2[k] += g * l2;
-                        o3[k] += g * l3;
+                        ForwardTail(c, L, k, t, delta, tw, hasTwo, unloop, repeat, e, o0, o1, o2, o3);
                     }
 
                     if (unloop)
                     {
                         break;
                     }
+
+                    j++;
                 }
             }
         }
+    }
+
+    /// <summary>One channel of one slot of the SeA forward, for the channels after the last whole vector.</summary>
+    private static unsafe void ForwardTail(double* c, int L, int k, double t, double delta, double* tw, bool hasTwo, bool unloop, double repeat,
+        double* e, double* o0, double* o1, double* o2, double* o3)
+    {
+        double g = PolyAt(c, L, k, t, delta);
+        if (hasTwo)
+        {
+            g = (g * tw[k]) + g;
+        }
+
+        if (unloop)
+        {
+            g = repeat * g;
+        }
+
+        o0[k] += g * e[0];
+        o1[k] += g * e[1];
+        o2[k] += g * e[2];
+        o3[k] += g * e[3];
     }
 
     private static unsafe void SeAGradVector(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em,
@@ -358,18 +401,19 @@ public static partial class TabulateKernels
         }
 
         var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
-        var grad = new GradSlot(L, hasTwo, twoGradient == TwoEmbedGradient.Head);
 
-        // Two blocks of the five per-slot term rows (dyDemX, dyDem's four components). The sums over k are sequential
-        // chains; summing two slots together keeps ten of them in flight instead of five.
-        var terms = new double[10 * L];
+        // Two blocks of per-slot term rows (see GradSlot). The sums over k are sequential chains; summing two slots
+        // together keeps twice as many of them in flight.
+        var terms = new double[(10 * L) + (4 * L)];
         fixed (double* tab = table.Coefficients, px = emX, pe = em, ptw = two, pdy = dy, pdx = dyDemX, pde = dyDem, pdt = dyDtwo, blockA = terms)
         {
             double* blockB = blockA + (5 * L);
+            var grad = new GradSlot(L, hasTwo, twoGradient == TwoEmbedGradient.Head, ChannelLaneSums && Vector<double>.Count == 4 ? blockA + (10 * L) : null);
             for (int i = 0; i < nloc; i++)
             {
                 double ago = px[(i * nnei) + nnei - 1];
                 double* dyRows = pdy + (i * 4 * L);
+                grad.Prepare(dyRows);
                 int j = 0;
                 while (j < nnei)
                 {
@@ -381,12 +425,12 @@ public static partial class TabulateKernels
                     {
                         loc.Locate(px[slot + 1], out row, out t, out delta);
                         grad.Terms(tab + (row * 6 * L), t, delta, pe + (slot * 4) + 4, false, nnei - j - 1, dyRows, ptw + ((slot + 1) * L), pdt + ((slot + 1) * L), blockB);
-                        grad.Sum(blockA, blockB, pdx + slot, pde + (slot * 4));
+                        grad.Sum(blockA, blockB, false, 1, pdx + slot, pde + (slot * 4));
                         j += 2;
                         continue;
                     }
 
-                    grad.Sum(blockA, null, pdx + slot, pde + (slot * 4));
+                    grad.Sum(blockA, null, unloop, nnei - j, pdx + slot, pde + (slot * 4));
                     if (unloop)
                     {
                         break;
@@ -402,28 +446,60 @@ public static partial class TabulateKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe bool IsPadding(double* e, double x, double ago) => ago == x && e[1] == 0 && e[2] == 0 && e[3] == 0;
 
-    /// <summary>The per-slot part of the SeA/SeAtten gradient: the terms of the sums over k, and dyDtwo directly.</summary>
+    /// <summary>
+    /// Whether the SeA gradients form dyDem's four sums as one vector whose lanes are m = 0…3 (a vector of exactly
+    /// four doubles, as with AVX): each lane still adds its terms in k order, but one vector add replaces four scalar
+    /// ones. Otherwise (and in the tests that pin the other path) they are four scalar chains. Both give the same bits.
+    /// </summary>
+    internal static bool ChannelLaneSums { get; set; } = Vector.IsHardwareAccelerated && Vector<double>.Count == 4;
+
+    /// <summary>
+    /// The per-slot part of the SeA/SeAtten gradient. A slot's block holds the terms of the sums over k: row 0 the
+    /// dyDemX terms G′·dot, then either the dyDem terms G·dy_m in rows 1–4 (scalar sums), or G alone in row 1 with dy
+    /// transposed to [k][m] once per atom (lane sums).
+    /// </summary>
     private readonly unsafe struct GradSlot
     {
         private readonly int _l;
         private readonly bool _hasTwo, _head;
+        private readonly double* _dyT;
 
-        public GradSlot(int l, bool hasTwo, bool head)
+        public GradSlot(int l, bool hasTwo, bool head, double* dyT)
         {
             _l = l;
             _hasTwo = hasTwo;
             _head = head;
+            _dyT = dyT;
+        }
+
+        /// <summary>Per atom: dy [4][L] transposed to [L][4] for the lane sums.</summary>
+        public void Prepare(double* dy)
+        {
+            if (_dyT is null)
+            {
+                return;
+            }
+
+            int L = _l;
+            for (int k = 0; k < L; k++)
+            {
+                _dyT[4 * k] = dy[k];
+                _dyT[(4 * k) + 1] = dy[L + k];
+                _dyT[(4 * k) + 2] = dy[(2 * L) + k];
+                _dyT[(4 * k) + 3] = dy[(3 * L) + k];
+            }
         }
 
         /// <summary>
-        /// Writes block[k] = G′·dot and block[(m + 1)·L + k] = G·dy_m (each times the repeat count on a folded padding
-        /// slot) for the slot with em row <paramref name="e"/>; adds its dyDtwo terms (to the following padding slots
-        /// too with the released rule).
+        /// Writes the slot's terms (each times the repeat count on a folded padding slot, except G in lane mode, which
+        /// <see cref="Sum"/> scales) for the slot with em row <paramref name="e"/>; adds its dyDtwo terms (to the
+        /// following padding slots too with the released rule).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Terms(double* c, double t, double delta, double* e, bool unloop, int repeat, double* dy, double* tw, double* dt, double* block)
         {
             int L = _l, w = VectorWidth, vecEnd = L / w * w;
+            bool lanes = _dyT is not null;
             double l0 = e[0], l1 = e[1], l2 = e[2], l3 = e[3], rep = repeat;
             double* r0 = dy, r1 = r0 + L, r2 = r1 + L, r3 = r2 + L;
             double* gx = block, q0 = gx + L, q1 = q0 + L, q2 = q1 + L, q3 = q2 + L;
@@ -444,39 +520,43 @@ public static partial class TabulateKernels
                 }
 
                 var dot = (((v0 * d0) + (v1 * d1)) + (v2 * d2)) + (v3 * d3);
-                if (unloop)
+                *(Vector<double>*)(gx + k) = unloop ? g * dot * rv : g * dot;
+                if (lanes)
                 {
-                    *(Vector<double>*)(gx + k) = g * dot * rv;
+                    *(Vector<double>*)(q0 + k) = res;
+                }
+                else if (unloop)
+                {
                     *(Vector<double>*)(q0 + k) = res * d0 * rv;
                     *(Vector<double>*)(q1 + k) = res * d1 * rv;
                     *(Vector<double>*)(q2 + k) = res * d2 * rv;
                     *(Vector<double>*)(q3 + k) = res * d3 * rv;
-                    if (_hasTwo)
-                    {
-                        if (_head)
-                        {
-                            *(Vector<double>*)(dt + k) += rv * resOld * dot;
-                        }
-                        else
-                        {
-                            var value = resOld * dot;
-                            for (int s = 0; s < repeat; s++)
-                            {
-                                *(Vector<double>*)(dt + (s * L) + k) += value;
-                            }
-                        }
-                    }
                 }
                 else
                 {
-                    *(Vector<double>*)(gx + k) = g * dot;
                     *(Vector<double>*)(q0 + k) = res * d0;
                     *(Vector<double>*)(q1 + k) = res * d1;
                     *(Vector<double>*)(q2 + k) = res * d2;
                     *(Vector<double>*)(q3 + k) = res * d3;
-                    if (_hasTwo)
+                }
+
+                if (_hasTwo)
+                {
+                    if (!unloop)
                     {
                         *(Vector<double>*)(dt + k) += resOld * dot;
+                    }
+                    else if (_head)
+                    {
+                        *(Vector<double>*)(dt + k) += rv * resOld * dot;
+                    }
+                    else
+                    {
+                        var value = resOld * dot;
+                        for (int s = 0; s < repeat; s++)
+                        {
+                            *(Vector<double>*)(dt + (s * L) + k) += value;
+                        }
                     }
                 }
             }
@@ -494,10 +574,18 @@ public static partial class TabulateKernels
 
                 double dot = (((l0 * r0[k]) + (l1 * r1[k])) + (l2 * r2[k])) + (l3 * r3[k]);
                 gx[k] = unloop ? g * dot * rep : g * dot;
-                q0[k] = unloop ? res * r0[k] * rep : res * r0[k];
-                q1[k] = unloop ? res * r1[k] * rep : res * r1[k];
-                q2[k] = unloop ? res * r2[k] * rep : res * r2[k];
-                q3[k] = unloop ? res * r3[k] * rep : res * r3[k];
+                if (lanes)
+                {
+                    q0[k] = res;
+                }
+                else
+                {
+                    q0[k] = unloop ? res * r0[k] * rep : res * r0[k];
+                    q1[k] = unloop ? res * r1[k] * rep : res * r1[k];
+                    q2[k] = unloop ? res * r2[k] * rep : res * r2[k];
+                    q3[k] = unloop ? res * r3[k] * rep : res * r3[k];
+                }
+
                 if (_hasTwo)
                 {
                     if (!unloop)
@@ -521,12 +609,19 @@ public static partial class TabulateKernels
         }
 
         /// <summary>
-        /// The sums over k, from 0 in k order as the reference accumulates them: dyDemX of the slot at
-        /// <paramref name="dx"/>, its four dyDem at <paramref name="de"/>; with <paramref name="b"/> also of the next slot.
+        /// The sums over k, from 0 in k order as the reference accumulates them: dyDemX of the slot of block
+        /// <paramref name="a"/> at <paramref name="dx"/>, its four dyDem at <paramref name="de"/>; with
+        /// <paramref name="b"/> also of the next slot. Only slot a may be a folded padding slot.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Sum(double* a, double* b, double* dx, double* de)
+        public void Sum(double* a, double* b, bool unloop, int repeat, double* dx, double* de)
         {
+            if (_dyT is not null)
+            {
+                LaneSum(a, b, unloop, repeat, dx, de);
+                return;
+            }
+
             int L = _l;
             double g = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             if (b is null)
@@ -569,6 +664,54 @@ public static partial class TabulateKernels
             de[1] = s1;
             de[2] = s2;
             de[3] = s3;
+        }
+
+        private void LaneSum(double* a, double* b, bool unloop, int repeat, double* dx, double* de)
+        {
+            int L = _l;
+            double* ga = a, ra = a + L;
+            double g = 0;
+            var s = Vector<double>.Zero;
+            if (b is null)
+            {
+                if (unloop)
+                {
+                    var rv = new Vector<double>((double)repeat);
+                    for (int k = 0; k < L; k++)
+                    {
+                        g += ga[k];
+                        s += new Vector<double>(ra[k]) * *(Vector<double>*)(_dyT + (4 * k)) * rv;
+                    }
+                }
+                else
+                {
+                    for (int k = 0; k < L; k++)
+                    {
+                        g += ga[k];
+                        s += new Vector<double>(ra[k]) * *(Vector<double>*)(_dyT + (4 * k));
+                    }
+                }
+            }
+            else
+            {
+                double* gb = b, rb = b + L;
+                double h = 0;
+                var u = Vector<double>.Zero;
+                for (int k = 0; k < L; k++)
+                {
+                    var d = *(Vector<double>*)(_dyT + (4 * k));
+                    g += ga[k];
+                    h += gb[k];
+                    s += new Vector<double>(ra[k]) * d;
+                    u += new Vector<double>(rb[k]) * d;
+                }
+
+                dx[1] = h;
+                *(Vector<double>*)(de + 4) = u;
+            }
+
+            dx[0] = g;
+            *(Vector<double>*)de = s;
         }
     }
 

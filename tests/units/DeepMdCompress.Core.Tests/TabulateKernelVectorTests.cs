@@ -48,12 +48,15 @@ public class TabulateKernelVectorTests
 
         var dx = new double[nloc * nnei];
         var de = new double[nloc * nnei * 4];
-        var dxFast = new double[dx.Length];
-        var deFast = new double[de.Length];
         TabulateKernels.SeAGrad(table, Info, emX, em, dy, nloc, nnei, l, dx, de, mode);
-        TabulateKernels.SeAGrad(cm, Info, emX, em, dy, nloc, nnei, dxFast, deFast, mode);
-        AssertBits(dx, dxFast, "dy_dem_x");
-        AssertBits(de, deFast, "dy_dem");
+        foreach (bool lanes in SumModes())
+        {
+            var dxFast = new double[dx.Length];
+            var deFast = new double[de.Length];
+            WithLaneSums(lanes, () => TabulateKernels.SeAGrad(cm, Info, emX, em, dy, nloc, nnei, dxFast, deFast, mode));
+            AssertBits(dx, dxFast, $"dy_dem_x lanes={lanes}");
+            AssertBits(de, deFast, $"dy_dem lanes={lanes}");
+        }
 
         // Atoms are independent: two chunks give the same numbers as one call.
         var chunked = new double[fast.Length];
@@ -86,14 +89,17 @@ public class TabulateKernelVectorTests
                 var dx = new double[nloc * nnei];
                 var de = new double[nloc * nnei * 4];
                 var dt = new double[nloc * nnei * l];
-                var dxFast = new double[dx.Length];
-                var deFast = new double[de.Length];
-                var dtFast = new double[dt.Length];
                 TabulateKernels.SeAttenGrad(table, Info, emX, em, two, dy, nloc, nnei, l, sorted, dx, de, dt, mode, rule);
-                TabulateKernels.SeAttenGrad(cm, Info, emX, em, two, dy, nloc, nnei, sorted, dxFast, deFast, dtFast, mode, rule);
-                AssertBits(dx, dxFast, $"dy_dem_x sorted={sorted} {rule}");
-                AssertBits(de, deFast, $"dy_dem sorted={sorted} {rule}");
-                AssertBits(dt, dtFast, $"dy_dtwo sorted={sorted} {rule}");
+                foreach (bool lanes in SumModes())
+                {
+                    var dxFast = new double[dx.Length];
+                    var deFast = new double[de.Length];
+                    var dtFast = new double[dt.Length];
+                    WithLaneSums(lanes, () => TabulateKernels.SeAttenGrad(cm, Info, emX, em, two, dy, nloc, nnei, sorted, dxFast, deFast, dtFast, mode, rule));
+                    AssertBits(dx, dxFast, $"dy_dem_x sorted={sorted} {rule} lanes={lanes}");
+                    AssertBits(de, deFast, $"dy_dem sorted={sorted} {rule} lanes={lanes}");
+                    AssertBits(dt, dtFast, $"dy_dtwo sorted={sorted} {rule} lanes={lanes}");
+                }
             }
         }
     }
@@ -149,6 +155,28 @@ public class TabulateKernelVectorTests
         var output = new double[2];
         var ex = Assert.ThrowsAny<Errors.DeepMdException>(() => TabulateKernels.SeRForward(cm, Info, new[] { 5.0 }, 1, 1, output));
         Assert.Equal("TableTooShort", ex.ErrorId);
+    }
+
+    /// <summary>The gradients' two ways of summing dyDem over k: scalar chains always, vector lanes where vectors hold four doubles.</summary>
+    private static bool[] SumModes() => System.Numerics.Vector<double>.Count == 4 ? new[] { false, true } : new[] { false };
+
+    private static readonly object LaneSwitch = new();
+
+    private static void WithLaneSums(bool lanes, Action run)
+    {
+        lock (LaneSwitch)
+        {
+            bool before = TabulateKernels.ChannelLaneSums;
+            TabulateKernels.ChannelLaneSums = lanes;
+            try
+            {
+                run();
+            }
+            finally
+            {
+                TabulateKernels.ChannelLaneSums = before;
+            }
+        }
     }
 
     /// <summary>A random table with as many rows as Linear mode may read, in the given layout.</summary>
