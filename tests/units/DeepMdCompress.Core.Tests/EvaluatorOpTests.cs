@@ -189,6 +189,74 @@ public class EvaluatorOpTests
         Fails(g, "oob");
     }
 
+    /// <summary>
+    /// Slice, Pad, PadV2 and ConcatV2 on tensors large enough that their rows are split into blocks and copied by
+    /// several threads (the single-row [1, N] case of the fitting-net gradients included), element by element
+    /// against the index arithmetic of the op definitions.
+    /// </summary>
+    [Fact]
+    public void LargeCopiesMatchTheIndexDefinition()
+    {
+        const int n = 100_003;
+        var rowData = Enumerable.Range(0, n).Select(i => i + 0.5).ToArray();
+        var grid = Enumerable.Range(0, 7 * 5 * 3001).Select(i => -(double)i).ToArray();
+        var g = new TestGraph();
+        g.D("row", rowData, 1, n);
+        g.D("grid", grid, 7, 5, 3001);
+        g.I("b", new[] { 0, 17 }, 2);
+        g.I("s", new[] { -1, 90_000 }, 2);
+        g.Op("rowslice", "Slice", new[] { "row", "b", "s" });
+        g.I("b3", new[] { 2, 1, 5 }, 3);
+        g.I("s3", new[] { 4, 3, 2990 }, 3);
+        g.Op("gridslice", "Slice", new[] { "grid", "b3", "s3" });
+        g.I("pads", new[] { 0, 0, 40_000, 30_000 }, 2, 2);
+        g.Op("rowpad", "Pad", new[] { "row", "pads" });
+        g.I("pads3", new[] { 1, 2, 0, 1, 3, 4 }, 3, 2);
+        g.D("seven", new[] { 7.0 });
+        g.Op("gridpad", "PadV2", new[] { "grid", "pads3", "seven" });
+        g.I("axis1", new[] { 1 });
+        g.Op("cat", "ConcatV2", new[] { "row", "rowslice", "row", "axis1" });
+        var r = g.Run("rowslice", "gridslice", "rowpad", "gridpad", "cat");
+
+        Assert.Equal(rowData.Skip(17).Take(90_000), Doubles(r[0]));
+
+        var gs = Doubles(r[1]);
+        Assert.Equal(new[] { 4, 3, 2990 }, r[1].Shape);
+        for (int i = 0, k = 0; i < 4; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                for (int c = 0; c < 2990; c++, k++)
+                {
+                    Assert.Equal(grid[(((2 + i) * 5) + 1 + j) * 3001 + 5 + c], gs[k]);
+                }
+            }
+        }
+
+        var rp = Doubles(r[2]);
+        Assert.Equal(new[] { 1, 40_000 + n + 30_000 }, r[2].Shape);
+        for (int c = 0; c < rp.Length; c++)
+        {
+            Assert.Equal(c >= 40_000 && c < 40_000 + n ? rowData[c - 40_000] : 0.0, rp[c]);
+        }
+
+        var gp = Doubles(r[3]);
+        Assert.Equal(new[] { 10, 6, 3008 }, r[3].Shape);
+        for (int i = 0, k = 0; i < 10; i++)
+        {
+            for (int j = 0; j < 6; j++)
+            {
+                for (int c = 0; c < 3008; c++, k++)
+                {
+                    bool inside = i >= 1 && i < 8 && j < 5 && c >= 3 && c < 3004;
+                    Assert.Equal(inside ? grid[(((i - 1) * 5) + j) * 3001 + c - 3] : 7.0, gp[k]);
+                }
+            }
+        }
+
+        Assert.Equal(rowData.Concat(rowData.Skip(17).Take(90_000)).Concat(rowData), Doubles(r[4]));
+    }
+
     [Fact]
     public void StridedSliceMasks()
     {

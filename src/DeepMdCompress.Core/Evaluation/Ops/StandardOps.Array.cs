@@ -261,9 +261,7 @@ internal static partial class StandardOps
 
         var strides = Shapes.Strides(shape);
         int run = size[rank - 1];
-        int runs = n / run;
-        var idx = new int[rank - 1];
-        for (int r = 0; r < runs; r++)
+        ForRows(ctx, size, (row, idx, c0, c1) =>
         {
             int off = begin[rank - 1];
             for (int d = 0; d < rank - 1; d++)
@@ -271,19 +269,61 @@ internal static partial class StandardOps
                 off += (begin[d] + idx[d]) * strides[d];
             }
 
-            CopyRun(src, off, dst, r * run, run);
-            for (int d = rank - 2; d >= 0; d--)
-            {
-                if (++idx[d] < size[d])
-                {
-                    break;
-                }
-
-                idx[d] = 0;
-            }
-        }
+            CopyRun(src, off + c0, dst, (row * run) + c0, c1 - c0);
+        });
 
         return dst;
+    }
+
+    /// <summary>Elements per work item of the copying ops: a long row is split into blocks of about this size.</summary>
+    private const int CopyBlock = 32_768;
+
+    private delegate void RowBody(int row, int[] index, int start, int end);
+
+    /// <summary>
+    /// Visits the rows (runs along the last axis) of a row-major array of <paramref name="shape"/>, in parallel when it
+    /// is large: body(row, index of the row over the other axes, first column, end column). A long row comes in
+    /// blocks, so even one [1, N] row is shared by the threads; the index is advanced row by row, not recomputed.
+    /// </summary>
+    private static void ForRows(OpContext ctx, int[] shape, RowBody body)
+    {
+        int rank = shape.Length;
+        int run = shape[rank - 1];
+        int rows = Shapes.Count(shape) / Math.Max(1, run);
+        if (rows == 0 || run == 0)
+        {
+            return;
+        }
+
+        long split = (run + (long)CopyBlock - 1) / CopyBlock;
+        int blocks = split * rows > int.MaxValue ? 1 : (int)split;
+        int width = (run + blocks - 1) / blocks;
+        ctx.For(rows * blocks, Math.Min(run, width), (s, e) =>
+        {
+            var idx = new int[rank - 1];
+            int row = s / blocks;
+            for (int d = rank - 2, r = row; d >= 0; d--)
+            {
+                idx[d] = r % shape[d];
+                r /= shape[d];
+            }
+
+            for (int item = s; item < e; item++)
+            {
+                int r = item / blocks;
+                if (r != row)
+                {
+                    row = r;
+                    for (int d = rank - 2; d >= 0 && ++idx[d] == shape[d]; d--)
+                    {
+                        idx[d] = 0;
+                    }
+                }
+
+                int c0 = (item - (r * blocks)) * width;
+                body(r, idx, c0, Math.Min(run, c0 + width));
+            }
+        });
     }
 
     /// <summary>A short run element by element (no call overhead), a long one as a block copy.</summary>
@@ -584,15 +624,14 @@ internal static partial class StandardOps
     {
         int rowOut = lengths.Sum();
         var dst = ctx.NewArray<T>(outer * rowOut, zeroed: false);
-        ctx.For(outer, rowOut, (s, e) =>
+        ForRows(ctx, new[] { outer, rowOut }, (o, _, c0, c1) =>
         {
-            for (int o = s; o < e; o++)
+            for (int k = 0, pos = 0; k < inputs.Length && pos < c1; pos += lengths[k++])
             {
-                int pos = o * rowOut;
-                for (int k = 0; k < inputs.Length; k++)
+                int from = Math.Max(c0, pos), to = Math.Min(c1, pos + lengths[k]);
+                if (to > from)
                 {
-                    CopyRun(inputs[k], o * lengths[k], dst, pos, lengths[k]);
-                    pos += lengths[k];
+                    CopyRun(inputs[k], (o * lengths[k]) + from - pos, dst, (o * rowOut) + from, to - from);
                 }
             }
         });
@@ -792,85 +831,67 @@ internal static partial class StandardOps
             shape[d] = t.Shape[d] + p[2 * d] + p[(2 * d) + 1];
         }
 
-        var dst = ctx.NewArray(t.DType, Shapes.Count(shape), zeroed: x.Length <= 2);
-        if (x.Length > 2)
+        if (x.Length > 2 && (x[2].DType != t.DType || x[2].Count != 1))
         {
-            if (x[2].DType != t.DType || x[2].Count != 1)
-            {
-                throw ctx.Error("constant_values must be a scalar of the input's dtype.");
-            }
-
-            FillWith(dst, x[2].Data);
+            throw ctx.Error("constant_values must be a scalar of the input's dtype.");
         }
 
-        PlaceBox(t.Data, t.Shape, dst, shape, begin);
+        var dst = t.Data switch
+        {
+            double[] d => PadBox(ctx, d, t.Shape, shape, begin, x.Length > 2 ? ((double[])x[2].Data)[0] : 0),
+            float[] f => PadBox(ctx, f, t.Shape, shape, begin, x.Length > 2 ? ((float[])x[2].Data)[0] : 0),
+            int[] i => PadBox(ctx, i, t.Shape, shape, begin, x.Length > 2 ? ((int[])x[2].Data)[0] : 0),
+            long[] l => PadBox(ctx, l, t.Shape, shape, begin, x.Length > 2 ? ((long[])x[2].Data)[0] : 0),
+            bool[] b => PadBox(ctx, b, t.Shape, shape, begin, x.Length > 2 && ((bool[])x[2].Data)[0]),
+            byte[][] s => (Array)PadBox(ctx, s, t.Shape, shape, begin, x.Length > 2 ? ((byte[][])x[2].Data)[0] : Array.Empty<byte>()),
+            _ => throw ctx.Error($"is not defined for {TensorDecoder.Name(t.DType)} tensors."),
+        };
         return new[] { new TensorValue(t.DType, shape, dst) };
     }
 
-    /// <summary>Writes <paramref name="src"/> into <paramref name="dst"/> at offset <paramref name="begin"/>.</summary>
-    private static void PlaceBox(Array src, int[] srcShape, Array dst, int[] dstShape, int[] begin)
+    /// <summary>
+    /// The padded array, row by row: a row outside the source box is all <paramref name="fill"/>, a row inside is fill,
+    /// the source row, fill. Every element is written once, so the buffer needs no clearing first.
+    /// </summary>
+    private static T[] PadBox<T>(OpContext ctx, T[] src, int[] srcShape, int[] dstShape, int[] begin, T fill)
     {
-        switch (src)
-        {
-            case double[] d:
-                PlaceBox(d, srcShape, (double[])dst, dstShape, begin);
-                break;
-            case float[] f:
-                PlaceBox(f, srcShape, (float[])dst, dstShape, begin);
-                break;
-            case int[] i:
-                PlaceBox(i, srcShape, (int[])dst, dstShape, begin);
-                break;
-            case long[] l:
-                PlaceBox(l, srcShape, (long[])dst, dstShape, begin);
-                break;
-            case bool[] b:
-                PlaceBox(b, srcShape, (bool[])dst, dstShape, begin);
-                break;
-            case byte[][] s:
-                PlaceBox(s, srcShape, (byte[][])dst, dstShape, begin);
-                break;
-        }
-    }
-
-    private static void PlaceBox<T>(T[] src, int[] srcShape, T[] dst, int[] dstShape, int[] begin)
-    {
-        int n = src.Length;
-        if (n == 0)
-        {
-            return;
-        }
-
-        int rank = srcShape.Length;
+        var dst = ctx.NewArray<T>(Shapes.Count(dstShape), zeroed: false);
+        int rank = dstShape.Length;
         if (rank == 0)
         {
-            dst[0] = src[0];
-            return;
+            if (dst.Length > 0)
+            {
+                dst[0] = src[0];
+            }
+
+            return dst;
         }
 
-        var strides = Shapes.Strides(dstShape);
-        int run = srcShape[rank - 1];
-        int runs = n / run;
-        var idx = new int[rank - 1];
-        for (int r = 0; r < runs; r++)
+        var strides = Shapes.Strides(srcShape);
+        int run = dstShape[rank - 1], first = begin[rank - 1], last = first + srcShape[rank - 1];
+        ForRows(ctx, dstShape, (row, idx, c0, c1) =>
         {
-            int off = begin[rank - 1];
-            for (int d = 0; d < rank - 1; d++)
+            var target = new Span<T>(dst, row * run, run);
+            int off = -first;
+            for (int d = 0; d < rank - 1 && off != int.MinValue; d++)
             {
-                off += (begin[d] + idx[d]) * strides[d];
+                int i = idx[d] - begin[d];
+                off = i >= 0 && i < srcShape[d] ? off + (i * strides[d]) : int.MinValue;
             }
 
-            CopyRun(src, r * run, dst, off, run);
-            for (int d = rank - 2; d >= 0; d--)
+            int from = off == int.MinValue ? c1 : Math.Max(c0, first), to = off == int.MinValue ? c1 : Math.Min(c1, last);
+            if (to <= from)
             {
-                if (++idx[d] < srcShape[d])
-                {
-                    break;
-                }
-
-                idx[d] = 0;
+                target.Slice(c0, c1 - c0).Fill(fill);
+                return;
             }
-        }
+
+            target.Slice(c0, from - c0).Fill(fill);
+            CopyRun(src, off + from, dst, (row * run) + from, to - from);
+            target.Slice(to, c1 - to).Fill(fill);
+        });
+
+        return dst;
     }
 
     /// <summary>Tile(x, multiples): out[idx] = x[idx mod shape].</summary>
