@@ -21,6 +21,7 @@ public sealed class GraphInterpreter
     private readonly Dictionary<string, int> _byName;
     private readonly TensorValue[]?[] _constCache;
     private readonly ConcurrentDictionary<string, Plan> _plans = new(StringComparer.Ordinal);
+    private BufferPool? _kept;
 
     public GraphInterpreter(GraphDef graph, OpRegistry? registry = null)
     {
@@ -47,6 +48,17 @@ public sealed class GraphInterpreter
 
     /// <summary>Threads a kernel may use (default: all processors). 1 runs everything serially.</summary>
     public int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Whether the buffers of a run's intermediate tensors are kept for the next run (default true): evaluating frame
+    /// after frame then allocates almost nothing, so there is no garbage collection and no fresh memory to fault in.
+    /// At most twice the run's peak working memory (<see cref="LastRunPeakBytes"/>) is kept; <see cref="ReleaseBuffers"/>
+    /// lets go of it.
+    /// </summary>
+    public bool RetainBuffers { get; set; } = true;
+
+    /// <summary>Drops the buffers kept from the last run (they are garbage-collected as usual).</summary>
+    public void ReleaseBuffers() => Interlocked.Exchange(ref _kept, null);
 
     /// <summary>When set, receives every executed node and how long its kernel took (diagnostics).</summary>
     public Action<NodeDef, TimeSpan>? NodeTimed { get; set; }
@@ -360,7 +372,8 @@ public sealed class GraphInterpreter
         // by that step; a buffer no such output references goes back to the pool.
         var refs = new Dictionary<Array, int>(ReferenceComparer.Instance);
         var pinned = new HashSet<Array>(ReferenceComparer.Instance);
-        var pool = new BufferPool();
+        // A run takes the kept buffers for itself; concurrent runs start empty.
+        var pool = (RetainBuffers ? Interlocked.Exchange(ref _kept, null) : null) ?? new BufferPool();
         var dataDead = new bool[plan.Steps.Length][];
         long live = 0, peak = 0;
         foreach (var f in feeds)
@@ -499,6 +512,12 @@ public sealed class GraphInterpreter
         }
 
         LastRunPeakBytes = peak;
+        if (RetainBuffers)
+        {
+            pool.Trim(2 * peak);
+            Interlocked.Exchange(ref _kept, pool);
+        }
+
         var result = new TensorValue[plan.FetchProducer.Length];
         for (int i = 0; i < result.Length; i++)
         {

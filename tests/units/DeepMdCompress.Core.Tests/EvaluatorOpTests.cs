@@ -808,6 +808,71 @@ public class EvaluatorOpTests
         Assert.Contains("ProdEnvMatA", registry.OpTypes);
     }
 
+    /// <summary>
+    /// Each output of a multi-output node gives its buffer back after its own last reader: the peak counts u:0 only
+    /// until a reads it, not until u:1's reader runs (8N doubles at c instead of 9N).
+    /// </summary>
+    [Fact]
+    public void OutputsAreReleasedOneByOneAndThePeakCountsLiveBuffers()
+    {
+        const int n = 4096;
+        var g = new TestGraph();
+        g.Placeholder("x", DataType.DtDouble);
+        g.Op("p", "Pack", new[] { "x", "x" }, Int("N", 2));          // 2N
+        g.Op("u", "Unpack", new[] { "p" }, Int("num", 2));           // u:0, u:1: N each; p dies
+        g.I("one", new[] { 1 }, 1);
+        g.I("three", new[] { 3 }, 1);
+        g.Op("a", "Tile", new[] { "u:0", "one" });                   // N; u:0 dies here
+        g.Op("b", "Tile", new[] { "a", "three" });                   // 3N; a dies
+        g.I("axis", new[] { 0 });
+        g.Op("c", "ConcatV2", new[] { "b", "u:1", "axis" });        // 4N with b (3N) and u:1 (N) alive: 8N
+        var interp = new GraphInterpreter(g.Def);
+        var x = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
+        var r = interp.Run(new Dictionary<string, TensorValue> { ["x"] = Shapes.Of(x, n) }, "c");
+        Assert.Equal(x.Concat(x).Concat(x).Concat(x), Doubles(r));
+        Assert.Equal(8L * n * sizeof(double), interp.LastRunPeakBytes);
+    }
+
+    /// <summary>
+    /// Buffers kept from one run serve the next: the second run allocates a fraction of the first, its results are
+    /// right, and the tensors the first run returned are not touched.
+    /// </summary>
+    [Fact]
+    public void KeptBuffersServeTheNextRunWithoutTouchingEarlierResults()
+    {
+        const int n = 50_000;
+        var g = new TestGraph();
+        g.Placeholder("x", DataType.DtDouble);
+        g.I("pads", new[] { 10, 10 }, 1, 2);
+        g.Op("a", "Pad", new[] { "x", "pads" });
+        g.Op("b", "Neg", new[] { "a" });
+        g.Op("c", "Square", new[] { "a" });
+        g.Op("d", "AddN", new[] { "b", "c" });
+        g.I("b0", new[] { 5 }, 1);
+        g.I("s0", new[] { n }, 1);
+        g.Op("e", "Slice", new[] { "d", "b0", "s0" });
+        var interp = new GraphInterpreter(g.Def) { MaxDegreeOfParallelism = 1 };
+        TensorValue Feed(double v) => Shapes.Of(Enumerable.Repeat(v, n).ToArray(), n);
+        double Expected(double v, int i) => i < 10 || i >= n + 10 ? 0 : -v + (v * v); // element i of d
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var first = interp.Run(new Dictionary<string, TensorValue> { ["x"] = Feed(2) }, "e");
+        long firstBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        var kept = (double[])Doubles(first).Clone();
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var second = interp.Run(new Dictionary<string, TensorValue> { ["x"] = Feed(3) }, "e");
+        long secondBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(secondBytes < firstBytes / 2, $"second run allocated {secondBytes} bytes, first {firstBytes}");
+        Assert.Equal(kept, Doubles(first));
+        Assert.Equal(Enumerable.Range(5, n).Select(i => Expected(3, i)), Doubles(second));
+
+        interp.ReleaseBuffers();
+        var third = interp.Run(new Dictionary<string, TensorValue> { ["x"] = Feed(4) }, "e");
+        Assert.Equal(Enumerable.Range(5, n).Select(i => Expected(4, i)), Doubles(third));
+        Assert.Equal(kept, Doubles(first));
+    }
+
     /// <summary>Elementwise kernels may write into a dying input, never into a constant or a tensor still needed.</summary>
     [Fact]
     public void InPlaceReuseNeverClobbersLiveTensors()

@@ -168,7 +168,7 @@ internal static partial class DeepmdOps
             }
         }
 
-        var output = new EnvMatOutput(nframes, nloc, nnei, ndescrpt, kind == EnvMatKind.AMix);
+        var output = new EnvMatOutput(ctx, nframes, nloc, nnei, ndescrpt, kind == EnvMatKind.AMix);
         var coordD = AsDoubles(coord);
         var boxD = AsDoubles(box);
         var avgD = AsDoubles(davg);
@@ -226,16 +226,17 @@ internal static partial class DeepmdOps
         public readonly int[]? NType;
         public readonly bool[]? NMask;
 
-        public EnvMatOutput(int nframes, int nloc, int nnei, int ndescrpt, bool mixed)
+        /// <summary>Output buffers; the kernel writes every element (zeros included), so they need no clearing.</summary>
+        public EnvMatOutput(OpContext ctx, int nframes, int nloc, int nnei, int ndescrpt, bool mixed)
         {
-            Descrpt = new double[Shapes.Count(new[] { nframes, nloc, ndescrpt })];
-            Deriv = new double[Shapes.Count(new[] { nframes, nloc, ndescrpt, 3 })];
-            Rij = new double[Shapes.Count(new[] { nframes, nloc, nnei, 3 })];
-            Nlist = new int[Shapes.Count(new[] { nframes, nloc, nnei })];
+            Descrpt = ctx.NewArray<double>(Shapes.Count(new[] { nframes, nloc, ndescrpt }), zeroed: false);
+            Deriv = ctx.NewArray<double>(Shapes.Count(new[] { nframes, nloc, ndescrpt, 3 }), zeroed: false);
+            Rij = ctx.NewArray<double>(Shapes.Count(new[] { nframes, nloc, nnei, 3 }), zeroed: false);
+            Nlist = ctx.NewArray<int>(Shapes.Count(new[] { nframes, nloc, nnei }), zeroed: false);
             if (mixed)
             {
-                NType = new int[Nlist.Length];
-                NMask = new bool[Nlist.Length];
+                NType = ctx.NewArray<int>(Nlist.Length, zeroed: false);
+                NMask = ctx.NewArray<bool>(Nlist.Length, zeroed: false);
             }
         }
 
@@ -366,6 +367,7 @@ internal static partial class DeepmdOps
                     {
                         Array.Clear(raw, s * ncomp, ncomp);
                         Array.Clear(rawDeriv, s * ncomp * 3, ncomp * 3);
+                        Array.Clear(output.Rij, (int)((baseR + s) * 3), 3);
                     }
 
                     int mapped = j >= 0 && mapping is not null ? mapping[j] : j;
@@ -382,6 +384,12 @@ internal static partial class DeepmdOps
                     int ti = centreType * ndescrpt;
                     Normalize<P>(raw, avg.AsSpan(ti, ndescrpt), std.AsSpan(ti, ndescrpt), output.Descrpt.AsSpan((int)baseD, ndescrpt));
                     Normalize<P>(rawDeriv, default, std3.AsSpan(3 * ti, 3 * ndescrpt), output.Deriv.AsSpan((int)(3 * baseD), 3 * ndescrpt));
+                }
+                else
+                {
+                    // A padding centre (type < 0) has an all-zero row (§2.7).
+                    Array.Clear(output.Descrpt, (int)baseD, ndescrpt);
+                    Array.Clear(output.Deriv, (int)(3 * baseD), 3 * ndescrpt);
                 }
             }
         });
