@@ -326,7 +326,7 @@ internal static partial class DeepmdOps
             var candidates = new List<int>();
             var format = new SlotFormatter(spec.Sec);
             var fmt = new int[nnei];
-            var u = new double[3];
+            var entries = new EnvMatEntries(nnei, ncomp, rmin, rmax, diff);
             var raw = new double[ndescrpt];
             var rawDeriv = new double[ndescrpt * 3];
             for (int i = start; i < end; i++)
@@ -350,18 +350,17 @@ internal static partial class DeepmdOps
                 int centreType = type[i];
                 long baseD = ((long)f * nloc + i) * ndescrpt;
                 long baseR = ((long)f * nloc + i) * nnei;
+                entries.Clear();
                 for (int s = 0; s < nnei; s++)
                 {
                     int j = fmt[s];
                     if (j >= 0)
                     {
-                        for (int d = 0; d < 3; d++)
-                        {
-                            u[d] = p.R(ext[(3 * j) + d] - ext[(3 * i) + d]);
-                            output.Rij[((baseR + s) * 3) + d] = u[d];
-                        }
-
-                        EnvMatEntry<P>(u, rmin, rmax, diff, ncomp, raw.AsSpan(s * ncomp, ncomp), rawDeriv.AsSpan(s * ncomp * 3, ncomp * 3));
+                        int r = (int)((baseR + s) * 3);
+                        output.Rij[r] = p.R(ext[3 * j] - ext[3 * i]);
+                        output.Rij[r + 1] = p.R(ext[(3 * j) + 1] - ext[(3 * i) + 1]);
+                        output.Rij[r + 2] = p.R(ext[(3 * j) + 2] - ext[(3 * i) + 2]);
+                        entries.Add(s, output.Rij, r);
                     }
                     else
                     {
@@ -379,6 +378,7 @@ internal static partial class DeepmdOps
                     }
                 }
 
+                entries.Compute<P>(raw, rawDeriv);
                 if (centreType >= 0)
                 {
                     int ti = centreType * ndescrpt;
@@ -513,6 +513,135 @@ internal static partial class DeepmdOps
                 for (int e = filled; e < slots; e++)
                 {
                     fmt[_sec[t] + e] = -1;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The filled slots of one centre, collected first and then computed together: in double four (a vector's worth)
+    /// at a time, each lane going through exactly the operations of <see cref="EnvMatEntry{P}"/> (the switch's
+    /// branches become selects of values computed for every lane), so every slot gets the bits it would get alone.
+    /// </summary>
+    private sealed class EnvMatEntries
+    {
+        private readonly int _ncomp;
+        private readonly double _rmin, _rmax, _diff;
+        private readonly double[] _x, _y, _z, _u = new double[3], _lanes;
+        private readonly int[] _slots;
+        private int _count;
+
+        public EnvMatEntries(int nnei, int ncomp, double rmin, double rmax, double diff)
+        {
+            int padded = nnei + Vector<double>.Count;
+            (_ncomp, _rmin, _rmax, _diff) = (ncomp, rmin, rmax, diff);
+            _x = new double[padded];
+            _y = new double[padded];
+            _z = new double[padded];
+            _slots = new int[nnei];
+            _lanes = new double[16 * Vector<double>.Count];
+        }
+
+        public void Clear() => _count = 0;
+
+        /// <summary>Slot <paramref name="slot"/> with u = rij[offset … offset + 2].</summary>
+        public void Add(int slot, double[] rij, int offset)
+        {
+            _x[_count] = rij[offset];
+            _y[_count] = rij[offset + 1];
+            _z[_count] = rij[offset + 2];
+            _slots[_count++] = slot;
+        }
+
+        /// <summary>Writes each added slot's values to value[slot·ncomp …] and derivatives to deriv[slot·3·ncomp …].</summary>
+        public void Compute<P>(double[] value, double[] deriv)
+            where P : struct, IPrecision
+        {
+            int w = Vector<double>.Count, f = 0;
+            if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+            {
+                for (; f + w <= _count; f += w)
+                {
+                    Lanes(f);
+                    for (int lane = 0; lane < w; lane++)
+                    {
+                        int s = _slots[f + lane];
+                        for (int c = 0; c < _ncomp; c++)
+                        {
+                            value[(s * _ncomp) + c] = _lanes[(c * w) + lane];
+                        }
+
+                        for (int q = 0; q < 3 * _ncomp; q++)
+                        {
+                            deriv[(s * 3 * _ncomp) + q] = _lanes[((4 + q) * w) + lane];
+                        }
+                    }
+                }
+            }
+
+            for (; f < _count; f++)
+            {
+                int s = _slots[f];
+                (_u[0], _u[1], _u[2]) = (_x[f], _y[f], _z[f]);
+                EnvMatEntry<P>(_u, _rmin, _rmax, _diff, _ncomp, value.AsSpan(s * _ncomp, _ncomp), deriv.AsSpan(s * 3 * _ncomp, 3 * _ncomp));
+            }
+        }
+
+        /// <summary>Slots f … f + width − 1 in double: values to lane rows 0–3, derivatives (3c + d) to rows 4–15.</summary>
+        private void Lanes(int f)
+        {
+            int w = Vector<double>.Count;
+            var one = Vector<double>.One;
+            var zero = Vector<double>.Zero;
+            Vector<double> x = new(_x, f), y = new(_y, f), z = new(_z, f);
+            var nr2 = (x * x) + (y * y) + (z * z);
+            var inr = one / Vector.SquareRoot(nr2);
+            var nr = nr2 * inr;
+            var inr2 = inr * inr;
+            var inr4 = inr2 * inr2;
+            var inr3 = inr4 * nr;
+
+            // Switch: the polynomial for every lane, then 1 below rmin and 0 from rmax on, as the scalar branches give.
+            var uu = (nr - new Vector<double>(_rmin)) / new Vector<double>(_diff);
+            var du = new Vector<double>(1.0 / _diff);
+            var uu2 = uu * uu;
+            var uu3 = uu2 * uu;
+            var poly = (new Vector<double>(-6.0) * uu * uu) + (new Vector<double>(15.0) * uu) - new Vector<double>(10.0);
+            var a = new Vector<double>(3.0) * uu * uu * poly;
+            var b = uu3 * ((new Vector<double>(-12.0) * uu) + new Vector<double>(15.0));
+            var below = Vector.LessThan(nr, new Vector<double>(_rmin));
+            var inside = Vector.LessThan(nr, new Vector<double>(_rmax));
+            var sw = Vector.ConditionalSelect(below, one, Vector.ConditionalSelect(inside, (uu3 * poly) + one, zero));
+            var dsw = Vector.ConditionalSelect(below, zero, Vector.ConditionalSelect(inside, (a + b) * du, zero));
+
+            var v0 = one / nr;
+            for (int d = 0; d < 3; d++)
+            {
+                var ud = d == 0 ? x : d == 1 ? y : z;
+                ((ud * inr3 * sw) - (v0 * dsw * ud * inr)).CopyTo(_lanes, (4 + d) * w);
+            }
+
+            (v0 * sw).CopyTo(_lanes, 0);
+            if (_ncomp == 4)
+            {
+                var two = new Vector<double>(2.0);
+                for (int k = 0; k < 3; k++)
+                {
+                    var uk = k == 0 ? x : k == 1 ? y : z;
+                    var vk = uk / nr2;
+                    for (int d = 0; d < 3; d++)
+                    {
+                        var ud = d == 0 ? x : d == 1 ? y : z;
+                        var t = two * uk * ud * inr4;
+                        if (k == d)
+                        {
+                            t -= inr2;
+                        }
+
+                        ((t * sw) - (vk * dsw * ud * inr)).CopyTo(_lanes, (4 + (3 * (k + 1)) + d) * w);
+                    }
+
+                    (vk * sw).CopyTo(_lanes, (k + 1) * w);
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
@@ -264,6 +265,9 @@ internal sealed class NeighborSearch<P>
     private readonly int[]? _cellStart;
     private readonly int[]? _cellAtoms;
 
+    // Coordinates in _cellAtoms order, so a cell's atoms are contiguous and load as vectors (double only).
+    private readonly double[]? _cx, _cy, _cz;
+
     public NeighborSearch(double[] coord, int nall, float rcut)
     {
         _coord = coord;
@@ -334,6 +338,18 @@ internal sealed class NeighborSearch<P>
 
         _cellStart = count;
         _cellAtoms = atoms;
+        if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+        {
+            _cx = new double[nall];
+            _cy = new double[nall];
+            _cz = new double[nall];
+            for (int k = 0; k < nall; k++)
+            {
+                _cx[k] = coord[3 * atoms[k]];
+                _cy[k] = coord[(3 * atoms[k]) + 1];
+                _cz[k] = coord[(3 * atoms[k]) + 2];
+            }
+        }
     }
 
     /// <summary>Appends the candidates of centre <paramref name="i"/> to <paramref name="result"/>.</summary>
@@ -361,7 +377,13 @@ internal sealed class NeighborSearch<P>
                 for (int c = Math.Max(0, c2 - 1); c <= Math.Min(_nb[2] - 1, c2 + 1); c++)
                 {
                     int cell = (((a * _nb[1]) + b) * _nb[2]) + c;
-                    for (int k = _cellStart[cell]; k < _cellStart[cell + 1]; k++)
+                    int k = _cellStart[cell], end = _cellStart[cell + 1];
+                    if (_cx is not null)
+                    {
+                        k = WithinVector(i, k, end, result);
+                    }
+
+                    for (; k < end; k++)
                     {
                         int j = _cellAtoms[k];
                         if (j != i && Within(i, j))
@@ -372,6 +394,38 @@ internal sealed class NeighborSearch<P>
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Within"/> for whole vectors of the cell entries [k, end) in double (the same operations per lane);
+    /// returns where the scalar rest starts.
+    /// </summary>
+    private int WithinVector(int i, int k, int end, List<int> result)
+    {
+        int w = Vector<double>.Count;
+        Vector<double> xi = new(_coord[3 * i]), yi = new(_coord[(3 * i) + 1]), zi = new(_coord[(3 * i) + 2]), rc2 = new(_rc2);
+        for (; k + w <= end; k += w)
+        {
+            var dx = xi - new Vector<double>(_cx!, k);
+            var dy = yi - new Vector<double>(_cy!, k);
+            var dz = zi - new Vector<double>(_cz!, k);
+            var near = Vector.LessThan((dx * dx) + (dy * dy) + (dz * dz), rc2);
+            if (Vector.EqualsAll(near, Vector<long>.Zero))
+            {
+                continue;
+            }
+
+            for (int lane = 0; lane < w; lane++)
+            {
+                int j = _cellAtoms![k + lane];
+                if (near[lane] != 0 && j != i)
+                {
+                    result.Add(j);
+                }
+            }
+        }
+
+        return k;
     }
 
     private bool Within(int i, int j)
