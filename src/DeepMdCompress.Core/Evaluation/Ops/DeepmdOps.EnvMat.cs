@@ -523,7 +523,7 @@ internal static partial class DeepmdOps
     /// at a time, each lane going through exactly the operations of <see cref="EnvMatEntry{P}"/> (the switch's
     /// branches become selects of values computed for every lane), so every slot gets the bits it would get alone.
     /// </summary>
-    private sealed class EnvMatEntries
+    internal sealed class EnvMatEntries
     {
         private readonly int _ncomp;
         private readonly double _rmin, _rmax, _diff;
@@ -651,7 +651,7 @@ internal static partial class DeepmdOps
     /// One filled slot: u = x_j − x_i → values (1/r, x/r², y/r², z/r²)·sw (A) or sw/r (R) and their derivatives
     /// with respect to the centre position (evaluator-facts §2.6), each step rounded to precision P.
     /// </summary>
-    private static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, Span<double> value, Span<double> deriv)
+    internal static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, Span<double> value, Span<double> deriv)
         where P : struct, IPrecision
     {
         P p = default;
