@@ -261,15 +261,18 @@ internal static partial class StandardOps
 
         var strides = Shapes.Strides(shape);
         int run = size[rank - 1];
-        ForRows(ctx, size, (row, idx, c0, c1) =>
+        ForRows(ctx, size, (first, end, idx, c0, c1) =>
         {
-            int off = begin[rank - 1];
-            for (int d = 0; d < rank - 1; d++)
+            for (int row = first; row < end; row++, NextRow(idx, size))
             {
-                off += (begin[d] + idx[d]) * strides[d];
-            }
+                int off = begin[rank - 1];
+                for (int d = 0; d < rank - 1; d++)
+                {
+                    off += (begin[d] + idx[d]) * strides[d];
+                }
 
-            CopyRun(src, off + c0, dst, (row * run) + c0, c1 - c0);
+                CopyRun(src, off + c0, dst, (row * run) + c0, c1 - c0);
+            }
         });
 
         return dst;
@@ -278,14 +281,15 @@ internal static partial class StandardOps
     /// <summary>Elements per work item of the copying ops: a long row is split into blocks of about this size.</summary>
     private const int CopyBlock = 32_768;
 
-    private delegate void RowBody(int row, int[] index, int start, int end);
+    private delegate void RowsBody(int firstRow, int endRow, int[] index, int start, int end);
 
     /// <summary>
     /// Visits the rows (runs along the last axis) of a row-major array of <paramref name="shape"/>, in parallel when it
-    /// is large: body(row, index of the row over the other axes, first column, end column). A long row comes in
-    /// blocks, so even one [1, N] row is shared by the threads; the index is advanced row by row, not recomputed.
+    /// is large: body(first row, end row, index of the first row over the other axes, first column, end column); the
+    /// body walks its rows with <see cref="NextRow"/>. A long row comes alone in blocks of columns, so even one [1, N]
+    /// row is shared by the threads.
     /// </summary>
-    private static void ForRows(OpContext ctx, int[] shape, RowBody body)
+    private static void ForRows(OpContext ctx, int[] shape, RowsBody body)
     {
         int rank = shape.Length;
         int run = shape[rank - 1];
@@ -297,33 +301,48 @@ internal static partial class StandardOps
 
         long split = (run + (long)CopyBlock - 1) / CopyBlock;
         int blocks = split * rows > int.MaxValue ? 1 : (int)split;
-        int width = (run + blocks - 1) / blocks;
-        ctx.For(rows * blocks, Math.Min(run, width), (s, e) =>
+        if (blocks == 1)
         {
-            var idx = new int[rank - 1];
-            int row = s / blocks;
-            for (int d = rank - 2, r = row; d >= 0; d--)
-            {
-                idx[d] = r % shape[d];
-                r /= shape[d];
-            }
+            ctx.For(rows, run, (s, e) => body(s, e, RowIndex(shape, s), 0, run));
+            return;
+        }
 
+        int width = (run + blocks - 1) / blocks;
+        ctx.For(rows * blocks, width, (s, e) =>
+        {
             for (int item = s; item < e; item++)
             {
-                int r = item / blocks;
-                if (r != row)
-                {
-                    row = r;
-                    for (int d = rank - 2; d >= 0 && ++idx[d] == shape[d]; d--)
-                    {
-                        idx[d] = 0;
-                    }
-                }
-
-                int c0 = (item - (r * blocks)) * width;
-                body(r, idx, c0, Math.Min(run, c0 + width));
+                int r = item / blocks, c0 = (item - (r * blocks)) * width;
+                body(r, r + 1, RowIndex(shape, r), c0, Math.Min(run, c0 + width));
             }
         });
+    }
+
+    /// <summary>The index over all axes but the last of row <paramref name="row"/>.</summary>
+    private static int[] RowIndex(int[] shape, int row)
+    {
+        var idx = new int[shape.Length - 1];
+        for (int d = shape.Length - 2; d >= 0; d--)
+        {
+            idx[d] = row % shape[d];
+            row /= shape[d];
+        }
+
+        return idx;
+    }
+
+    /// <summary>Advances a row index (see <see cref="RowIndex"/>) to the next row.</summary>
+    private static void NextRow(int[] index, int[] shape)
+    {
+        for (int d = index.Length - 1; d >= 0; d--)
+        {
+            if (++index[d] < shape[d])
+            {
+                return;
+            }
+
+            index[d] = 0;
+        }
     }
 
     /// <summary>A short run element by element (no call overhead), a long one as a block copy.</summary>
@@ -624,14 +643,17 @@ internal static partial class StandardOps
     {
         int rowOut = lengths.Sum();
         var dst = ctx.NewArray<T>(outer * rowOut, zeroed: false);
-        ForRows(ctx, new[] { outer, rowOut }, (o, _, c0, c1) =>
+        ForRows(ctx, new[] { outer, rowOut }, (first, end, _, c0, c1) =>
         {
-            for (int k = 0, pos = 0; k < inputs.Length && pos < c1; pos += lengths[k++])
+            for (int o = first; o < end; o++)
             {
-                int from = Math.Max(c0, pos), to = Math.Min(c1, pos + lengths[k]);
-                if (to > from)
+                for (int k = 0, pos = 0; k < inputs.Length && pos < c1; pos += lengths[k++])
                 {
-                    CopyRun(inputs[k], (o * lengths[k]) + from - pos, dst, (o * rowOut) + from, to - from);
+                    int from = Math.Max(c0, pos), to = Math.Min(c1, pos + lengths[k]);
+                    if (to > from)
+                    {
+                        CopyRun(inputs[k], (o * lengths[k]) + from - pos, dst, (o * rowOut) + from, to - from);
+                    }
                 }
             }
         });
@@ -869,26 +891,41 @@ internal static partial class StandardOps
 
         var strides = Shapes.Strides(srcShape);
         int run = dstShape[rank - 1], first = begin[rank - 1], last = first + srcShape[rank - 1];
-        ForRows(ctx, dstShape, (row, idx, c0, c1) =>
+        ForRows(ctx, dstShape, (firstRow, endRow, idx, c0, c1) =>
         {
-            var target = new Span<T>(dst, row * run, run);
-            int off = -first;
-            for (int d = 0; d < rank - 1 && off != int.MinValue; d++)
+            for (int row = firstRow; row < endRow; row++, NextRow(idx, dstShape))
             {
-                int i = idx[d] - begin[d];
-                off = i >= 0 && i < srcShape[d] ? off + (i * strides[d]) : int.MinValue;
-            }
+                int off = -first;
+                for (int d = 0; d < rank - 1 && off != int.MinValue; d++)
+                {
+                    int i = idx[d] - begin[d];
+                    off = i >= 0 && i < srcShape[d] ? off + (i * strides[d]) : int.MinValue;
+                }
 
-            int from = off == int.MinValue ? c1 : Math.Max(c0, first), to = off == int.MinValue ? c1 : Math.Min(c1, last);
-            if (to <= from)
-            {
-                target.Slice(c0, c1 - c0).Fill(fill);
-                return;
-            }
+                int from = off == int.MinValue ? c1 : Math.Max(c0, first), to = off == int.MinValue ? c1 : Math.Min(c1, last);
+                int o = row * run;
+                if (c1 - c0 <= 8)
+                {
+                    // Short rows (e.g. [N, 1] → [N, 4]) element by element: no span or call per piece.
+                    for (int c = c0; c < c1; c++)
+                    {
+                        dst[o + c] = c >= from && c < to ? src[off + c] : fill;
+                    }
 
-            target.Slice(c0, from - c0).Fill(fill);
-            CopyRun(src, off + from, dst, (row * run) + from, to - from);
-            target.Slice(to, c1 - to).Fill(fill);
+                    continue;
+                }
+
+                var target = new Span<T>(dst, o, run);
+                if (to <= from)
+                {
+                    target.Slice(c0, c1 - c0).Fill(fill);
+                    continue;
+                }
+
+                target.Slice(c0, from - c0).Fill(fill);
+                CopyRun(src, off + from, dst, o + from, to - from);
+                target.Slice(to, c1 - to).Fill(fill);
+            }
         });
 
         return dst;
