@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
 
@@ -181,6 +182,30 @@ internal static partial class DeepmdOps
         return new[] { Real(x[0].DType, virial, frames, 9), Real(x[0].DType, atomVirial, frames, nall * 9) };
     }
 
+    /// <summary>
+    /// One slot's 3×3 virial sum in double with four-wide vectors: row a accumulates −(pref·r_b)·deriv_{q,a} over the
+    /// slot's components in order, as the scalar path does per element; written to slot[o … o + 8] (and one spare
+    /// element after it, which the next slot overwrites or nobody reads).
+    /// </summary>
+    private static void VirialSlotLanes(double[] net, double[] env, double[] rij, int r, int q0, int ncomp, double[] slot, int o, double[] rbuf)
+    {
+        (rbuf[0], rbuf[1], rbuf[2]) = (rij[r], rij[r + 1], rij[r + 2]);
+        var rv = new Vector<double>(rbuf);
+        Vector<double> v0 = Vector<double>.Zero, v1 = v0, v2 = v0;
+        for (int q = q0; q < q0 + ncomp; q++)
+        {
+            var pb = new Vector<double>(-net[q]) * rv;
+            int e = q * 3;
+            v0 -= pb * new Vector<double>(env[e]);
+            v1 -= pb * new Vector<double>(env[e + 1]);
+            v2 -= pb * new Vector<double>(env[e + 2]);
+        }
+
+        v0.CopyTo(slot, o);
+        v1.CopyTo(slot, o + 3);
+        v2.CopyTo(slot, o + 6);
+    }
+
     private static void ProdVirial<P>(OpContext ctx, double[] net, double[] env, double[] rij, int[] nlist, double[] virial, double[] atomVirial,
         int frames, int nloc, int nall, int nnei, int ndescrpt, int ncomp)
         where P : struct, IPrecision
@@ -190,7 +215,10 @@ internal static partial class DeepmdOps
         // Slot sums of a block of centres, formed in parallel, then added in order; only filled slots are written
         // (the adding pass skips padding), and a block's buffer stays in cache.
         const int Block = 128;
-        var slot = new double[Math.Min(nloc, Block) * nnei * 9];
+        var slot = new double[(Math.Min(nloc, Block) * nnei * 9) + Vector<double>.Count];
+
+        // In double with four-wide vectors a slot's row a of the 3×3 sum is one vector (lanes b = 0, 1, 2 and one spare).
+        bool lanes = typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated && Vector<double>.Count == 4;
         var sum = new double[9];
         for (int f = 0; f < frames; f++)
         {
@@ -200,6 +228,7 @@ internal static partial class DeepmdOps
                 int b1 = Math.Min(nloc, b0 + Block);
                 ctx.For(b1 - b0, nnei * ncomp * 9, (start, end) =>
                 {
+                    var rbuf = new double[Vector<double>.Count];
                     for (int i = b0 + start; i < b0 + end; i++)
                     {
                         int row = (f * nloc) + i;
@@ -211,6 +240,13 @@ internal static partial class DeepmdOps
                             }
 
                             int r = ((row * nnei) + s) * 3;
+                            int o = (((i - b0) * nnei) + s) * 9;
+                            if (lanes)
+                            {
+                                VirialSlotLanes(net, env, rij, r, (row * ndescrpt) + (s * ncomp), ncomp, slot, o, rbuf);
+                                continue;
+                            }
+
                             double r0 = rij[r], r1 = rij[r + 1], r2 = rij[r + 2];
                             double v00 = 0, v01 = 0, v02 = 0, v10 = 0, v11 = 0, v12 = 0, v20 = 0, v21 = 0, v22 = 0;
                             for (int q = s * ncomp; q < (s + 1) * ncomp; q++)
@@ -230,7 +266,6 @@ internal static partial class DeepmdOps
                                 v22 = p.R(v22 - p.R(p2 * e2));
                             }
 
-                            int o = (((i - b0) * nnei) + s) * 9;
                             slot[o] = v00;
                             slot[o + 1] = v01;
                             slot[o + 2] = v02;
