@@ -167,6 +167,9 @@ public sealed class GraphInterpreter
         // This step's outputs that a later step reads or that are fetched; the buffers of the others are released
         // as soon as the step has run.
         public int[] Needed = Array.Empty<int>();
+
+        // An AddN with its Pads folded in: the inputs are the Pads' (tensor, paddings) pairs.
+        public bool FusedPads;
     }
 
     private sealed class Plan
@@ -246,9 +249,6 @@ public sealed class GraphInterpreter
         }
 
         var steps = new Step[order.Count];
-        var consumers = new int[order.Count];
-        var lastConsumer = new int[order.Count];
-        var lastDataConsumer = new Dictionary<long, int>();
         for (int s = 0; s < steps.Length; s++)
         {
             var node = _nodes[order[s]];
@@ -269,21 +269,7 @@ public sealed class GraphInterpreter
                 }
 
                 int p = _byName[pName];
-                if (fedIndex.TryGetValue(Key(p, pOut), out int f))
-                {
-                    producers.Add(-1 - f);
-                }
-                else
-                {
-                    producers.Add(stepOf[p]);
-                    consumers[stepOf[p]]++;
-                    lastConsumer[stepOf[p]] = s;
-                    if (!Registry.ReadsOnlyShape(node.Op, outputs.Count))
-                    {
-                        lastDataConsumer[Key(stepOf[p], pOut)] = s;
-                    }
-                }
-
+                producers.Add(fedIndex.TryGetValue(Key(p, pOut), out int f) ? -1 - f : stepOf[p]);
                 outputs.Add(pOut);
             }
 
@@ -295,6 +281,33 @@ public sealed class GraphInterpreter
                 Producer = producers.ToArray(),
                 Output = outputs.ToArray(),
             };
+        }
+
+        var fetchedSteps = new HashSet<int>(fetchRefs.Where(r => !fedIndex.ContainsKey(Key(r.Node, r.Output))).Select(r => stepOf[r.Node]));
+        steps = FusePadSums(steps, fetchedSteps, out var newIndex);
+
+        var consumers = new int[steps.Length];
+        var lastConsumer = new int[steps.Length];
+        var lastDataConsumer = new Dictionary<long, int>();
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var step = steps[s];
+            string op = _nodes[step.Node].Op;
+            for (int k = 0; k < step.Producer.Length; k++)
+            {
+                int p = step.Producer[k];
+                if (p < 0)
+                {
+                    continue;
+                }
+
+                consumers[p]++;
+                lastConsumer[p] = s;
+                if (step.FusedPads || !Registry.ReadsOnlyShape(op, k))
+                {
+                    lastDataConsumer[Key(p, step.Output[k])] = s;
+                }
+            }
         }
 
         var fetchProducer = new int[fetchRefs.Length];
@@ -311,9 +324,10 @@ public sealed class GraphInterpreter
             }
             else
             {
-                fetchProducer[i] = stepOf[node];
-                keep[stepOf[node]] = true;
-                (needed[stepOf[node]] ??= new List<int>()).Add(output);
+                int step = newIndex[stepOf[node]];
+                fetchProducer[i] = step;
+                keep[step] = true;
+                (needed[step] ??= new List<int>()).Add(output);
             }
         }
 
@@ -348,6 +362,111 @@ public sealed class GraphInterpreter
         }
 
         return new Plan { Steps = steps, FetchProducer = fetchProducer, FetchOutput = fetchOutput };
+    }
+
+    /// <summary>
+    /// Folds the zero Pads of an AddN into it when the AddN is their only reader (TensorFlow's gradient of several
+    /// Slices of one tensor: each slice's gradient is padded to the full shape, then all are added). The fused step
+    /// reads the Pads' inputs; when the boxes are disjoint it writes the sum directly, without the padded tensors of
+    /// the sum's full size (<see cref="Ops.StandardOps.SumOfDisjointPads"/>, the same bits), otherwise it pads and adds
+    /// with the graph's own kernels. Only the built-in Pad and AddN kernels are fused. <paramref name="newIndex"/> maps
+    /// old step indices to the returned array's (−1 for a folded Pad).
+    /// </summary>
+    private Step[] FusePadSums(Step[] steps, HashSet<int> fetched, out int[] newIndex)
+    {
+        newIndex = Enumerable.Range(0, steps.Length).ToArray();
+        if (!Registry.TryGet("Pad", out var pad) || !pad.Equals(Ops.StandardOps.PadKernel)
+            || !Registry.TryGet("AddN", out var addN) || !addN.Equals(Ops.StandardOps.AddNKernel))
+        {
+            return steps;
+        }
+
+        var uses = new int[steps.Length];
+        foreach (var step in steps)
+        {
+            foreach (int p in step.Producer)
+            {
+                if (p >= 0)
+                {
+                    uses[p]++;
+                }
+            }
+        }
+
+        var folded = new bool[steps.Length];
+        foreach (var step in steps)
+        {
+            if (_nodes[step.Node].Op != "AddN" || step.Producer.Length < 2)
+            {
+                continue;
+            }
+
+            bool fusable = true;
+            for (int k = 0; k < step.Producer.Length && fusable; k++)
+            {
+                int p = step.Producer[k];
+                fusable = p >= 0 && step.Output[k] == 0 && uses[p] == 1 && !fetched.Contains(p)
+                    && _nodes[steps[p].Node].Op == "Pad" && steps[p].Producer.Length == 2;
+            }
+
+            if (!fusable)
+            {
+                continue;
+            }
+
+            var padSteps = step.Producer.ToArray();
+            var padNodes = padSteps.Select(p => _nodes[steps[p].Node]).ToArray();
+            step.Producer = padSteps.SelectMany(p => steps[p].Producer).ToArray();
+            step.Output = padSteps.SelectMany(p => steps[p].Output).ToArray();
+            step.FusedPads = true;
+            step.Kernel = (ctx, x) =>
+            {
+                if (Ops.StandardOps.SumOfDisjointPads(ctx, x) is { } sum)
+                {
+                    return new[] { sum };
+                }
+
+                var padded = new TensorValue[padNodes.Length];
+                for (int k = 0; k < padded.Length; k++)
+                {
+                    padded[k] = pad(ctx.ForNode(padNodes[k]), new[] { x[2 * k], x[(2 * k) + 1] })[0];
+                }
+
+                return addN(ctx.ForNode(ctx.Node), padded); // the donation flags are the fused inputs', not these
+            };
+            foreach (int p in padSteps)
+            {
+                folded[p] = true;
+            }
+        }
+
+        if (!folded.Contains(true))
+        {
+            return steps;
+        }
+
+        var kept = new List<Step>(steps.Length);
+        for (int s = 0; s < steps.Length; s++)
+        {
+            newIndex[s] = folded[s] ? -1 : kept.Count;
+            if (!folded[s])
+            {
+                kept.Add(steps[s]);
+            }
+        }
+
+        foreach (var step in kept)
+        {
+            for (int k = 0; k < step.Producer.Length; k++)
+            {
+                if (step.Producer[k] >= 0)
+                {
+                    step.Producer[k] = newIndex[step.Producer[k]];
+                }
+            }
+        }
+
+        return kept.ToArray();
     }
 
     /// <summary>

@@ -62,6 +62,9 @@ public sealed class OpContext
         _ => Shapes.Allocate(dtype, length),
     };
 
+    /// <summary>A context for another node's kernel run as part of this step (same cancellation, threads and buffers).</summary>
+    internal OpContext ForNode(NodeDef node) => new(node, CancellationToken, MaxDegreeOfParallelism) { Pool = Pool };
+
     public bool HasAttr(string name) => Node.Attr.ContainsKey(name);
 
     public bool Bool(string name, bool defaultValue) =>

@@ -873,6 +873,69 @@ public class EvaluatorOpTests
         Assert.Equal(kept, Doubles(first));
     }
 
+    /// <summary>
+    /// AddN of Pads it alone reads (TensorFlow's gradient of several Slices) runs folded, without the padded tensors:
+    /// bit for bit the result of padding and adding (the same graph with each Pad also read elsewhere is not folded),
+    /// −0 in a box becoming +0 as 0 + (−0) does, NaN kept; overlapping boxes, three inputs, float and a bad padding
+    /// (reported by the Pad node) included.
+    /// </summary>
+    [Theory]
+    [InlineData(false, DataType.DtDouble)]
+    [InlineData(true, DataType.DtDouble)]
+    [InlineData(false, DataType.DtFloat)]
+    public void AddNOfPadsFoldedEqualsPaddingAndAdding(bool overlap, DataType dtype)
+    {
+        TensorValue Fold(bool fold)
+        {
+            var g = new TestGraph();
+            var rng = new Random(3);
+            void Real(string name, int rows, int cols)
+            {
+                var v = Enumerable.Range(0, rows * cols).Select(i => i % 7 == 0 ? -0.0 : i % 11 == 0 ? double.NaN : rng.NextDouble() - 0.5).ToArray();
+                g.Const(name, dtype == DataType.DtFloat ? Shapes.Of(v.Select(d => (float)d).ToArray(), rows, cols) : Shapes.Of(v, rows, cols));
+            }
+
+            // Into [6, 9]: a at rows 0–1 / cols 2–6, b at rows 2–5 / cols 0–8, c at rows 0–1 / cols 7–8 (or overlapping a).
+            Real("a", 2, 5);
+            Real("b", 4, 9);
+            Real("c", 2, 2);
+            g.I("pa", new[] { 0, 4, 2, 2 }, 2, 2);
+            g.I("pb", new[] { 2, 0, 0, 0 }, 2, 2);
+            g.I("pc", overlap ? new[] { 0, 4, 5, 2 } : new[] { 0, 4, 7, 0 }, 2, 2);
+            g.Op("A", "Pad", new[] { "a", "pa" });
+            g.Op("B", "Pad", new[] { "b", "pb" });
+            g.Op("C", "Pad", new[] { "c", "pc" });
+            g.Op("sum", "AddN", new[] { "A", "B", "C" }, Int("N", 3));
+            if (!fold)
+            {
+                g.Op("alsoA", "Identity", new[] { "A" });
+                g.Op("alsoB", "Identity", new[] { "B" });
+                return g.Run("sum", "alsoA", "alsoB")[0];
+            }
+
+            return g.Run("sum");
+        }
+
+        var folded = Fold(true);
+        var padded = Fold(false);
+        Assert.Equal(new[] { 6, 9 }, folded.Shape);
+        Assert.Equal(
+            padded.Data.Cast<object>().Select(v => v is float f ? BitConverter.DoubleToInt64Bits(f) : BitConverter.DoubleToInt64Bits((double)v)),
+            folded.Data.Cast<object>().Select(v => v is float f ? BitConverter.DoubleToInt64Bits(f) : BitConverter.DoubleToInt64Bits((double)v)));
+        var first = Convert.ToDouble(folded.Data.GetValue(2)); // a[0, 0] = −0 → +0
+        Assert.Equal(0L, BitConverter.DoubleToInt64Bits(first));
+
+        var bad = new TestGraph();
+        bad.D("x", new[] { 1.0, 2 }, 2);
+        bad.I("ok", new[] { 1, 0 }, 1, 2);
+        bad.I("neg", new[] { -1, 3 }, 1, 2);
+        bad.Op("P", "Pad", new[] { "x", "ok" });
+        bad.Op("Q", "Pad", new[] { "x", "neg" });
+        bad.Op("S", "AddN", new[] { "P", "Q" }, Int("N", 2));
+        var ex = Assert.Throws<GraphExecutionException>(() => bad.Run("S"));
+        Assert.Equal("Q", ex.NodeName);
+    }
+
     /// <summary>Elementwise kernels may write into a dying input, never into a constant or a tensor still needed.</summary>
     [Fact]
     public void InPlaceReuseNeverClobbersLiveTensors()

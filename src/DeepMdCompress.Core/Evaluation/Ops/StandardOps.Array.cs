@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Numerics;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -834,25 +835,7 @@ internal static partial class StandardOps
     {
         ctx.RequireMinInputs(x, 2);
         var t = x[0];
-        var p = ctx.IntValues(x[1], "paddings");
-        if (x[1].Rank != 2 || x[1].Shape[0] != t.Rank || x[1].Shape[1] != 2)
-        {
-            throw ctx.Error($"paddings must have shape [{t.Rank}, 2], got {Shapes.Format(x[1].Shape)}.");
-        }
-
-        var shape = new int[t.Rank];
-        var begin = new int[t.Rank];
-        for (int d = 0; d < t.Rank; d++)
-        {
-            if (p[2 * d] < 0 || p[(2 * d) + 1] < 0)
-            {
-                throw ctx.Error($"paddings must be non-negative, got [{string.Join(", ", p)}].");
-            }
-
-            begin[d] = p[2 * d];
-            shape[d] = t.Shape[d] + p[2 * d] + p[(2 * d) + 1];
-        }
-
+        var (shape, begin) = PadGeometry(ctx, t, x[1]);
         if (x.Length > 2 && (x[2].DType != t.DType || x[2].Count != 1))
         {
             throw ctx.Error("constant_values must be a scalar of the input's dtype.");
@@ -869,6 +852,180 @@ internal static partial class StandardOps
             _ => throw ctx.Error($"is not defined for {TensorDecoder.Name(t.DType)} tensors."),
         };
         return new[] { new TensorValue(t.DType, shape, dst) };
+    }
+
+    /// <summary>The padded shape and where the input starts in it; bad paddings are TensorFlow's errors.</summary>
+    private static (int[] Shape, int[] Begin) PadGeometry(OpContext ctx, TensorValue t, TensorValue paddings)
+    {
+        var p = ctx.IntValues(paddings, "paddings");
+        if (paddings.Rank != 2 || paddings.Shape[0] != t.Rank || paddings.Shape[1] != 2)
+        {
+            throw ctx.Error($"paddings must have shape [{t.Rank}, 2], got {Shapes.Format(paddings.Shape)}.");
+        }
+
+        var shape = new int[t.Rank];
+        var begin = new int[t.Rank];
+        for (int d = 0; d < t.Rank; d++)
+        {
+            if (p[2 * d] < 0 || p[(2 * d) + 1] < 0)
+            {
+                throw ctx.Error($"paddings must be non-negative, got [{string.Join(", ", p)}].");
+            }
+
+            begin[d] = p[2 * d];
+            shape[d] = t.Shape[d] + p[2 * d] + p[(2 * d) + 1];
+        }
+
+        return (shape, begin);
+    }
+
+    /// <summary>
+    /// AddN over zero-Pads, x = (x₁, paddings₁, x₂, paddings₂, …), without materialising the padded tensors: when the
+    /// padded shapes and the floating dtype agree and the boxes do not overlap, AddN's left-to-right sum is +0 outside
+    /// the boxes and v + 0 inside (adding zeros to v, which only turns −0 into +0), so each element is written once.
+    /// Null when the inputs do not qualify (the caller pads and adds as the graph says, with its errors).
+    /// </summary>
+    internal static TensorValue? SumOfDisjointPads(OpContext ctx, TensorValue[] x)
+    {
+        int n = x.Length / 2;
+        if (n < 2 || x.Length != 2 * n || x[0].DType is not (DataType.DtDouble or DataType.DtFloat))
+        {
+            return null;
+        }
+
+        var boxes = new (int[] Begin, int[] Size)[n];
+        int[]? shape = null;
+        for (int k = 0; k < n; k++)
+        {
+            var t = x[2 * k];
+            if (t.DType != x[0].DType || x[(2 * k) + 1].Rank != 2 || x[(2 * k) + 1].Shape[0] != t.Rank)
+            {
+                return null;
+            }
+
+            var p = ctx.IntValues(x[(2 * k) + 1], "paddings");
+            if (p.Any(v => v < 0))
+            {
+                return null;
+            }
+
+            var (padded, begin) = PadGeometry(ctx, t, x[(2 * k) + 1]);
+            if (shape is not null && !Shapes.SameShape(shape, padded))
+            {
+                return null;
+            }
+
+            shape = padded;
+            boxes[k] = (begin, t.Shape);
+            for (int l = 0; l < k; l++)
+            {
+                if (Overlap(boxes[l], boxes[k]))
+                {
+                    return null;
+                }
+            }
+        }
+
+        var dst = x[0].Data is double[]
+            ? (Array)SumOfPads<double>(ctx, x, boxes, shape!, PlusZero)
+            : SumOfPads<float>(ctx, x, boxes, shape!, PlusZero);
+        return new TensorValue(x[0].DType, shape!, dst);
+
+        static bool Overlap((int[] Begin, int[] Size) a, (int[] Begin, int[] Size) b)
+        {
+            for (int d = 0; d < a.Begin.Length; d++)
+            {
+                if (a.Begin[d] >= b.Begin[d] + b.Size[d] || b.Begin[d] >= a.Begin[d] + a.Size[d])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    private delegate void CopyPlusZero<T>(T[] src, int srcOffset, T[] dst, int dstOffset, int length);
+
+    /// <summary>dst[o + c] = src[s + c] + 0 (vectors, then the rest one by one).</summary>
+    private static void PlusZero(double[] src, int s, double[] dst, int o, int length)
+    {
+        int c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; c + Vector<double>.Count <= length; c += Vector<double>.Count)
+            {
+                (new Vector<double>(src, s + c) + Vector<double>.Zero).CopyTo(dst, o + c);
+            }
+        }
+
+        for (; c < length; c++)
+        {
+            dst[o + c] = src[s + c] + 0.0;
+        }
+    }
+
+    private static void PlusZero(float[] src, int s, float[] dst, int o, int length)
+    {
+        int c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; c + Vector<float>.Count <= length; c += Vector<float>.Count)
+            {
+                (new Vector<float>(src, s + c) + Vector<float>.Zero).CopyTo(dst, o + c);
+            }
+        }
+
+        for (; c < length; c++)
+        {
+            dst[o + c] = src[s + c] + 0f;
+        }
+    }
+
+    private static T[] SumOfPads<T>(OpContext ctx, TensorValue[] x, (int[] Begin, int[] Size)[] boxes, int[] shape, CopyPlusZero<T> copy)
+    {
+        var dst = ctx.NewArray<T>(Shapes.Count(shape), zeroed: false);
+        int rank = shape.Length; // ≥ 1: scalar boxes always overlap
+        var strides = boxes.Select(b => Shapes.Strides(b.Size)).ToArray();
+        int run = shape[rank - 1];
+        ForRows(ctx, shape, (firstRow, endRow, idx, c0, c1) =>
+        {
+            // The pieces of this row's columns [c0, c1) that boxes cover (disjoint), by column; zeros in between.
+            var pieces = new List<(int From, int To, int Box, int Offset)>(boxes.Length);
+            for (int row = firstRow; row < endRow; row++, NextRow(idx, shape))
+            {
+                pieces.Clear();
+                for (int k = 0; k < boxes.Length; k++)
+                {
+                    var (begin, size) = boxes[k];
+                    int off = -begin[rank - 1];
+                    for (int d = 0; d < rank - 1 && off != int.MinValue; d++)
+                    {
+                        int i = idx[d] - begin[d];
+                        off = i >= 0 && i < size[d] ? off + (i * strides[k][d]) : int.MinValue;
+                    }
+
+                    int from = Math.Max(c0, begin[rank - 1]), to = Math.Min(c1, begin[rank - 1] + size[rank - 1]);
+                    if (off != int.MinValue && to > from)
+                    {
+                        pieces.Add((from, to, k, off));
+                    }
+                }
+
+                pieces.Sort((a, b) => a.From.CompareTo(b.From));
+                int o = row * run, c = c0;
+                foreach (var (from, to, k, off) in pieces)
+                {
+                    Array.Clear(dst, o + c, from - c);
+                    copy((T[])x[2 * k].Data, off + from, dst, o + from, to - from);
+                    c = to;
+                }
+
+                Array.Clear(dst, o + c, c1 - c);
+            }
+        });
+
+        return dst;
     }
 
     /// <summary>

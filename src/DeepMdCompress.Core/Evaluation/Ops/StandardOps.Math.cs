@@ -210,6 +210,11 @@ internal static partial class StandardOps
         }
     }
 
+    /// <summary>The built-in Pad and AddN kernels (the interpreter folds Pads into an AddN only when these run them).</summary>
+    internal static OpKernel PadKernel => Pad;
+
+    internal static OpKernel AddNKernel => AddN;
+
     /// <summary>AddN: N tensors of one shape, summed left to right.</summary>
     private static TensorValue[] AddN(OpContext ctx, TensorValue[] x)
     {
