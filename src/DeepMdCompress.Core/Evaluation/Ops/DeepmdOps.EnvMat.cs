@@ -321,6 +321,12 @@ internal static partial class DeepmdOps
             std3[3 * q] = std3[(3 * q) + 1] = std3[(3 * q) + 2] = std[q];
         }
 
+        // A padding slot's normalised row is the same for every centre of a type ((0 − avg)/std and 0/std): computed once.
+        var padDescrpt = new double[std.Length];
+        var padDeriv = new double[std3.Length];
+        Normalize<P>(new double[std.Length], avg, std, padDescrpt);
+        Normalize<P>(new double[std3.Length], default, std3, padDeriv);
+
         ctx.For(nloc, nall / 4 + (nnei * 16), (start, end) =>
         {
             var candidates = new List<int>();
@@ -364,8 +370,6 @@ internal static partial class DeepmdOps
                     }
                     else
                     {
-                        Array.Clear(raw, s * ncomp, ncomp);
-                        Array.Clear(rawDeriv, s * ncomp * 3, ncomp * 3);
                         Array.Clear(output.Rij, (int)((baseR + s) * 3), 3);
                     }
 
@@ -381,9 +385,22 @@ internal static partial class DeepmdOps
                 entries.Compute<P>(raw, rawDeriv);
                 if (centreType >= 0)
                 {
+                    // Each type's block: its filled slots (the first ones) normalised, its padding slots copied.
                     int ti = centreType * ndescrpt;
-                    Normalize<P>(raw, avg.AsSpan(ti, ndescrpt), std.AsSpan(ti, ndescrpt), output.Descrpt.AsSpan((int)baseD, ndescrpt));
-                    Normalize<P>(rawDeriv, default, std3.AsSpan(3 * ti, 3 * ndescrpt), output.Deriv.AsSpan((int)(3 * baseD), 3 * ndescrpt));
+                    for (int t = 0; t < spec.Sec.Length - 1; t++)
+                    {
+                        int first = spec.Sec[t], filled = first, last = spec.Sec[t + 1];
+                        while (filled < last && fmt[filled] >= 0)
+                        {
+                            filled++;
+                        }
+
+                        int q0 = first * ncomp, q1 = filled * ncomp, q2 = last * ncomp;
+                        Normalize<P>(raw.AsSpan(q0, q1 - q0), avg.AsSpan(ti + q0, q1 - q0), std.AsSpan(ti + q0, q1 - q0), output.Descrpt.AsSpan((int)baseD + q0, q1 - q0));
+                        Normalize<P>(rawDeriv.AsSpan(3 * q0, 3 * (q1 - q0)), default, std3.AsSpan(3 * (ti + q0), 3 * (q1 - q0)), output.Deriv.AsSpan((int)(3 * (baseD + q0)), 3 * (q1 - q0)));
+                        padDescrpt.AsSpan(ti + q1, q2 - q1).CopyTo(output.Descrpt.AsSpan((int)baseD + q1, q2 - q1));
+                        padDeriv.AsSpan(3 * (ti + q1), 3 * (q2 - q1)).CopyTo(output.Deriv.AsSpan((int)(3 * (baseD + q1)), 3 * (q2 - q1)));
+                    }
                 }
                 else
                 {
