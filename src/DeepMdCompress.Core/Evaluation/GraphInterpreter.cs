@@ -12,8 +12,9 @@ namespace DeepMdCompress.Core.Evaluation;
 /// <summary>
 /// Executes a frozen GraphDef the way a TensorFlow session does: only the nodes the requested outputs depend
 /// on run, each once per run, in dependency order. Fed tensors replace their nodes (and everything only they
-/// need). Intermediates are released as soon as their last consumer has run. Constants are decoded once and
-/// kept for later runs. The plan for a given (feeds, fetches) pair is compiled once and reused.
+/// need). Each intermediate output is released as soon as its last reader has run, and its buffer is reused by
+/// later nodes and runs. Constants are decoded once and kept for later runs. The plan for a given (feeds, fetches)
+/// pair is compiled once and reused; it folds the zero Pads an AddN alone reads into that AddN (same results).
 /// </summary>
 public sealed class GraphInterpreter
 {
