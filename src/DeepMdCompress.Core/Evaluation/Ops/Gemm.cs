@@ -44,10 +44,7 @@ internal static unsafe class Gemm
 
                     for (int jj = nb2; jj < nb1; jj += w)
                     {
-                        for (int r = 0; r < 4; r++)
-                        {
-                            Block1x1(ai + (r * sai), sap, pb + jj, n, ci + (r * n) + jj, k);
-                        }
+                        Block4x1(ai, sai, sap, pb + jj, n, ci + jj, k);
                     }
                 }
 
@@ -118,6 +115,26 @@ internal static unsafe class Gemm
         *(Vector<double>*)(c + (2 * n) + w) = c21;
         *(Vector<double>*)(c + (3 * n)) = c30;
         *(Vector<double>*)(c + (3 * n) + w) = c31;
+    }
+
+    /// <summary>Four rows of one vector of columns: four independent sums, so a narrow C (e.g. n = 4) is not one add chain per row.</summary>
+    private static void Block4x1(double* a, int sai, int sap, double* b, int n, double* c, int k)
+    {
+        Vector<double> c0 = Vector<double>.Zero, c1 = c0, c2 = c0, c3 = c0;
+        for (int p = 0; p < k; p++)
+        {
+            var bp = *(Vector<double>*)(b + (p * n));
+            double* ap = a + (p * sap);
+            c0 += new Vector<double>(ap[0]) * bp;
+            c1 += new Vector<double>(ap[sai]) * bp;
+            c2 += new Vector<double>(ap[2 * sai]) * bp;
+            c3 += new Vector<double>(ap[3 * sai]) * bp;
+        }
+
+        *(Vector<double>*)c = c0;
+        *(Vector<double>*)(c + n) = c1;
+        *(Vector<double>*)(c + (2 * n)) = c2;
+        *(Vector<double>*)(c + (3 * n)) = c3;
     }
 
     private static void Block1x2(double* a, int sap, double* b, int n, double* c, int k)
