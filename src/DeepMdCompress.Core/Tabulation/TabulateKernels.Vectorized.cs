@@ -50,6 +50,7 @@ public static partial class TabulateKernels
     /// <see cref="SeTForward(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, int, int, int, int, Span{double}, ExtrapolationMode)"/>
     /// on a channel-major table.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public static unsafe void SeTForward(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX,
         int nloc, int nneiI, int nneiJ, Span<double> output, ExtrapolationMode mode = ExtrapolationMode.Clamp)
     {
@@ -96,6 +97,7 @@ public static partial class TabulateKernels
     /// <see cref="SeTGrad(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int, int, Span{double}, Span{double}, ExtrapolationMode)"/>
     /// on a channel-major table.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public static unsafe void SeTGrad(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> dy,
         int nloc, int nneiI, int nneiJ, Span<double> dyDemX, Span<double> dyDem, ExtrapolationMode mode = ExtrapolationMode.Clamp)
     {
@@ -162,6 +164,7 @@ public static partial class TabulateKernels
     /// <see cref="SeRForward(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, int, int, int, Span{double}, ExtrapolationMode)"/>
     /// on a channel-major table.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public static unsafe void SeRForward(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> em,
         int nloc, int nnei, Span<double> output, ExtrapolationMode mode = ExtrapolationMode.Clamp)
     {
@@ -201,6 +204,7 @@ public static partial class TabulateKernels
     /// <see cref="SeRGrad(ReadOnlySpan{double}, in TableInfo, ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, int, Span{double}, ExtrapolationMode)"/>
     /// on a channel-major table.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public static unsafe void SeRGrad(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> em, ReadOnlySpan<double> dy,
         int nloc, int nnei, Span<double> dyDem, ExtrapolationMode mode = ExtrapolationMode.Clamp)
     {
@@ -246,6 +250,7 @@ public static partial class TabulateKernels
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static unsafe void SeAForwardVector(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em,
         ReadOnlySpan<double> two, bool hasTwo, int nloc, int nnei, bool isSorted, Span<double> output, ExtrapolationMode mode)
     {
@@ -355,6 +360,7 @@ public static partial class TabulateKernels
     }
 
     /// <summary>One channel of one slot of the SeA forward, for the channels after the last whole vector.</summary>
+    [MethodImpl(Jit.Optimized)]
     private static unsafe void ForwardTail(double* c, int L, int k, double t, double delta, double* tw, bool hasTwo, bool unloop, double repeat,
         double* e, double* o0, double* o1, double* o2, double* o3)
     {
@@ -375,6 +381,7 @@ public static partial class TabulateKernels
         o3[k] += g * e[3];
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static unsafe void SeAGradVector(ChannelMajorTable table, in TableInfo info, ReadOnlySpan<double> emX, ReadOnlySpan<double> em,
         ReadOnlySpan<double> two, bool hasTwo, ReadOnlySpan<double> dy, int nloc, int nnei, bool isSorted,
         Span<double> dyDemX, Span<double> dyDem, Span<double> dyDtwo, ExtrapolationMode mode, TwoEmbedGradient twoGradient)
@@ -443,7 +450,7 @@ public static partial class TabulateKernels
     }
 
     /// <summary>deepmd-kit's sorted-padding test: the slot repeats the last slot's em_x and has no direction.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
     private static unsafe bool IsPadding(double* e, double x, double ago) => ago == x && e[1] == 0 && e[2] == 0 && e[3] == 0;
 
     /// <summary>
@@ -473,6 +480,7 @@ public static partial class TabulateKernels
         }
 
         /// <summary>Per atom: dy [4][L] transposed to [L][4] for the lane sums.</summary>
+        [MethodImpl(Jit.Optimized)]
         public void Prepare(double* dy)
         {
             if (_dyT is null)
@@ -495,7 +503,7 @@ public static partial class TabulateKernels
         /// <see cref="Sum"/> scales) for the slot with em row <paramref name="e"/>; adds its dyDtwo terms (to the
         /// following padding slots too with the released rule).
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
         public void Terms(double* c, double t, double delta, double* e, bool unloop, int repeat, double* dy, double* tw, double* dt, double* block)
         {
             int L = _l, w = VectorWidth, vecEnd = L / w * w;
@@ -613,7 +621,7 @@ public static partial class TabulateKernels
         /// <paramref name="a"/> at <paramref name="dx"/>, its four dyDem at <paramref name="de"/>; with
         /// <paramref name="b"/> also of the next slot. Only slot a may be a folded padding slot.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
         public void Sum(double* a, double* b, bool unloop, int repeat, double* dx, double* de)
         {
             if (_dyT is not null)
@@ -666,6 +674,7 @@ public static partial class TabulateKernels
             de[3] = s3;
         }
 
+        [MethodImpl(Jit.Optimized)]
         private void LaneSum(double* a, double* b, bool unloop, int repeat, double* dx, double* de)
         {
             int L = _l;
@@ -723,7 +732,7 @@ public static partial class TabulateKernels
         (table ?? throw new ArgumentNullException(nameof(table))).LastLayerSize;
 
     /// <summary><see cref="Poly{T, TP}(TP, ReadOnlySpan{T}, int, double, double)"/> for the channels k … k + width − 1 of row <paramref name="c"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
     private static unsafe Vector<double> PolyV(double* c, int L, int k, double t, double delta)
     {
         double* a = c + k;
@@ -734,7 +743,7 @@ public static partial class TabulateKernels
     }
 
     /// <summary><see cref="PolyGrad{T, TP}(TP, ReadOnlySpan{T}, int, double)"/> for the channels k … k + width − 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
     private static unsafe Vector<double> PolyGradV(double* c, int L, int k, double t)
     {
         double* a = c + k;
@@ -747,9 +756,11 @@ public static partial class TabulateKernels
     }
 
     /// <summary>One channel of a channel-major row: the reference arithmetic with a_c at c·L + k.</summary>
+    [MethodImpl(Jit.Optimized)]
     private static unsafe double PolyAt(double* c, int L, int k, double t, double delta) =>
         Poly(default(F64), new ReadOnlySpan<double>(c, 6 * L), k, L, t, delta);
 
+    [MethodImpl(Jit.Optimized)]
     private static unsafe double PolyGradAt(double* c, int L, int k, double t) =>
         PolyGrad(default(F64), new ReadOnlySpan<double>(c, 6 * L), k, L, t);
 }

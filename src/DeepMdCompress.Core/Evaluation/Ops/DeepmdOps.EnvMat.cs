@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
@@ -327,7 +328,7 @@ internal static partial class DeepmdOps
         Normalize<P>(new double[std.Length], avg, std, padDescrpt);
         Normalize<P>(new double[std3.Length], default, std3, padDeriv);
 
-        ctx.For(nloc, nall / 4 + (nnei * 16), (start, end) =>
+        ctx.For(nloc, nall / 4 + (nnei * 16), [MethodImpl(Jit.Optimized)] (start, end) =>
         {
             var candidates = new List<int>();
             var format = new SlotFormatter(spec.Sec);
@@ -416,6 +417,7 @@ internal static partial class DeepmdOps
     /// target = (value − avg) / std per element, or value / std when <paramref name="avg"/> is empty, each step rounded
     /// to P; in double the elements go through SIMD vectors (the same IEEE operations, so the same bits).
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private static void Normalize<P>(ReadOnlySpan<double> value, ReadOnlySpan<double> avg, ReadOnlySpan<double> std, Span<double> target)
         where P : struct, IPrecision
     {
@@ -471,6 +473,7 @@ internal static partial class DeepmdOps
             _count = new int[sec.Length];
         }
 
+        [MethodImpl(Jit.Optimized)]
         public unsafe void Fill(double[] ext, int[] extType, int i, List<int> candidates, float rc2, int[] fmt)
         {
             int ntypes = _sec.Length - 1;
@@ -571,6 +574,7 @@ internal static partial class DeepmdOps
         }
 
         /// <summary>Writes each added slot's values to value[slot·ncomp …] and derivatives to deriv[slot·3·ncomp …].</summary>
+        [MethodImpl(Jit.Optimized)]
         public void Compute<P>(double[] value, double[] deriv)
             where P : struct, IPrecision
         {
@@ -605,6 +609,7 @@ internal static partial class DeepmdOps
         }
 
         /// <summary>Slots f … f + width − 1 in double: values to lane rows 0–3, derivatives (3c + d) to rows 4–15.</summary>
+        [MethodImpl(Jit.Optimized)]
         private void Lanes(int f)
         {
             int w = Vector<double>.Count;
@@ -668,6 +673,7 @@ internal static partial class DeepmdOps
     /// One filled slot: u = x_j − x_i → values (1/r, x/r², y/r², z/r²)·sw (A) or sw/r (R) and their derivatives
     /// with respect to the centre position (evaluator-facts §2.6), each step rounded to precision P.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     internal static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, Span<double> value, Span<double> deriv)
         where P : struct, IPrecision
     {
@@ -713,6 +719,7 @@ internal static partial class DeepmdOps
     /// deepmd-kit's quintic switch between rmin and rmax: t = (r − rmin)/diff with diff the float32
     /// difference of the float32 attrs; sw = t³(−6t² + 15t − 10) + 1.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     internal static void Switch<P>(double r, double rmin, double rmax, double diff, out double sw, out double dsw)
         where P : struct, IPrecision
     {

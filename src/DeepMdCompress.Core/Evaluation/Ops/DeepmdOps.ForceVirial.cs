@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -89,6 +90,7 @@ internal static partial class DeepmdOps
         return new[] { Real(x[0].DType, force, frames, nall * 3) };
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static void ProdForce<P>(double[] net, double[] env, int[] nlist, double[] force,
         int frames, int nloc, int nall, int nnei, int ndescrpt, int ncomp, int first, int last)
         where P : struct, IPrecision
@@ -187,6 +189,7 @@ internal static partial class DeepmdOps
     /// slot's components in order, as the scalar path does per element; written to slot[o … o + 8] (and one spare
     /// element after it, which the next slot overwrites or nobody reads).
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private static void VirialSlotLanes(double[] net, double[] env, double[] rij, int r, int q0, int ncomp, double[] slot, int o, double[] rbuf)
     {
         (rbuf[0], rbuf[1], rbuf[2]) = (rij[r], rij[r + 1], rij[r + 2]);
@@ -206,6 +209,7 @@ internal static partial class DeepmdOps
         v2.CopyTo(slot, o + 6);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static void ProdVirial<P>(OpContext ctx, double[] net, double[] env, double[] rij, int[] nlist, double[] virial, double[] atomVirial,
         int frames, int nloc, int nall, int nnei, int ndescrpt, int ncomp)
         where P : struct, IPrecision
@@ -226,7 +230,7 @@ internal static partial class DeepmdOps
             for (int b0 = 0; b0 < nloc; b0 += Block)
             {
                 int b1 = Math.Min(nloc, b0 + Block);
-                ctx.For(b1 - b0, nnei * ncomp * 9, (start, end) =>
+                ctx.For(b1 - b0, nnei * ncomp * 9, [MethodImpl(Jit.Optimized)] (start, end) =>
                 {
                     var rbuf = new double[Vector<double>.Count];
                     for (int i = b0 + start; i < b0 + end; i++)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Numerics;
 
@@ -94,6 +95,7 @@ internal static class PeriodicImages
     public const int MaxExtendedAtoms = 50_000_000;
 
     /// <summary>Wraps every atom into the cell: f ← fmod(f, 1), +1 if negative, back to Cartesian (in precision P).</summary>
+    [MethodImpl(Jit.Optimized)]
     public static void Wrap<P>(double[] coord, int natoms, PeriodicCell cell)
         where P : struct, IPrecision
     {
@@ -120,6 +122,7 @@ internal static class PeriodicImages
     /// around the ncell box, cells scanned i0, i1, i2 (innermost), atoms of each source cell ascending.
     /// Ghost coordinates are x_p − (s0·a + s1·b + s2·c) in double, then rounded to P.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public static (double[] Coord, int[] Type, int[] Mapping) Extend<P>(double[] wrapped, int[] type, int nloc, PeriodicCell cell, double rcut)
         where P : struct, IPrecision
     {
@@ -268,6 +271,7 @@ internal sealed class NeighborSearch<P>
     // Coordinates in _cellAtoms order, so a cell's atoms are contiguous and load as vectors (double only).
     private readonly double[]? _cx, _cy, _cz;
 
+    [MethodImpl(Jit.Optimized)]
     public NeighborSearch(double[] coord, int nall, float rcut)
     {
         _coord = coord;
@@ -353,6 +357,7 @@ internal sealed class NeighborSearch<P>
     }
 
     /// <summary>Appends the candidates of centre <paramref name="i"/> to <paramref name="result"/>.</summary>
+    [MethodImpl(Jit.Optimized)]
     public void Candidates(int i, List<int> result)
     {
         result.Clear();
@@ -400,6 +405,7 @@ internal sealed class NeighborSearch<P>
     /// <see cref="Within"/> for whole vectors of the cell entries [k, end) in double (the same operations per lane);
     /// returns where the scalar rest starts.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private int WithinVector(int i, int k, int end, List<int> result)
     {
         int w = Vector<double>.Count;
@@ -428,6 +434,7 @@ internal sealed class NeighborSearch<P>
         return k;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
     private bool Within(int i, int j)
     {
         P p = default;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
@@ -262,7 +263,7 @@ internal static partial class StandardOps
 
         var strides = Shapes.Strides(shape);
         int run = size[rank - 1];
-        ForRows(ctx, size, (first, end, idx, c0, c1) =>
+        ForRows(ctx, size, [MethodImpl(Jit.Optimized)] (first, end, idx, c0, c1) =>
         {
             for (int row = first; row < end; row++, NextRow(idx, size))
             {
@@ -347,6 +348,7 @@ internal static partial class StandardOps
     }
 
     /// <summary>A short run element by element (no call overhead), a long one as a block copy.</summary>
+    [MethodImpl(Jit.Optimized)]
     internal static void CopyRun<T>(T[] src, int srcOffset, T[] dst, int dstOffset, int length)
     {
         if (length <= 8)
@@ -644,7 +646,7 @@ internal static partial class StandardOps
     {
         int rowOut = lengths.Sum();
         var dst = ctx.NewArray<T>(outer * rowOut, zeroed: false);
-        ForRows(ctx, new[] { outer, rowOut }, (first, end, _, c0, c1) =>
+        ForRows(ctx, new[] { outer, rowOut }, [MethodImpl(Jit.Optimized)] (first, end, _, c0, c1) =>
         {
             for (int o = first; o < end; o++)
             {
@@ -948,6 +950,7 @@ internal static partial class StandardOps
     private delegate void CopyPlusZero<T>(T[] src, int srcOffset, T[] dst, int dstOffset, int length);
 
     /// <summary>dst[o + c] = src[s + c] + 0 (vectors, then the rest one by one).</summary>
+    [MethodImpl(Jit.Optimized)]
     private static void PlusZero(double[] src, int s, double[] dst, int o, int length)
     {
         int c = 0;
@@ -965,6 +968,7 @@ internal static partial class StandardOps
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static void PlusZero(float[] src, int s, float[] dst, int o, int length)
     {
         int c = 0;
@@ -988,7 +992,7 @@ internal static partial class StandardOps
         int rank = shape.Length; // ≥ 1: scalar boxes always overlap
         var strides = boxes.Select(b => Shapes.Strides(b.Size)).ToArray();
         int run = shape[rank - 1];
-        ForRows(ctx, shape, (firstRow, endRow, idx, c0, c1) =>
+        ForRows(ctx, shape, [MethodImpl(Jit.Optimized)] (firstRow, endRow, idx, c0, c1) =>
         {
             // The pieces of this row's columns [c0, c1) that boxes cover (disjoint), by column; zeros in between.
             var pieces = new List<(int From, int To, int Box, int Offset)>(boxes.Length);
@@ -1048,7 +1052,7 @@ internal static partial class StandardOps
 
         var strides = Shapes.Strides(srcShape);
         int run = dstShape[rank - 1], first = begin[rank - 1], last = first + srcShape[rank - 1];
-        ForRows(ctx, dstShape, (firstRow, endRow, idx, c0, c1) =>
+        ForRows(ctx, dstShape, [MethodImpl(Jit.Optimized)] (firstRow, endRow, idx, c0, c1) =>
         {
             for (int row = firstRow; row < endRow; row++, NextRow(idx, dstShape))
             {

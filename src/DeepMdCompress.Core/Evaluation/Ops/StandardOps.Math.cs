@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using DeepMdCompress.Core.Graph;
@@ -309,6 +310,7 @@ internal static partial class StandardOps
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     internal static void AddInPlace(Span<double> o, ReadOnlySpan<double> a)
     {
         int i = 0;
