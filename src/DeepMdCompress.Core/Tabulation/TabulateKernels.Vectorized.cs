@@ -450,7 +450,7 @@ public static partial class TabulateKernels
     }
 
     /// <summary>deepmd-kit's sorted-padding test: the slot repeats the last slot's em_x and has no direction.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe bool IsPadding(double* e, double x, double ago) => ago == x && e[1] == 0 && e[2] == 0 && e[3] == 0;
 
     /// <summary>
@@ -503,7 +503,7 @@ public static partial class TabulateKernels
         /// <see cref="Sum"/> scales) for the slot with em row <paramref name="e"/>; adds its dyDtwo terms (to the
         /// following padding slots too with the released rule).
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)] // large: compiled optimised if not inlined
         public void Terms(double* c, double t, double delta, double* e, bool unloop, int repeat, double* dy, double* tw, double* dt, double* block)
         {
             int L = _l, w = VectorWidth, vecEnd = L / w * w;
@@ -732,7 +732,7 @@ public static partial class TabulateKernels
         (table ?? throw new ArgumentNullException(nameof(table))).LastLayerSize;
 
     /// <summary><see cref="Poly{T, TP}(TP, ReadOnlySpan{T}, int, double, double)"/> for the channels k … k + width − 1 of row <paramref name="c"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector<double> PolyV(double* c, int L, int k, double t, double delta)
     {
         double* a = c + k;
@@ -743,7 +743,7 @@ public static partial class TabulateKernels
     }
 
     /// <summary><see cref="PolyGrad{T, TP}(TP, ReadOnlySpan{T}, int, double)"/> for the channels k … k + width − 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector<double> PolyGradV(double* c, int L, int k, double t)
     {
         double* a = c + k;

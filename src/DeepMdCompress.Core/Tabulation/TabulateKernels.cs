@@ -560,21 +560,21 @@ public static partial class TabulateKernels
     // ---------------------------------------------------------------- arithmetic
 
     /// <summary>P(t) by Horner in deepmd-kit's order, plus P′(t)·δ beyond the table in Linear mode (δ is 0 otherwise).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Poly<T, TP>(TP p, ReadOnlySpan<T> coeff, int k, double t, double delta)
         where T : unmanaged
         where TP : struct, IPrecision<T> =>
         Poly(p, coeff, 6 * k, 1, t, delta);
 
     /// <summary>P′(t) = a1 + (2a2 + (3a3 + (4a4 + 5a5·t)·t)·t)·t.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double PolyGrad<T, TP>(TP p, ReadOnlySpan<T> coeff, int k, double t)
         where T : unmanaged
         where TP : struct, IPrecision<T> =>
         PolyGrad(p, coeff, 6 * k, 1, t);
 
     /// <summary><see cref="Poly{T, TP}(TP, ReadOnlySpan{T}, int, double, double)"/> with a_c at coeff[first + c·step] (any table layout).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Poly<T, TP>(TP p, ReadOnlySpan<T> coeff, int first, int step, double t, double delta)
         where T : unmanaged
         where TP : struct, IPrecision<T>
@@ -587,7 +587,7 @@ public static partial class TabulateKernels
     }
 
     /// <summary><see cref="PolyGrad{T, TP}(TP, ReadOnlySpan{T}, int, double)"/> with a_c at coeff[first + c·step].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double PolyGrad<T, TP>(TP p, ReadOnlySpan<T> coeff, int first, int step, double t)
         where T : unmanaged
         where TP : struct, IPrecision<T>
@@ -598,7 +598,7 @@ public static partial class TabulateKernels
         return p.R(a1 + p.R(p.R(p.R(2 * a2) + p.R(p.R(p.R(3 * a3) + p.R(p.R(p.R(4 * a4) + p.R(p.R(5 * a5) * t)) * t)) * t)) * t));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add<T, TP>(TP p, Span<T> target, int index, double term)
         where T : unmanaged
         where TP : struct, IPrecision<T> =>
@@ -671,13 +671,13 @@ public static partial class TabulateKernels
 
     internal readonly struct F64 : IPrecision<double>
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double Load(double value) => value;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double Store(double value) => value;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double R(double value) => value;
 
         public double NextAfter(double x, double toward)
@@ -705,13 +705,13 @@ public static partial class TabulateKernels
 
     internal readonly struct F32 : IPrecision<float>
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double Load(float value) => value;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Store(double value) => (float)value;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double R(double value) => (float)value;
 
         public unsafe double NextAfter(double x, double toward)
@@ -779,7 +779,7 @@ public static partial class TabulateKernels
 
         public int RequiredRows { get; }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Locate(double x, out int row, out double t, out double delta)
         {
             delta = 0;
@@ -864,13 +864,13 @@ public static partial class TabulateKernels
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static double R(double v) => default(TP).R(v);
 
         private static double NextAfter(double x, double toward) => default(TP).NextAfter(x, toward);
 
         // C's (int) conversion truncates toward zero; out-of-range values are clamped instead of being undefined.
-        [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int Trunc(double v) => v >= int.MaxValue ? int.MaxValue : v <= int.MinValue ? int.MinValue : double.IsNaN(v) ? 0 : (int)v;
     }
 }

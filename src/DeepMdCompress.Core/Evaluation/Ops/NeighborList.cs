@@ -434,7 +434,7 @@ internal sealed class NeighborSearch<P>
         return k;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Within(int i, int j)
     {
         P p = default;

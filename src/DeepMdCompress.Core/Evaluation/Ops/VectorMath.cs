@@ -66,7 +66,7 @@ public static class VectorMath
     private static readonly Vector<double>[] VBits = { new(32), new(16), new(8), new(4), new(2), new(1) };
     private static readonly Vector<double>[] VPowers = { new(4294967296.0), new(65536.0), new(256.0), new(16.0), new(4.0), new(2.0) };
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining | Jit.Optimized)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Tanh(Vector<double> x)
     {
         var a = Vector.Abs(x);
