@@ -12,8 +12,9 @@ namespace DeepMdCompress.Core.Evaluation;
 /// <summary>
 /// Executes a frozen GraphDef the way a TensorFlow session does: only the nodes the requested outputs depend
 /// on run, each once per run, in dependency order. Fed tensors replace their nodes (and everything only they
-/// need). Intermediates are released as soon as their last consumer has run. Constants are decoded once and
-/// kept for later runs. The plan for a given (feeds, fetches) pair is compiled once and reused.
+/// need). Each intermediate output is released as soon as its last reader has run, and its buffer is reused by
+/// later nodes and runs. Constants are decoded once and kept for later runs. The plan for a given (feeds, fetches)
+/// pair is compiled once and reused; it folds the zero Pads an AddN alone reads into that AddN (same results).
 /// </summary>
 public sealed class GraphInterpreter
 {
@@ -21,6 +22,7 @@ public sealed class GraphInterpreter
     private readonly Dictionary<string, int> _byName;
     private readonly TensorValue[]?[] _constCache;
     private readonly ConcurrentDictionary<string, Plan> _plans = new(StringComparer.Ordinal);
+    private BufferPool? _kept;
 
     public GraphInterpreter(GraphDef graph, OpRegistry? registry = null)
     {
@@ -47,6 +49,17 @@ public sealed class GraphInterpreter
 
     /// <summary>Threads a kernel may use (default: all processors). 1 runs everything serially.</summary>
     public int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Whether the buffers of a run's intermediate tensors are kept for the next run (default true): evaluating frame
+    /// after frame then allocates almost nothing, so there is no garbage collection and no fresh memory to fault in.
+    /// At most twice the run's peak working memory (<see cref="LastRunPeakBytes"/>) is kept; <see cref="ReleaseBuffers"/>
+    /// lets go of it.
+    /// </summary>
+    public bool RetainBuffers { get; set; } = true;
+
+    /// <summary>Drops the buffers kept from the last run (they are garbage-collected as usual).</summary>
+    public void ReleaseBuffers() => Interlocked.Exchange(ref _kept, null);
 
     /// <summary>When set, receives every executed node and how long its kernel took (diagnostics).</summary>
     public Action<NodeDef, TimeSpan>? NodeTimed { get; set; }
@@ -148,8 +161,16 @@ public sealed class GraphInterpreter
         // Steps whose outputs can be released after this one ran (their last consumer).
         public int[] Release = Array.Empty<int>();
 
-        // Steps whose buffers no later step reads (later consumers, if any, read only the shape).
-        public int[] LastDataUse = Array.Empty<int>();
+        // Outputs (producer step, output index) whose buffers no later step reads (later consumers, if any, read
+        // only the shape).
+        public (int Step, int Output)[] LastDataUse = Array.Empty<(int, int)>();
+
+        // This step's outputs that a later step reads or that are fetched; the buffers of the others are released
+        // as soon as the step has run.
+        public int[] Needed = Array.Empty<int>();
+
+        // An AddN with its Pads folded in: the inputs are the Pads' (tensor, paddings) pairs.
+        public bool FusedPads;
     }
 
     private sealed class Plan
@@ -229,13 +250,6 @@ public sealed class GraphInterpreter
         }
 
         var steps = new Step[order.Count];
-        var consumers = new int[order.Count];
-        var lastConsumer = new int[order.Count];
-        var lastDataConsumer = new int[order.Count];
-        for (int s = 0; s < lastDataConsumer.Length; s++)
-        {
-            lastDataConsumer[s] = -1;
-        }
         for (int s = 0; s < steps.Length; s++)
         {
             var node = _nodes[order[s]];
@@ -256,21 +270,7 @@ public sealed class GraphInterpreter
                 }
 
                 int p = _byName[pName];
-                if (fedIndex.TryGetValue(Key(p, pOut), out int f))
-                {
-                    producers.Add(-1 - f);
-                }
-                else
-                {
-                    producers.Add(stepOf[p]);
-                    consumers[stepOf[p]]++;
-                    lastConsumer[stepOf[p]] = s;
-                    if (!ShapeOnly.Contains(node.Op))
-                    {
-                        lastDataConsumer[stepOf[p]] = s;
-                    }
-                }
-
+                producers.Add(fedIndex.TryGetValue(Key(p, pOut), out int f) ? -1 - f : stepOf[p]);
                 outputs.Add(pOut);
             }
 
@@ -284,9 +284,37 @@ public sealed class GraphInterpreter
             };
         }
 
+        var fetchedSteps = new HashSet<int>(fetchRefs.Where(r => !fedIndex.ContainsKey(Key(r.Node, r.Output))).Select(r => stepOf[r.Node]));
+        steps = FusePadSums(steps, fetchedSteps, out var newIndex);
+
+        var consumers = new int[steps.Length];
+        var lastConsumer = new int[steps.Length];
+        var lastDataConsumer = new Dictionary<long, int>();
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var step = steps[s];
+            string op = _nodes[step.Node].Op;
+            for (int k = 0; k < step.Producer.Length; k++)
+            {
+                int p = step.Producer[k];
+                if (p < 0)
+                {
+                    continue;
+                }
+
+                consumers[p]++;
+                lastConsumer[p] = s;
+                if (step.FusedPads || !Registry.ReadsOnlyShape(op, k))
+                {
+                    lastDataConsumer[Key(p, step.Output[k])] = s;
+                }
+            }
+        }
+
         var fetchProducer = new int[fetchRefs.Length];
         var fetchOutput = new int[fetchRefs.Length];
         var keep = new bool[steps.Length];
+        var needed = new List<int>[steps.Length];
         for (int i = 0; i < fetchRefs.Length; i++)
         {
             var (node, output) = fetchRefs[i];
@@ -297,36 +325,150 @@ public sealed class GraphInterpreter
             }
             else
             {
-                fetchProducer[i] = stepOf[node];
-                keep[stepOf[node]] = true;
+                int step = newIndex[stepOf[node]];
+                fetchProducer[i] = step;
+                keep[step] = true;
+                (needed[step] ??= new List<int>()).Add(output);
             }
         }
 
         var release = new List<int>[steps.Length];
-        var lastData = new List<int>[steps.Length];
         for (int s = 0; s < steps.Length; s++)
         {
             if (!keep[s] && consumers[s] > 0)
             {
                 (release[lastConsumer[s]] ??= new List<int>()).Add(s);
-                if (lastDataConsumer[s] >= 0)
-                {
-                    (lastData[lastDataConsumer[s]] ??= new List<int>()).Add(s);
-                }
             }
+        }
+
+        // A fetched output is never released; any other output's buffer goes after its last data reader.
+        var lastData = new List<(int, int)>[steps.Length];
+        foreach (var kv in lastDataConsumer)
+        {
+            int producer = (int)(kv.Key >> 32), output = (int)(uint)kv.Key;
+            if (needed[producer] is { } fetched && fetched.Contains(output))
+            {
+                continue;
+            }
+
+            (needed[producer] ??= new List<int>()).Add(output);
+            (lastData[kv.Value] ??= new List<(int, int)>()).Add((producer, output));
         }
 
         for (int s = 0; s < steps.Length; s++)
         {
             steps[s].Release = release[s]?.ToArray() ?? Array.Empty<int>();
-            steps[s].LastDataUse = lastData[s]?.ToArray() ?? Array.Empty<int>();
+            steps[s].LastDataUse = lastData[s]?.ToArray() ?? Array.Empty<(int, int)>();
+            steps[s].Needed = needed[s]?.Distinct().ToArray() ?? Array.Empty<int>();
         }
 
         return new Plan { Steps = steps, FetchProducer = fetchProducer, FetchOutput = fetchOutput };
     }
 
-    /// <summary>Ops that read only their input's shape, never its elements.</summary>
-    private static readonly HashSet<string> ShapeOnly = new(StringComparer.Ordinal) { "Shape", "ShapeN", "Size", "Rank" };
+    /// <summary>
+    /// Folds the zero Pads of an AddN into it when the AddN is their only reader (TensorFlow's gradient of several
+    /// Slices of one tensor: each slice's gradient is padded to the full shape, then all are added). The fused step
+    /// reads the Pads' inputs; when the boxes are disjoint it writes the sum directly, without the padded tensors of
+    /// the sum's full size (<see cref="Ops.StandardOps.SumOfDisjointPads"/>, the same bits), otherwise it pads and adds
+    /// with the graph's own kernels. Only the built-in Pad and AddN kernels are fused. <paramref name="newIndex"/> maps
+    /// old step indices to the returned array's (−1 for a folded Pad).
+    /// </summary>
+    private Step[] FusePadSums(Step[] steps, HashSet<int> fetched, out int[] newIndex)
+    {
+        newIndex = Enumerable.Range(0, steps.Length).ToArray();
+        if (!Registry.TryGet("Pad", out var pad) || !pad.Equals(Ops.StandardOps.PadKernel)
+            || !Registry.TryGet("AddN", out var addN) || !addN.Equals(Ops.StandardOps.AddNKernel))
+        {
+            return steps;
+        }
+
+        var uses = new int[steps.Length];
+        foreach (var step in steps)
+        {
+            foreach (int p in step.Producer)
+            {
+                if (p >= 0)
+                {
+                    uses[p]++;
+                }
+            }
+        }
+
+        var folded = new bool[steps.Length];
+        foreach (var step in steps)
+        {
+            if (_nodes[step.Node].Op != "AddN" || step.Producer.Length < 2)
+            {
+                continue;
+            }
+
+            bool fusable = true;
+            for (int k = 0; k < step.Producer.Length && fusable; k++)
+            {
+                int p = step.Producer[k];
+                fusable = p >= 0 && step.Output[k] == 0 && uses[p] == 1 && !fetched.Contains(p)
+                    && _nodes[steps[p].Node].Op == "Pad" && steps[p].Producer.Length == 2;
+            }
+
+            if (!fusable)
+            {
+                continue;
+            }
+
+            var padSteps = step.Producer.ToArray();
+            var padNodes = padSteps.Select(p => _nodes[steps[p].Node]).ToArray();
+            step.Producer = padSteps.SelectMany(p => steps[p].Producer).ToArray();
+            step.Output = padSteps.SelectMany(p => steps[p].Output).ToArray();
+            step.FusedPads = true;
+            step.Kernel = (ctx, x) =>
+            {
+                if (Ops.StandardOps.SumOfDisjointPads(ctx, x) is { } sum)
+                {
+                    return new[] { sum };
+                }
+
+                var padded = new TensorValue[padNodes.Length];
+                for (int k = 0; k < padded.Length; k++)
+                {
+                    padded[k] = pad(ctx.ForNode(padNodes[k]), new[] { x[2 * k], x[(2 * k) + 1] })[0];
+                }
+
+                return addN(ctx.ForNode(ctx.Node), padded); // the donation flags are the fused inputs', not these
+            };
+            foreach (int p in padSteps)
+            {
+                folded[p] = true;
+            }
+        }
+
+        if (!folded.Contains(true))
+        {
+            return steps;
+        }
+
+        var kept = new List<Step>(steps.Length);
+        for (int s = 0; s < steps.Length; s++)
+        {
+            newIndex[s] = folded[s] ? -1 : kept.Count;
+            if (!folded[s])
+            {
+                kept.Add(steps[s]);
+            }
+        }
+
+        foreach (var step in kept)
+        {
+            for (int k = 0; k < step.Producer.Length; k++)
+            {
+                if (step.Producer[k] >= 0)
+                {
+                    step.Producer[k] = newIndex[step.Producer[k]];
+                }
+            }
+        }
+
+        return kept.ToArray();
+    }
 
     /// <summary>
     /// The largest total size of intermediate tensors alive at once during the last <see cref="Run"/>
@@ -345,13 +487,14 @@ public sealed class GraphInterpreter
         var values = new TensorValue[]?[plan.Steps.Length];
         int threads = Math.Max(1, MaxDegreeOfParallelism);
 
-        // Slots whose data is still to be read, per buffer (Reshape and Identity alias their input's buffer).
-        // A buffer referenced only by a slot whose last data reader is the current step may be overwritten
-        // by that step; a buffer no such slot references goes back to the pool.
+        // Outputs whose data is still to be read, per buffer (Reshape and Identity alias their input's buffer).
+        // A buffer referenced only by an output whose last data reader is the current step may be overwritten
+        // by that step; a buffer no such output references goes back to the pool.
         var refs = new Dictionary<Array, int>(ReferenceComparer.Instance);
         var pinned = new HashSet<Array>(ReferenceComparer.Instance);
-        var pool = new BufferPool();
-        var dataDead = new bool[plan.Steps.Length];
+        // A run takes the kept buffers for itself; concurrent runs start empty.
+        var pool = (RetainBuffers ? Interlocked.Exchange(ref _kept, null) : null) ?? new BufferPool();
+        var dataDead = new bool[plan.Steps.Length][];
         long live = 0, peak = 0;
         foreach (var f in feeds)
         {
@@ -380,7 +523,7 @@ public sealed class GraphInterpreter
             {
                 inputs[k] = Output(plan, step.Producer[k], step.Output[k], values, feeds, node);
                 int p = step.Producer[k];
-                if (p >= 0 && Array.IndexOf(step.LastDataUse, p) >= 0 && !pinned.Contains(inputs[k].Data)
+                if (p >= 0 && Array.IndexOf(step.LastDataUse, (p, step.Output[k])) >= 0 && !pinned.Contains(inputs[k].Data)
                     && refs.TryGetValue(inputs[k].Data, out int count) && count == 1)
                 {
                     (donatable ??= new bool[inputs.Length])[k] = true;
@@ -419,8 +562,10 @@ public sealed class GraphInterpreter
                 }
             }
 
-            foreach (var a in DistinctBuffers(outputs))
+            dataDead[s] = new bool[outputs.Length];
+            foreach (var t in outputs)
             {
+                var a = t.Data;
                 if (refs.TryGetValue(a, out int c))
                 {
                     refs[a] = c + 1;
@@ -434,49 +579,65 @@ public sealed class GraphInterpreter
 
             peak = Math.Max(peak, live);
 
-            // Slots whose data no later step reads stop holding their buffers (shape readers may follow).
-            foreach (int r in step.LastDataUse)
+            // Outputs whose data no later step reads stop holding their buffers (shape readers may follow).
+            for (int k = 0; k < outputs.Length; k++)
             {
-                DropData(r);
+                if (Array.IndexOf(step.Needed, k) < 0)
+                {
+                    DropData(s, k);
+                }
+            }
+
+            foreach (var (r, k) in step.LastDataUse)
+            {
+                DropData(r, k);
             }
 
             foreach (int r in step.Release)
             {
-                DropData(r);
+                for (int k = 0; k < (values[r]?.Length ?? 0); k++)
+                {
+                    DropData(r, k);
+                }
+
                 values[r] = null;
             }
         }
 
-        void DropData(int slot)
+        void DropData(int slot, int output)
         {
-            if (dataDead[slot] || values[slot] is not { } outs)
+            if (dataDead[slot] is not { } dead || output >= dead.Length || dead[output] || values[slot] is not { } outs)
             {
-                return;
+                return; // constants are not tracked
             }
 
-            dataDead[slot] = true;
-            foreach (var a in DistinctBuffers(outs))
+            dead[output] = true;
+            var a = outs[output].Data;
+            if (refs.TryGetValue(a, out int c))
             {
-                if (refs.TryGetValue(a, out int c))
+                if (c <= 1)
                 {
-                    if (c <= 1)
+                    refs.Remove(a);
+                    if (!pinned.Contains(a))
                     {
-                        refs.Remove(a);
-                        if (!pinned.Contains(a))
-                        {
-                            live -= Bytes(a);
-                            pool.Return(a);
-                        }
+                        live -= Bytes(a);
+                        pool.Return(a);
                     }
-                    else
-                    {
-                        refs[a] = c - 1;
-                    }
+                }
+                else
+                {
+                    refs[a] = c - 1;
                 }
             }
         }
 
         LastRunPeakBytes = peak;
+        if (RetainBuffers)
+        {
+            pool.Trim(2 * peak);
+            Interlocked.Exchange(ref _kept, pool);
+        }
+
         var result = new TensorValue[plan.FetchProducer.Length];
         for (int i = 0; i < result.Length; i++)
         {
@@ -504,23 +665,6 @@ public sealed class GraphInterpreter
         }
 
         return outs[output];
-    }
-
-    private static IEnumerable<Array> DistinctBuffers(TensorValue[] outputs)
-    {
-        for (int i = 0; i < outputs.Length; i++)
-        {
-            bool seen = false;
-            for (int j = 0; j < i; j++)
-            {
-                seen |= ReferenceEquals(outputs[j].Data, outputs[i].Data);
-            }
-
-            if (!seen)
-            {
-                yield return outputs[i].Data;
-            }
-        }
     }
 
     private sealed class ReferenceComparer : IEqualityComparer<Array>

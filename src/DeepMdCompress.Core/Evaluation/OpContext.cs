@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using DeepMdCompress.Core.Errors;
@@ -60,6 +61,9 @@ public sealed class OpContext
         DataType.DtBool => NewArray<bool>(length, zeroed),
         _ => Shapes.Allocate(dtype, length),
     };
+
+    /// <summary>A context for another node's kernel run as part of this step (same cancellation, threads and buffers).</summary>
+    internal OpContext ForNode(NodeDef node) => new(node, CancellationToken, MaxDegreeOfParallelism) { Pool = Pool };
 
     public bool HasAttr(string name) => Node.Attr.ContainsKey(name);
 
@@ -181,15 +185,23 @@ public sealed class OpContext
 
         int chunks = (int)Math.Min(Math.Min(count, threads * 4L), Math.Max(2, total / MinWorkPerChunk));
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = CancellationToken };
-        Parallel.For(0, chunks, options, c =>
+        try
         {
-            int start = (int)((long)count * c / chunks);
-            int end = (int)((long)count * (c + 1) / chunks);
-            if (end > start)
+            Parallel.For(0, chunks, options, c =>
             {
-                body(start, end);
-            }
-        });
+                int start = (int)((long)count * c / chunks);
+                int end = (int)((long)count * (c + 1) / chunks);
+                if (end > start)
+                {
+                    body(start, end);
+                }
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            // Several chunks may fail on the same bad input: report the first failure as the serial run would.
+            ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+        }
     }
 
     private GraphExecutionException MissingAttr(string name, string kind) =>

@@ -23,6 +23,7 @@ public delegate TensorValue[] OpKernel(OpContext context, TensorValue[] inputs);
 public sealed class OpRegistry
 {
     private readonly Dictionary<string, OpKernel> _kernels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int[]> _shapeOnly = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A registry with every standard TensorFlow op and deepmd-kit op the evaluator implements. Inputs beyond a
@@ -47,7 +48,27 @@ public sealed class OpRegistry
         }
 
         _kernels[opType] = kernel ?? throw new ArgumentNullException(nameof(kernel));
+        _shapeOnly.Remove(opType); // a new kernel may read what the old one did not
     }
+
+    /// <summary>
+    /// Declares that the kernel of <paramref name="opType"/> reads only the shape and dtype of the listed data inputs
+    /// (every input when none are listed), never their elements, so the interpreter may release or reuse their
+    /// buffers before the op runs. Registering a new kernel for the op clears the declaration.
+    /// </summary>
+    public void ReadsShapeOnly(string opType, params int[] inputs)
+    {
+        if (!_kernels.ContainsKey(opType))
+        {
+            throw new ArgumentException($"Op type '{opType}' is not registered.", nameof(opType));
+        }
+
+        _shapeOnly[opType] = inputs ?? Array.Empty<int>();
+    }
+
+    /// <summary>Whether the kernel of <paramref name="opType"/> reads only the shape of data input <paramref name="input"/>.</summary>
+    public bool ReadsOnlyShape(string opType, int input) =>
+        _shapeOnly.TryGetValue(opType, out var inputs) && (inputs.Length == 0 || Array.IndexOf(inputs, input) >= 0);
 
     /// <summary>Registers the same kernel under several names (deepmd-kit's legacy aliases).</summary>
     public void Register(OpKernel kernel, params string[] opTypes)

@@ -44,7 +44,7 @@ public enum TableLayout
 /// for double and float. Span-based and allocation-free; arithmetic follows the op's precision T (float kernels
 /// round every intermediate to float). Tables are row-major [rows, 6·L]; column 6k + c holds a_c of channel k.
 /// </summary>
-public static class TabulateKernels
+public static partial class TabulateKernels
 {
     // ---------------------------------------------------------------- SeA
 
@@ -563,24 +563,38 @@ public static class TabulateKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Poly<T, TP>(TP p, ReadOnlySpan<T> coeff, int k, double t, double delta)
         where T : unmanaged
-        where TP : struct, IPrecision<T>
-    {
-        int c = 6 * k;
-        double a0 = p.Load(coeff[c]), a1 = p.Load(coeff[c + 1]), a2 = p.Load(coeff[c + 2]);
-        double a3 = p.Load(coeff[c + 3]), a4 = p.Load(coeff[c + 4]), a5 = p.Load(coeff[c + 5]);
-        double v = p.R(a0 + p.R(p.R(a1 + p.R(p.R(a2 + p.R(p.R(a3 + p.R(p.R(a4 + p.R(a5 * t)) * t)) * t)) * t)) * t));
-        return delta == 0 ? v : p.R(v + p.R(PolyGrad(p, coeff, k, t) * delta));
-    }
+        where TP : struct, IPrecision<T> =>
+        Poly(p, coeff, 6 * k, 1, t, delta);
 
     /// <summary>P′(t) = a1 + (2a2 + (3a3 + (4a4 + 5a5·t)·t)·t)·t.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double PolyGrad<T, TP>(TP p, ReadOnlySpan<T> coeff, int k, double t)
         where T : unmanaged
+        where TP : struct, IPrecision<T> =>
+        PolyGrad(p, coeff, 6 * k, 1, t);
+
+    /// <summary><see cref="Poly{T, TP}(TP, ReadOnlySpan{T}, int, double, double)"/> with a_c at coeff[first + c·step] (any table layout).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Poly<T, TP>(TP p, ReadOnlySpan<T> coeff, int first, int step, double t, double delta)
+        where T : unmanaged
         where TP : struct, IPrecision<T>
     {
-        int c = 6 * k;
-        double a1 = p.Load(coeff[c + 1]), a2 = p.Load(coeff[c + 2]), a3 = p.Load(coeff[c + 3]);
-        double a4 = p.Load(coeff[c + 4]), a5 = p.Load(coeff[c + 5]);
+        int c = first;
+        double a0 = p.Load(coeff[c]), a1 = p.Load(coeff[c + step]), a2 = p.Load(coeff[c + (2 * step)]);
+        double a3 = p.Load(coeff[c + (3 * step)]), a4 = p.Load(coeff[c + (4 * step)]), a5 = p.Load(coeff[c + (5 * step)]);
+        double v = p.R(a0 + p.R(p.R(a1 + p.R(p.R(a2 + p.R(p.R(a3 + p.R(p.R(a4 + p.R(a5 * t)) * t)) * t)) * t)) * t));
+        return delta == 0 ? v : p.R(v + p.R(PolyGrad(p, coeff, first, step, t) * delta));
+    }
+
+    /// <summary><see cref="PolyGrad{T, TP}(TP, ReadOnlySpan{T}, int, double)"/> with a_c at coeff[first + c·step].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double PolyGrad<T, TP>(TP p, ReadOnlySpan<T> coeff, int first, int step, double t)
+        where T : unmanaged
+        where TP : struct, IPrecision<T>
+    {
+        int c = first;
+        double a1 = p.Load(coeff[c + step]), a2 = p.Load(coeff[c + (2 * step)]), a3 = p.Load(coeff[c + (3 * step)]);
+        double a4 = p.Load(coeff[c + (4 * step)]), a5 = p.Load(coeff[c + (5 * step)]);
         return p.R(a1 + p.R(p.R(p.R(2 * a2) + p.R(p.R(p.R(3 * a3) + p.R(p.R(p.R(4 * a4) + p.R(p.R(5 * a5) * t)) * t)) * t)) * t));
     }
 
@@ -590,7 +604,7 @@ public static class TabulateKernels
         where TP : struct, IPrecision<T> =>
         target[index] = p.Store(p.Load(target[index]) + term);
 
-    private static int Rows(int tableLength, int L)
+    internal static int Rows(int tableLength, int L)
     {
         if (L <= 0)
         {
@@ -606,7 +620,7 @@ public static class TabulateKernels
         return tableLength / (6 * L);
     }
 
-    private static void CheckSizes(int nloc, int nnei, int L)
+    internal static void CheckSizes(int nloc, int nnei, int L)
     {
         if (nloc < 0 || nnei < 0 || L <= 0)
         {
@@ -614,7 +628,7 @@ public static class TabulateKernels
         }
     }
 
-    private static void Need(int length, long needed, string name)
+    internal static void Need(int length, long needed, string name)
     {
         if (length != needed)
         {

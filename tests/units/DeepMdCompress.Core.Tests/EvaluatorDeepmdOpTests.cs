@@ -321,4 +321,42 @@ public class EvaluatorDeepmdOpTests
         Assert.Equal("InvalidOpInput", ex.ErrorId);
         Assert.Contains("sel_a", ex.Message);
     }
+
+    /// <summary>
+    /// The environment-matrix entries computed four slots at a time (SIMD lanes, the switch as selects) are the bits of
+    /// the one-slot arithmetic, for distances below rcut_smth, in the switching region, at both edges and beyond rcut.
+    /// </summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(1)]
+    public void EnvMatEntriesInLanesEqualTheScalarEntries(int ncomp)
+    {
+        const double rmin = 0.5, rmax = 6.0, diff = 5.5;
+        var rng = new Random(5 + ncomp);
+        double[] radii = { 0.2, 0.5, 0.5000000000000001, 1.7, 3.3, 5.999999999999999, 6.0, 6.4 };
+        const int n = 37;
+        var rij = new double[3 * n];
+        var entries = new Evaluation.Ops.DeepmdOps.EnvMatEntries(n, ncomp, rmin, rmax, diff);
+        for (int s = 0; s < n; s++)
+        {
+            double r = s < radii.Length ? radii[s] : 0.1 + (rng.NextDouble() * 6.5);
+            double th = Math.Acos((2 * rng.NextDouble()) - 1), ph = 2 * Math.PI * rng.NextDouble();
+            rij[3 * s] = r * Math.Sin(th) * Math.Cos(ph);
+            rij[(3 * s) + 1] = r * Math.Sin(th) * Math.Sin(ph);
+            rij[(3 * s) + 2] = r * Math.Cos(th);
+            entries.Add(s, rij, 3 * s);
+        }
+
+        var value = new double[n * ncomp];
+        var deriv = new double[n * ncomp * 3];
+        entries.Compute<Evaluation.Ops.DoublePrecision>(value, deriv);
+        for (int s = 0; s < n; s++)
+        {
+            var v = new double[ncomp];
+            var d = new double[3 * ncomp];
+            Evaluation.Ops.DeepmdOps.EnvMatEntry<Evaluation.Ops.DoublePrecision>(rij.Skip(3 * s).Take(3).ToArray(), rmin, rmax, diff, ncomp, v, d);
+            Assert.Equal(v.Select(BitConverter.DoubleToInt64Bits), value.Skip(s * ncomp).Take(ncomp).Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(d.Select(BitConverter.DoubleToInt64Bits), deriv.Skip(3 * s * ncomp).Take(3 * ncomp).Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
 }

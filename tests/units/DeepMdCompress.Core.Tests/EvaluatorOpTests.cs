@@ -189,6 +189,74 @@ public class EvaluatorOpTests
         Fails(g, "oob");
     }
 
+    /// <summary>
+    /// Slice, Pad, PadV2 and ConcatV2 on tensors large enough that their rows are split into blocks and copied by
+    /// several threads (the single-row [1, N] case of the fitting-net gradients included), element by element
+    /// against the index arithmetic of the op definitions.
+    /// </summary>
+    [Fact]
+    public void LargeCopiesMatchTheIndexDefinition()
+    {
+        const int n = 100_003;
+        var rowData = Enumerable.Range(0, n).Select(i => i + 0.5).ToArray();
+        var grid = Enumerable.Range(0, 7 * 5 * 3001).Select(i => -(double)i).ToArray();
+        var g = new TestGraph();
+        g.D("row", rowData, 1, n);
+        g.D("grid", grid, 7, 5, 3001);
+        g.I("b", new[] { 0, 17 }, 2);
+        g.I("s", new[] { -1, 90_000 }, 2);
+        g.Op("rowslice", "Slice", new[] { "row", "b", "s" });
+        g.I("b3", new[] { 2, 1, 5 }, 3);
+        g.I("s3", new[] { 4, 3, 2990 }, 3);
+        g.Op("gridslice", "Slice", new[] { "grid", "b3", "s3" });
+        g.I("pads", new[] { 0, 0, 40_000, 30_000 }, 2, 2);
+        g.Op("rowpad", "Pad", new[] { "row", "pads" });
+        g.I("pads3", new[] { 1, 2, 0, 1, 3, 4 }, 3, 2);
+        g.D("seven", new[] { 7.0 });
+        g.Op("gridpad", "PadV2", new[] { "grid", "pads3", "seven" });
+        g.I("axis1", new[] { 1 });
+        g.Op("cat", "ConcatV2", new[] { "row", "rowslice", "row", "axis1" });
+        var r = g.Run("rowslice", "gridslice", "rowpad", "gridpad", "cat");
+
+        Assert.Equal(rowData.Skip(17).Take(90_000), Doubles(r[0]));
+
+        var gs = Doubles(r[1]);
+        Assert.Equal(new[] { 4, 3, 2990 }, r[1].Shape);
+        for (int i = 0, k = 0; i < 4; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                for (int c = 0; c < 2990; c++, k++)
+                {
+                    Assert.Equal(grid[(((2 + i) * 5) + 1 + j) * 3001 + 5 + c], gs[k]);
+                }
+            }
+        }
+
+        var rp = Doubles(r[2]);
+        Assert.Equal(new[] { 1, 40_000 + n + 30_000 }, r[2].Shape);
+        for (int c = 0; c < rp.Length; c++)
+        {
+            Assert.Equal(c >= 40_000 && c < 40_000 + n ? rowData[c - 40_000] : 0.0, rp[c]);
+        }
+
+        var gp = Doubles(r[3]);
+        Assert.Equal(new[] { 10, 6, 3008 }, r[3].Shape);
+        for (int i = 0, k = 0; i < 10; i++)
+        {
+            for (int j = 0; j < 6; j++)
+            {
+                for (int c = 0; c < 3008; c++, k++)
+                {
+                    bool inside = i >= 1 && i < 8 && j < 5 && c >= 3 && c < 3004;
+                    Assert.Equal(inside ? grid[(((i - 1) * 5) + j) * 3001 + c - 3] : 7.0, gp[k]);
+                }
+            }
+        }
+
+        Assert.Equal(rowData.Concat(rowData.Skip(17).Take(90_000)).Concat(rowData), Doubles(r[4]));
+    }
+
     [Fact]
     public void StridedSliceMasks()
     {
@@ -739,6 +807,134 @@ public class EvaluatorOpTests
         var r = new GraphInterpreter(g.Def, registry).Run(new Dictionary<string, TensorValue>(), "t");
         Assert.Equal(6.0, Doubles(r)[0]);
         Assert.Contains("ProdEnvMatA", registry.OpTypes);
+    }
+
+    /// <summary>
+    /// Each output of a multi-output node gives its buffer back after its own last reader: the peak counts u:0 only
+    /// until a reads it, not until u:1's reader runs (8N doubles at c instead of 9N).
+    /// </summary>
+    [Fact]
+    public void OutputsAreReleasedOneByOneAndThePeakCountsLiveBuffers()
+    {
+        const int n = 4096;
+        var g = new TestGraph();
+        g.Placeholder("x", DataType.DtDouble);
+        g.Op("p", "Pack", new[] { "x", "x" }, Int("N", 2));          // 2N
+        g.Op("u", "Unpack", new[] { "p" }, Int("num", 2));           // u:0, u:1: N each; p dies
+        g.I("one", new[] { 1 }, 1);
+        g.I("three", new[] { 3 }, 1);
+        g.Op("a", "Tile", new[] { "u:0", "one" });                   // N; u:0 dies here
+        g.Op("b", "Tile", new[] { "a", "three" });                   // 3N; a dies
+        g.I("axis", new[] { 0 });
+        g.Op("c", "ConcatV2", new[] { "b", "u:1", "axis" });        // 4N with b (3N) and u:1 (N) alive: 8N
+        var interp = new GraphInterpreter(g.Def);
+        var x = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
+        var r = interp.Run(new Dictionary<string, TensorValue> { ["x"] = Shapes.Of(x, n) }, "c");
+        Assert.Equal(x.Concat(x).Concat(x).Concat(x), Doubles(r));
+        Assert.Equal(8L * n * sizeof(double), interp.LastRunPeakBytes);
+    }
+
+    /// <summary>
+    /// Buffers kept from one run serve the next: the second run allocates a fraction of the first, its results are
+    /// right, and the tensors the first run returned are not touched.
+    /// </summary>
+    [Fact]
+    public void KeptBuffersServeTheNextRunWithoutTouchingEarlierResults()
+    {
+        const int n = 50_000;
+        var g = new TestGraph();
+        g.Placeholder("x", DataType.DtDouble);
+        g.I("pads", new[] { 10, 10 }, 1, 2);
+        g.Op("a", "Pad", new[] { "x", "pads" });
+        g.Op("b", "Neg", new[] { "a" });
+        g.Op("c", "Square", new[] { "a" });
+        g.Op("d", "AddN", new[] { "b", "c" });
+        g.I("b0", new[] { 5 }, 1);
+        g.I("s0", new[] { n }, 1);
+        g.Op("e", "Slice", new[] { "d", "b0", "s0" });
+        var interp = new GraphInterpreter(g.Def) { MaxDegreeOfParallelism = 1 };
+        TensorValue Feed(double v) => Shapes.Of(Enumerable.Repeat(v, n).ToArray(), n);
+        double Expected(double v, int i) => i < 10 || i >= n + 10 ? 0 : -v + (v * v); // element i of d
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var first = interp.Run(new Dictionary<string, TensorValue> { ["x"] = Feed(2) }, "e");
+        long firstBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        var kept = (double[])Doubles(first).Clone();
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var second = interp.Run(new Dictionary<string, TensorValue> { ["x"] = Feed(3) }, "e");
+        long secondBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(secondBytes < firstBytes / 2, $"second run allocated {secondBytes} bytes, first {firstBytes}");
+        Assert.Equal(kept, Doubles(first));
+        Assert.Equal(Enumerable.Range(5, n).Select(i => Expected(3, i)), Doubles(second));
+
+        interp.ReleaseBuffers();
+        var third = interp.Run(new Dictionary<string, TensorValue> { ["x"] = Feed(4) }, "e");
+        Assert.Equal(Enumerable.Range(5, n).Select(i => Expected(4, i)), Doubles(third));
+        Assert.Equal(kept, Doubles(first));
+    }
+
+    /// <summary>
+    /// AddN of Pads it alone reads (TensorFlow's gradient of several Slices) runs folded, without the padded tensors:
+    /// bit for bit the result of padding and adding (the same graph with each Pad also read elsewhere is not folded),
+    /// −0 in a box becoming +0 as 0 + (−0) does, NaN kept; overlapping boxes, three inputs, float and a bad padding
+    /// (reported by the Pad node) included.
+    /// </summary>
+    [Theory]
+    [InlineData(false, DataType.DtDouble)]
+    [InlineData(true, DataType.DtDouble)]
+    [InlineData(false, DataType.DtFloat)]
+    public void AddNOfPadsFoldedEqualsPaddingAndAdding(bool overlap, DataType dtype)
+    {
+        TensorValue Fold(bool fold)
+        {
+            var g = new TestGraph();
+            var rng = new Random(3);
+            void Real(string name, int rows, int cols)
+            {
+                var v = Enumerable.Range(0, rows * cols).Select(i => i % 7 == 0 ? -0.0 : i % 11 == 0 ? double.NaN : rng.NextDouble() - 0.5).ToArray();
+                g.Const(name, dtype == DataType.DtFloat ? Shapes.Of(v.Select(d => (float)d).ToArray(), rows, cols) : Shapes.Of(v, rows, cols));
+            }
+
+            // Into [6, 9]: a at rows 0–1 / cols 2–6, b at rows 2–5 / cols 0–8, c at rows 0–1 / cols 7–8 (or overlapping a).
+            Real("a", 2, 5);
+            Real("b", 4, 9);
+            Real("c", 2, 2);
+            g.I("pa", new[] { 0, 4, 2, 2 }, 2, 2);
+            g.I("pb", new[] { 2, 0, 0, 0 }, 2, 2);
+            g.I("pc", overlap ? new[] { 0, 4, 5, 2 } : new[] { 0, 4, 7, 0 }, 2, 2);
+            g.Op("A", "Pad", new[] { "a", "pa" });
+            g.Op("B", "Pad", new[] { "b", "pb" });
+            g.Op("C", "Pad", new[] { "c", "pc" });
+            g.Op("sum", "AddN", new[] { "A", "B", "C" }, Int("N", 3));
+            if (!fold)
+            {
+                g.Op("alsoA", "Identity", new[] { "A" });
+                g.Op("alsoB", "Identity", new[] { "B" });
+                return g.Run("sum", "alsoA", "alsoB")[0];
+            }
+
+            return g.Run("sum");
+        }
+
+        var folded = Fold(true);
+        var padded = Fold(false);
+        Assert.Equal(new[] { 6, 9 }, folded.Shape);
+        Assert.Equal(
+            padded.Data.Cast<object>().Select(v => v is float f ? BitConverter.DoubleToInt64Bits(f) : BitConverter.DoubleToInt64Bits((double)v)),
+            folded.Data.Cast<object>().Select(v => v is float f ? BitConverter.DoubleToInt64Bits(f) : BitConverter.DoubleToInt64Bits((double)v)));
+        var first = Convert.ToDouble(folded.Data.GetValue(2)); // a[0, 0] = −0 → +0
+        Assert.Equal(0L, BitConverter.DoubleToInt64Bits(first));
+
+        var bad = new TestGraph();
+        bad.D("x", new[] { 1.0, 2 }, 2);
+        bad.I("ok", new[] { 1, 0 }, 1, 2);
+        bad.I("neg", new[] { -1, 3 }, 1, 2);
+        bad.Op("P", "Pad", new[] { "x", "ok" });
+        bad.Op("Q", "Pad", new[] { "x", "neg" });
+        bad.Op("S", "AddN", new[] { "P", "Q" }, Int("N", 2));
+        var ex = Assert.Throws<GraphExecutionException>(() => bad.Run("S"));
+        Assert.Equal("Q", ex.NodeName);
     }
 
     /// <summary>Elementwise kernels may write into a dying input, never into a constant or a tensor still needed.</summary>

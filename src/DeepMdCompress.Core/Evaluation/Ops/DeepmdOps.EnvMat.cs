@@ -1,6 +1,9 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Linq;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
 
@@ -166,7 +169,7 @@ internal static partial class DeepmdOps
             }
         }
 
-        var output = new EnvMatOutput(nframes, nloc, nnei, ndescrpt, kind == EnvMatKind.AMix);
+        var output = new EnvMatOutput(ctx, nframes, nloc, nnei, ndescrpt, kind == EnvMatKind.AMix);
         var coordD = AsDoubles(coord);
         var boxD = AsDoubles(box);
         var avgD = AsDoubles(davg);
@@ -224,16 +227,17 @@ internal static partial class DeepmdOps
         public readonly int[]? NType;
         public readonly bool[]? NMask;
 
-        public EnvMatOutput(int nframes, int nloc, int nnei, int ndescrpt, bool mixed)
+        /// <summary>Output buffers; the kernel writes every element (zeros included), so they need no clearing.</summary>
+        public EnvMatOutput(OpContext ctx, int nframes, int nloc, int nnei, int ndescrpt, bool mixed)
         {
-            Descrpt = new double[Shapes.Count(new[] { nframes, nloc, ndescrpt })];
-            Deriv = new double[Shapes.Count(new[] { nframes, nloc, ndescrpt, 3 })];
-            Rij = new double[Shapes.Count(new[] { nframes, nloc, nnei, 3 })];
-            Nlist = new int[Shapes.Count(new[] { nframes, nloc, nnei })];
+            Descrpt = ctx.NewArray<double>(Shapes.Count(new[] { nframes, nloc, ndescrpt }), zeroed: false);
+            Deriv = ctx.NewArray<double>(Shapes.Count(new[] { nframes, nloc, ndescrpt, 3 }), zeroed: false);
+            Rij = ctx.NewArray<double>(Shapes.Count(new[] { nframes, nloc, nnei, 3 }), zeroed: false);
+            Nlist = ctx.NewArray<int>(Shapes.Count(new[] { nframes, nloc, nnei }), zeroed: false);
             if (mixed)
             {
-                NType = new int[Nlist.Length];
-                NMask = new bool[Nlist.Length];
+                NType = ctx.NewArray<int>(Nlist.Length, zeroed: false);
+                NMask = ctx.NewArray<bool>(Nlist.Length, zeroed: false);
             }
         }
 
@@ -311,14 +315,27 @@ internal static partial class DeepmdOps
         float rcF = spec.Rcut;
         float rc2F = (float)(rcF * rcF);
 
-        ctx.For(nloc, nall / 4 + (nnei * 16), (start, end) =>
+        // std repeated for the three directions of each derivative, so a centre's normalisation is two vector passes.
+        var std3 = new double[std.Length * 3];
+        for (int q = 0; q < std.Length; q++)
+        {
+            std3[3 * q] = std3[(3 * q) + 1] = std3[(3 * q) + 2] = std[q];
+        }
+
+        // A padding slot's normalised row is the same for every centre of a type ((0 − avg)/std and 0/std): computed once.
+        var padDescrpt = new double[std.Length];
+        var padDeriv = new double[std3.Length];
+        Normalize<P>(new double[std.Length], avg, std, padDescrpt);
+        Normalize<P>(new double[std3.Length], default, std3, padDeriv);
+
+        ctx.For(nloc, nall / 4 + (nnei * 16), [MethodImpl(Jit.Optimized)] (start, end) =>
         {
             var candidates = new List<int>();
-            var keys = new List<(int Type, float D2, int Index)>();
+            var format = new SlotFormatter(spec.Sec);
             var fmt = new int[nnei];
-            var u = new double[3];
-            var value = new double[4];
-            var deriv = new double[12];
+            var entries = new EnvMatEntries(nnei, ncomp, rmin, rmax, diff);
+            var raw = new double[ndescrpt];
+            var rawDeriv = new double[ndescrpt * 3];
             for (int i = start; i < end; i++)
             {
                 ctx.CancellationToken.ThrowIfCancellationRequested();
@@ -334,72 +351,27 @@ internal static partial class DeepmdOps
                     search!.Candidates(i, candidates);
                 }
 
-                keys.Clear();
-                float xi = (float)ext[3 * i], yi = (float)ext[(3 * i) + 1], zi = (float)ext[(3 * i) + 2];
-                foreach (int j in candidates)
-                {
-                    if (extType[j] < 0)
-                    {
-                        continue;
-                    }
+                format.Fill(ext, extType, i, candidates, rc2F, fmt);
 
-                    float dx = (float)((float)ext[3 * j] - xi);
-                    float dy = (float)((float)ext[(3 * j) + 1] - yi);
-                    float dz = (float)((float)ext[(3 * j) + 2] - zi);
-                    float d2 = (float)((float)((float)(dx * dx) + (float)(dy * dy)) + (float)(dz * dz));
-                    if (d2 <= rc2F)
-                    {
-                        keys.Add((extType[j], d2, j));
-                    }
-                }
-
-                keys.Sort((a, b) => a.Type != b.Type ? a.Type.CompareTo(b.Type) : a.D2 != b.D2 ? a.D2.CompareTo(b.D2) : a.Index.CompareTo(b.Index));
-                for (int s = 0; s < nnei; s++)
-                {
-                    fmt[s] = -1;
-                }
-
-                var next = (int[])spec.Sec.Clone();
-                foreach (var k in keys)
-                {
-                    if (k.Type < spec.Sec.Length - 1 && next[k.Type] < spec.Sec[k.Type + 1])
-                    {
-                        fmt[next[k.Type]++] = k.Index;
-                    }
-                }
-
-                // §2.6 raw environment matrix, §2.7 normalisation.
+                // §2.6 raw environment matrix (padding slots are zero), §2.7 normalisation.
                 int centreType = type[i];
                 long baseD = ((long)f * nloc + i) * ndescrpt;
                 long baseR = ((long)f * nloc + i) * nnei;
+                entries.Clear();
                 for (int s = 0; s < nnei; s++)
                 {
                     int j = fmt[s];
-                    Array.Clear(value, 0, 4);
-                    Array.Clear(deriv, 0, 12);
                     if (j >= 0)
                     {
-                        for (int d = 0; d < 3; d++)
-                        {
-                            u[d] = p.R(ext[(3 * j) + d] - ext[(3 * i) + d]);
-                            output.Rij[((baseR + s) * 3) + d] = u[d];
-                        }
-
-                        EnvMatEntry<P>(u, rmin, rmax, diff, ncomp, value, deriv);
+                        int r = (int)((baseR + s) * 3);
+                        output.Rij[r] = p.R(ext[3 * j] - ext[3 * i]);
+                        output.Rij[r + 1] = p.R(ext[(3 * j) + 1] - ext[(3 * i) + 1]);
+                        output.Rij[r + 2] = p.R(ext[(3 * j) + 2] - ext[(3 * i) + 2]);
+                        entries.Add(s, output.Rij, r);
                     }
-
-                    for (int c = 0; c < ncomp; c++)
+                    else
                     {
-                        int q = (s * ncomp) + c;
-                        if (centreType >= 0)
-                        {
-                            int ti = (centreType * ndescrpt) + q;
-                            output.Descrpt[baseD + q] = p.R(p.R(value[c] - avg[ti]) / std[ti]);
-                            for (int d = 0; d < 3; d++)
-                            {
-                                output.Deriv[((baseD + q) * 3) + d] = p.R(deriv[(c * 3) + d] / std[ti]);
-                            }
-                        }
+                        Array.Clear(output.Rij, (int)((baseR + s) * 3), 3);
                     }
 
                     int mapped = j >= 0 && mapping is not null ? mapping[j] : j;
@@ -410,15 +382,299 @@ internal static partial class DeepmdOps
                         output.NMask[baseR + s] = mapped >= 0;
                     }
                 }
+
+                entries.Compute<P>(raw, rawDeriv);
+                if (centreType >= 0)
+                {
+                    // Each type's block: its filled slots (the first ones) normalised, its padding slots copied.
+                    int ti = centreType * ndescrpt;
+                    for (int t = 0; t < spec.Sec.Length - 1; t++)
+                    {
+                        int first = spec.Sec[t], filled = first, last = spec.Sec[t + 1];
+                        while (filled < last && fmt[filled] >= 0)
+                        {
+                            filled++;
+                        }
+
+                        int q0 = first * ncomp, q1 = filled * ncomp, q2 = last * ncomp;
+                        Normalize<P>(raw.AsSpan(q0, q1 - q0), avg.AsSpan(ti + q0, q1 - q0), std.AsSpan(ti + q0, q1 - q0), output.Descrpt.AsSpan((int)baseD + q0, q1 - q0));
+                        Normalize<P>(rawDeriv.AsSpan(3 * q0, 3 * (q1 - q0)), default, std3.AsSpan(3 * (ti + q0), 3 * (q1 - q0)), output.Deriv.AsSpan((int)(3 * (baseD + q0)), 3 * (q1 - q0)));
+                        padDescrpt.AsSpan(ti + q1, q2 - q1).CopyTo(output.Descrpt.AsSpan((int)baseD + q1, q2 - q1));
+                        padDeriv.AsSpan(3 * (ti + q1), 3 * (q2 - q1)).CopyTo(output.Deriv.AsSpan((int)(3 * (baseD + q1)), 3 * (q2 - q1)));
+                    }
+                }
+                else
+                {
+                    // A padding centre (type < 0) has an all-zero row (§2.7).
+                    Array.Clear(output.Descrpt, (int)baseD, ndescrpt);
+                    Array.Clear(output.Deriv, (int)(3 * baseD), 3 * ndescrpt);
+                }
             }
         });
+    }
+
+    /// <summary>
+    /// target = (value − avg) / std per element, or value / std when <paramref name="avg"/> is empty, each step rounded
+    /// to P; in double the elements go through SIMD vectors (the same IEEE operations, so the same bits).
+    /// </summary>
+    [MethodImpl(Jit.Optimized)]
+    private static void Normalize<P>(ReadOnlySpan<double> value, ReadOnlySpan<double> avg, ReadOnlySpan<double> std, Span<double> target)
+        where P : struct, IPrecision
+    {
+        int q = 0;
+        if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+        {
+            var v = MemoryMarshal.Cast<double, Vector<double>>(value);
+            var sd = MemoryMarshal.Cast<double, Vector<double>>(std);
+            var t = MemoryMarshal.Cast<double, Vector<double>>(target);
+            if (avg.IsEmpty)
+            {
+                for (int k = 0; k < t.Length; k++)
+                {
+                    t[k] = v[k] / sd[k];
+                }
+            }
+            else
+            {
+                var a = MemoryMarshal.Cast<double, Vector<double>>(avg);
+                for (int k = 0; k < t.Length; k++)
+                {
+                    t[k] = (v[k] - a[k]) / sd[k];
+                }
+            }
+
+            q = t.Length * Vector<double>.Count;
+        }
+
+        P p = default;
+        for (; q < target.Length; q++)
+        {
+            target[q] = avg.IsEmpty ? p.R(value[q] / std[q]) : p.R(p.R(value[q] - avg[q]) / std[q]);
+        }
+    }
+
+    /// <summary>
+    /// §2.5 for one centre: keeps the candidates within the float32 cutoff, orders each type's by (float32 d², index)
+    /// and fills that type's slots; the rest of a type's slots are −1. The order is one ulong per candidate (d² bits
+    /// above the index: a non-negative float's bits sort like its value), grouped by type first, so the sort is a
+    /// primitive one instead of a comparer per pair.
+    /// </summary>
+    private sealed class SlotFormatter
+    {
+        private readonly int[] _sec;
+        private readonly int[] _count;
+        private ulong[] _keys = new ulong[64];
+        private ulong[] _sorted = new ulong[64];
+        private int[] _types = new int[64];
+
+        public SlotFormatter(int[] sec)
+        {
+            _sec = sec;
+            _count = new int[sec.Length];
+        }
+
+        [MethodImpl(Jit.Optimized)]
+        public unsafe void Fill(double[] ext, int[] extType, int i, List<int> candidates, float rc2, int[] fmt)
+        {
+            int ntypes = _sec.Length - 1;
+            if (_keys.Length < candidates.Count)
+            {
+                int size = Math.Max(candidates.Count, 2 * _keys.Length);
+                _keys = new ulong[size];
+                _sorted = new ulong[size];
+                _types = new int[size];
+            }
+
+            Array.Clear(_count, 0, _count.Length);
+            int n = 0;
+            float xi = (float)ext[3 * i], yi = (float)ext[(3 * i) + 1], zi = (float)ext[(3 * i) + 2];
+            foreach (int j in candidates)
+            {
+                // Negative types are padding atoms; types without slots can never be placed.
+                int t = extType[j];
+                if (t < 0 || t >= ntypes)
+                {
+                    continue;
+                }
+
+                float dx = (float)((float)ext[3 * j] - xi);
+                float dy = (float)((float)ext[(3 * j) + 1] - yi);
+                float dz = (float)((float)ext[(3 * j) + 2] - zi);
+                float d2 = (float)((float)((float)(dx * dx) + (float)(dy * dy)) + (float)(dz * dz));
+                if (d2 <= rc2)
+                {
+                    _keys[n] = ((ulong)*(uint*)&d2 << 32) | (uint)j;
+                    _types[n++] = t;
+                    _count[t + 1]++;
+                }
+            }
+
+            for (int t = 0; t < ntypes; t++)
+            {
+                _count[t + 1] += _count[t];
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                _sorted[_count[_types[k]]++] = _keys[k];
+            }
+
+            // _count[t] is now the end of type t's run.
+            for (int t = 0; t < ntypes; t++)
+            {
+                int first = t == 0 ? 0 : _count[t - 1], length = _count[t] - first;
+                Array.Sort(_sorted, first, length);
+                int slots = _sec[t + 1] - _sec[t], filled = Math.Min(length, slots);
+                for (int e = 0; e < filled; e++)
+                {
+                    fmt[_sec[t] + e] = (int)(uint)_sorted[first + e];
+                }
+
+                for (int e = filled; e < slots; e++)
+                {
+                    fmt[_sec[t] + e] = -1;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The filled slots of one centre, collected first and then computed together: in double four (a vector's worth)
+    /// at a time, each lane going through exactly the operations of <see cref="EnvMatEntry{P}"/> (the switch's
+    /// branches become selects of values computed for every lane), so every slot gets the bits it would get alone.
+    /// </summary>
+    internal sealed class EnvMatEntries
+    {
+        private readonly int _ncomp;
+        private readonly double _rmin, _rmax, _diff;
+        private readonly double[] _x, _y, _z, _u = new double[3], _lanes;
+        private readonly int[] _slots;
+        private int _count;
+
+        public EnvMatEntries(int nnei, int ncomp, double rmin, double rmax, double diff)
+        {
+            int padded = nnei + Vector<double>.Count;
+            (_ncomp, _rmin, _rmax, _diff) = (ncomp, rmin, rmax, diff);
+            _x = new double[padded];
+            _y = new double[padded];
+            _z = new double[padded];
+            _slots = new int[nnei];
+            _lanes = new double[16 * Vector<double>.Count];
+        }
+
+        public void Clear() => _count = 0;
+
+        /// <summary>Slot <paramref name="slot"/> with u = rij[offset … offset + 2].</summary>
+        public void Add(int slot, double[] rij, int offset)
+        {
+            _x[_count] = rij[offset];
+            _y[_count] = rij[offset + 1];
+            _z[_count] = rij[offset + 2];
+            _slots[_count++] = slot;
+        }
+
+        /// <summary>Writes each added slot's values to value[slot·ncomp …] and derivatives to deriv[slot·3·ncomp …].</summary>
+        [MethodImpl(Jit.Optimized)]
+        public void Compute<P>(double[] value, double[] deriv)
+            where P : struct, IPrecision
+        {
+            int w = Vector<double>.Count, f = 0;
+            if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+            {
+                for (; f + w <= _count; f += w)
+                {
+                    Lanes(f);
+                    for (int lane = 0; lane < w; lane++)
+                    {
+                        int s = _slots[f + lane];
+                        for (int c = 0; c < _ncomp; c++)
+                        {
+                            value[(s * _ncomp) + c] = _lanes[(c * w) + lane];
+                        }
+
+                        for (int q = 0; q < 3 * _ncomp; q++)
+                        {
+                            deriv[(s * 3 * _ncomp) + q] = _lanes[((4 + q) * w) + lane];
+                        }
+                    }
+                }
+            }
+
+            for (; f < _count; f++)
+            {
+                int s = _slots[f];
+                (_u[0], _u[1], _u[2]) = (_x[f], _y[f], _z[f]);
+                EnvMatEntry<P>(_u, _rmin, _rmax, _diff, _ncomp, value.AsSpan(s * _ncomp, _ncomp), deriv.AsSpan(s * 3 * _ncomp, 3 * _ncomp));
+            }
+        }
+
+        /// <summary>Slots f … f + width − 1 in double: values to lane rows 0–3, derivatives (3c + d) to rows 4–15.</summary>
+        [MethodImpl(Jit.Optimized)]
+        private void Lanes(int f)
+        {
+            int w = Vector<double>.Count;
+            var one = Vector<double>.One;
+            var zero = Vector<double>.Zero;
+            Vector<double> x = new(_x, f), y = new(_y, f), z = new(_z, f);
+            var nr2 = (x * x) + (y * y) + (z * z);
+            var inr = one / Vector.SquareRoot(nr2);
+            var nr = nr2 * inr;
+            var inr2 = inr * inr;
+            var inr4 = inr2 * inr2;
+            var inr3 = inr4 * nr;
+
+            // Switch: the polynomial for every lane, then 1 below rmin and 0 from rmax on, as the scalar branches give.
+            var uu = (nr - new Vector<double>(_rmin)) / new Vector<double>(_diff);
+            var du = new Vector<double>(1.0 / _diff);
+            var uu2 = uu * uu;
+            var uu3 = uu2 * uu;
+            var poly = (new Vector<double>(-6.0) * uu * uu) + (new Vector<double>(15.0) * uu) - new Vector<double>(10.0);
+            var a = new Vector<double>(3.0) * uu * uu * poly;
+            var b = uu3 * ((new Vector<double>(-12.0) * uu) + new Vector<double>(15.0));
+            var below = Vector.LessThan(nr, new Vector<double>(_rmin));
+            var inside = Vector.LessThan(nr, new Vector<double>(_rmax));
+            var sw = Vector.ConditionalSelect(below, one, Vector.ConditionalSelect(inside, (uu3 * poly) + one, zero));
+            var dsw = Vector.ConditionalSelect(below, zero, Vector.ConditionalSelect(inside, (a + b) * du, zero));
+
+            var v0 = one / nr;
+            for (int d = 0; d < 3; d++)
+            {
+                var ud = d == 0 ? x : d == 1 ? y : z;
+                ((ud * inr3 * sw) - (v0 * dsw * ud * inr)).CopyTo(_lanes, (4 + d) * w);
+            }
+
+            (v0 * sw).CopyTo(_lanes, 0);
+            if (_ncomp == 4)
+            {
+                var two = new Vector<double>(2.0);
+                for (int k = 0; k < 3; k++)
+                {
+                    var uk = k == 0 ? x : k == 1 ? y : z;
+                    var vk = uk / nr2;
+                    for (int d = 0; d < 3; d++)
+                    {
+                        var ud = d == 0 ? x : d == 1 ? y : z;
+                        var t = two * uk * ud * inr4;
+                        if (k == d)
+                        {
+                            t -= inr2;
+                        }
+
+                        ((t * sw) - (vk * dsw * ud * inr)).CopyTo(_lanes, (4 + (3 * (k + 1)) + d) * w);
+                    }
+
+                    (vk * sw).CopyTo(_lanes, (k + 1) * w);
+                }
+            }
+        }
     }
 
     /// <summary>
     /// One filled slot: u = x_j − x_i → values (1/r, x/r², y/r², z/r²)·sw (A) or sw/r (R) and their derivatives
     /// with respect to the centre position (evaluator-facts §2.6), each step rounded to precision P.
     /// </summary>
-    private static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, double[] value, double[] deriv)
+    [MethodImpl(Jit.Optimized)]
+    internal static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, Span<double> value, Span<double> deriv)
         where P : struct, IPrecision
     {
         P p = default;
@@ -463,6 +719,7 @@ internal static partial class DeepmdOps
     /// deepmd-kit's quintic switch between rmin and rmax: t = (r − rmin)/diff with diff the float32
     /// difference of the float32 attrs; sw = t³(−6t² + 15t − 10) + 1.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     internal static void Switch<P>(double r, double rmin, double rmax, double diff, out double sw, out double dsw)
         where P : struct, IPrecision
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using DeepMdCompress.Core.Graph;
@@ -69,6 +70,7 @@ internal interface IRun<TIn, TOut>
 internal struct DoubleRun<TOp> : IRun<double, double>
     where TOp : struct, IBinaryOp
 {
+    [MethodImpl(Jit.Optimized)]
     public void Run(double[] a, int ia, int sa, double[] b, int ib, int sb, double[] o, int io, int n)
     {
         TOp op = default;
@@ -126,6 +128,7 @@ internal struct DoubleRun<TOp> : IRun<double, double>
 internal struct FloatRun<TOp> : IRun<float, float>
     where TOp : struct, IBinaryOp
 {
+    [MethodImpl(Jit.Optimized)]
     public void Run(float[] a, int ia, int sa, float[] b, int ib, int sb, float[] o, int io, int n)
     {
         TOp op = default;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
@@ -15,6 +16,7 @@ internal static unsafe class Gemm
     /// Rows [rowStart, rowEnd) of C[i, j] = Σ_p A(i, p)·B[p, j], with A(i, p) = a[aOff + i·sai + p·sap],
     /// B row-major [k, n] at bOff and C row-major [m, n] at cOff (overwritten).
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public static void Multiply(double[] a, int aOff, int sai, int sap, double[] b, int bOff, double[] c, int cOff, int rowStart, int rowEnd, int k, int n)
     {
         if (rowEnd <= rowStart || n == 0)
@@ -44,10 +46,7 @@ internal static unsafe class Gemm
 
                     for (int jj = nb2; jj < nb1; jj += w)
                     {
-                        for (int r = 0; r < 4; r++)
-                        {
-                            Block1x1(ai + (r * sai), sap, pb + jj, n, ci + (r * n) + jj, k);
-                        }
+                        Block4x1(ai, sai, sap, pb + jj, n, ci + jj, k);
                     }
                 }
 
@@ -86,6 +85,7 @@ internal static unsafe class Gemm
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static void Block4x2(double* a, int sai, int sap, double* b, int n, double* c, int k)
     {
         int w = Vector<double>.Count;
@@ -120,6 +120,28 @@ internal static unsafe class Gemm
         *(Vector<double>*)(c + (3 * n) + w) = c31;
     }
 
+    /// <summary>Four rows of one vector of columns: four independent sums, so a narrow C (e.g. n = 4) is not one add chain per row.</summary>
+    [MethodImpl(Jit.Optimized)]
+    private static void Block4x1(double* a, int sai, int sap, double* b, int n, double* c, int k)
+    {
+        Vector<double> c0 = Vector<double>.Zero, c1 = c0, c2 = c0, c3 = c0;
+        for (int p = 0; p < k; p++)
+        {
+            var bp = *(Vector<double>*)(b + (p * n));
+            double* ap = a + (p * sap);
+            c0 += new Vector<double>(ap[0]) * bp;
+            c1 += new Vector<double>(ap[sai]) * bp;
+            c2 += new Vector<double>(ap[2 * sai]) * bp;
+            c3 += new Vector<double>(ap[3 * sai]) * bp;
+        }
+
+        *(Vector<double>*)c = c0;
+        *(Vector<double>*)(c + n) = c1;
+        *(Vector<double>*)(c + (2 * n)) = c2;
+        *(Vector<double>*)(c + (3 * n)) = c3;
+    }
+
+    [MethodImpl(Jit.Optimized)]
     private static void Block1x2(double* a, int sap, double* b, int n, double* c, int k)
     {
         int w = Vector<double>.Count;
@@ -136,6 +158,7 @@ internal static unsafe class Gemm
         *(Vector<double>*)(c + w) = c1;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static void Block1x1(double* a, int sap, double* b, int n, double* c, int k)
     {
         Vector<double> c0 = Vector<double>.Zero;
@@ -195,6 +218,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>Copies the [rows, cols] matrix stored transposed at <paramref name="off"/> (element (r, c) at off + c·rows + r) into row-major <paramref name="dst"/>.</summary>
+    [MethodImpl(Jit.Optimized)]
     public static void PackTransposed<T>(T[] src, int off, int rows, int cols, T[] dst)
     {
         for (int r = 0; r < rows; r++)

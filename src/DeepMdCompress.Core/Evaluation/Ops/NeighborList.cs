@@ -1,5 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
+using System.Numerics;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
@@ -93,6 +95,7 @@ internal static class PeriodicImages
     public const int MaxExtendedAtoms = 50_000_000;
 
     /// <summary>Wraps every atom into the cell: f ← fmod(f, 1), +1 if negative, back to Cartesian (in precision P).</summary>
+    [MethodImpl(Jit.Optimized)]
     public static void Wrap<P>(double[] coord, int natoms, PeriodicCell cell)
         where P : struct, IPrecision
     {
@@ -119,6 +122,7 @@ internal static class PeriodicImages
     /// around the ncell box, cells scanned i0, i1, i2 (innermost), atoms of each source cell ascending.
     /// Ghost coordinates are x_p − (s0·a + s1·b + s2·c) in double, then rounded to P.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public static (double[] Coord, int[] Type, int[] Mapping) Extend<P>(double[] wrapped, int[] type, int nloc, PeriodicCell cell, double rcut)
         where P : struct, IPrecision
     {
@@ -264,6 +268,10 @@ internal sealed class NeighborSearch<P>
     private readonly int[]? _cellStart;
     private readonly int[]? _cellAtoms;
 
+    // Coordinates in _cellAtoms order, so a cell's atoms are contiguous and load as vectors (double only).
+    private readonly double[]? _cx, _cy, _cz;
+
+    [MethodImpl(Jit.Optimized)]
     public NeighborSearch(double[] coord, int nall, float rcut)
     {
         _coord = coord;
@@ -334,9 +342,22 @@ internal sealed class NeighborSearch<P>
 
         _cellStart = count;
         _cellAtoms = atoms;
+        if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+        {
+            _cx = new double[nall];
+            _cy = new double[nall];
+            _cz = new double[nall];
+            for (int k = 0; k < nall; k++)
+            {
+                _cx[k] = coord[3 * atoms[k]];
+                _cy[k] = coord[(3 * atoms[k]) + 1];
+                _cz[k] = coord[(3 * atoms[k]) + 2];
+            }
+        }
     }
 
     /// <summary>Appends the candidates of centre <paramref name="i"/> to <paramref name="result"/>.</summary>
+    [MethodImpl(Jit.Optimized)]
     public void Candidates(int i, List<int> result)
     {
         result.Clear();
@@ -361,7 +382,13 @@ internal sealed class NeighborSearch<P>
                 for (int c = Math.Max(0, c2 - 1); c <= Math.Min(_nb[2] - 1, c2 + 1); c++)
                 {
                     int cell = (((a * _nb[1]) + b) * _nb[2]) + c;
-                    for (int k = _cellStart[cell]; k < _cellStart[cell + 1]; k++)
+                    int k = _cellStart[cell], end = _cellStart[cell + 1];
+                    if (_cx is not null)
+                    {
+                        k = WithinVector(i, k, end, result);
+                    }
+
+                    for (; k < end; k++)
                     {
                         int j = _cellAtoms[k];
                         if (j != i && Within(i, j))
@@ -374,6 +401,40 @@ internal sealed class NeighborSearch<P>
         }
     }
 
+    /// <summary>
+    /// <see cref="Within"/> for whole vectors of the cell entries [k, end) in double (the same operations per lane);
+    /// returns where the scalar rest starts.
+    /// </summary>
+    [MethodImpl(Jit.Optimized)]
+    private int WithinVector(int i, int k, int end, List<int> result)
+    {
+        int w = Vector<double>.Count;
+        Vector<double> xi = new(_coord[3 * i]), yi = new(_coord[(3 * i) + 1]), zi = new(_coord[(3 * i) + 2]), rc2 = new(_rc2);
+        for (; k + w <= end; k += w)
+        {
+            var dx = xi - new Vector<double>(_cx!, k);
+            var dy = yi - new Vector<double>(_cy!, k);
+            var dz = zi - new Vector<double>(_cz!, k);
+            var near = Vector.LessThan((dx * dx) + (dy * dy) + (dz * dz), rc2);
+            if (Vector.EqualsAll(near, Vector<long>.Zero))
+            {
+                continue;
+            }
+
+            for (int lane = 0; lane < w; lane++)
+            {
+                int j = _cellAtoms![k + lane];
+                if (near[lane] != 0 && j != i)
+                {
+                    result.Add(j);
+                }
+            }
+        }
+
+        return k;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Within(int i, int j)
     {
         P p = default;

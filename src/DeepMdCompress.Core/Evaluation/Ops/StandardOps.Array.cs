@@ -1,6 +1,8 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Linq;
+using System.Numerics;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -47,6 +49,10 @@ internal static partial class StandardOps
         r.Register("MatrixDiag", MatrixDiag);
         r.Register("Range", Range);
         r.Register("BroadcastTo", BroadcastTo);
+        foreach (string op in new[] { "Shape", "ShapeN", "Size", "Rank", "ZerosLike" })
+        {
+            r.ReadsShapeOnly(op);
+        }
     }
 
     private static TensorValue Single(OpContext ctx, TensorValue[] x)
@@ -257,32 +263,92 @@ internal static partial class StandardOps
 
         var strides = Shapes.Strides(shape);
         int run = size[rank - 1];
-        int runs = n / run;
-        var idx = new int[rank - 1];
-        for (int r = 0; r < runs; r++)
+        ForRows(ctx, size, [MethodImpl(Jit.Optimized)] (first, end, idx, c0, c1) =>
         {
-            int off = begin[rank - 1];
-            for (int d = 0; d < rank - 1; d++)
+            for (int row = first; row < end; row++, NextRow(idx, size))
             {
-                off += (begin[d] + idx[d]) * strides[d];
-            }
-
-            CopyRun(src, off, dst, r * run, run);
-            for (int d = rank - 2; d >= 0; d--)
-            {
-                if (++idx[d] < size[d])
+                int off = begin[rank - 1];
+                for (int d = 0; d < rank - 1; d++)
                 {
-                    break;
+                    off += (begin[d] + idx[d]) * strides[d];
                 }
 
-                idx[d] = 0;
+                CopyRun(src, off + c0, dst, (row * run) + c0, c1 - c0);
             }
-        }
+        });
 
         return dst;
     }
 
+    /// <summary>Elements per work item of the copying ops: a long row is split into blocks of about this size.</summary>
+    private const int CopyBlock = 32_768;
+
+    private delegate void RowsBody(int firstRow, int endRow, int[] index, int start, int end);
+
+    /// <summary>
+    /// Visits the rows (runs along the last axis) of a row-major array of <paramref name="shape"/>, in parallel when it
+    /// is large: body(first row, end row, index of the first row over the other axes, first column, end column); the
+    /// body walks its rows with <see cref="NextRow"/>. A long row comes alone in blocks of columns, so even one [1, N]
+    /// row is shared by the threads.
+    /// </summary>
+    private static void ForRows(OpContext ctx, int[] shape, RowsBody body)
+    {
+        int rank = shape.Length;
+        int run = shape[rank - 1];
+        int rows = Shapes.Count(shape) / Math.Max(1, run);
+        if (rows == 0 || run == 0)
+        {
+            return;
+        }
+
+        long split = (run + (long)CopyBlock - 1) / CopyBlock;
+        int blocks = split * rows > int.MaxValue ? 1 : (int)split;
+        if (blocks == 1)
+        {
+            ctx.For(rows, run, (s, e) => body(s, e, RowIndex(shape, s), 0, run));
+            return;
+        }
+
+        int width = (run + blocks - 1) / blocks;
+        ctx.For(rows * blocks, width, (s, e) =>
+        {
+            for (int item = s; item < e; item++)
+            {
+                int r = item / blocks, c0 = (item - (r * blocks)) * width;
+                body(r, r + 1, RowIndex(shape, r), c0, Math.Min(run, c0 + width));
+            }
+        });
+    }
+
+    /// <summary>The index over all axes but the last of row <paramref name="row"/>.</summary>
+    private static int[] RowIndex(int[] shape, int row)
+    {
+        var idx = new int[shape.Length - 1];
+        for (int d = shape.Length - 2; d >= 0; d--)
+        {
+            idx[d] = row % shape[d];
+            row /= shape[d];
+        }
+
+        return idx;
+    }
+
+    /// <summary>Advances a row index (see <see cref="RowIndex"/>) to the next row.</summary>
+    private static void NextRow(int[] index, int[] shape)
+    {
+        for (int d = index.Length - 1; d >= 0; d--)
+        {
+            if (++index[d] < shape[d])
+            {
+                return;
+            }
+
+            index[d] = 0;
+        }
+    }
+
     /// <summary>A short run element by element (no call overhead), a long one as a block copy.</summary>
+    [MethodImpl(Jit.Optimized)]
     internal static void CopyRun<T>(T[] src, int srcOffset, T[] dst, int dstOffset, int length)
     {
         if (length <= 8)
@@ -580,15 +646,17 @@ internal static partial class StandardOps
     {
         int rowOut = lengths.Sum();
         var dst = ctx.NewArray<T>(outer * rowOut, zeroed: false);
-        ctx.For(outer, rowOut, (s, e) =>
+        ForRows(ctx, new[] { outer, rowOut }, [MethodImpl(Jit.Optimized)] (first, end, _, c0, c1) =>
         {
-            for (int o = s; o < e; o++)
+            for (int o = first; o < end; o++)
             {
-                int pos = o * rowOut;
-                for (int k = 0; k < inputs.Length; k++)
+                for (int k = 0, pos = 0; k < inputs.Length && pos < c1; pos += lengths[k++])
                 {
-                    CopyRun(inputs[k], o * lengths[k], dst, pos, lengths[k]);
-                    pos += lengths[k];
+                    int from = Math.Max(c0, pos), to = Math.Min(c1, pos + lengths[k]);
+                    if (to > from)
+                    {
+                        CopyRun(inputs[k], (o * lengths[k]) + from - pos, dst, (o * rowOut) + from, to - from);
+                    }
                 }
             }
         });
@@ -769,10 +837,32 @@ internal static partial class StandardOps
     {
         ctx.RequireMinInputs(x, 2);
         var t = x[0];
-        var p = ctx.IntValues(x[1], "paddings");
-        if (x[1].Rank != 2 || x[1].Shape[0] != t.Rank || x[1].Shape[1] != 2)
+        var (shape, begin) = PadGeometry(ctx, t, x[1]);
+        if (x.Length > 2 && (x[2].DType != t.DType || x[2].Count != 1))
         {
-            throw ctx.Error($"paddings must have shape [{t.Rank}, 2], got {Shapes.Format(x[1].Shape)}.");
+            throw ctx.Error("constant_values must be a scalar of the input's dtype.");
+        }
+
+        var dst = t.Data switch
+        {
+            double[] d => PadBox(ctx, d, t.Shape, shape, begin, x.Length > 2 ? ((double[])x[2].Data)[0] : 0),
+            float[] f => PadBox(ctx, f, t.Shape, shape, begin, x.Length > 2 ? ((float[])x[2].Data)[0] : 0),
+            int[] i => PadBox(ctx, i, t.Shape, shape, begin, x.Length > 2 ? ((int[])x[2].Data)[0] : 0),
+            long[] l => PadBox(ctx, l, t.Shape, shape, begin, x.Length > 2 ? ((long[])x[2].Data)[0] : 0),
+            bool[] b => PadBox(ctx, b, t.Shape, shape, begin, x.Length > 2 && ((bool[])x[2].Data)[0]),
+            byte[][] s => (Array)PadBox(ctx, s, t.Shape, shape, begin, x.Length > 2 ? ((byte[][])x[2].Data)[0] : Array.Empty<byte>()),
+            _ => throw ctx.Error($"is not defined for {TensorDecoder.Name(t.DType)} tensors."),
+        };
+        return new[] { new TensorValue(t.DType, shape, dst) };
+    }
+
+    /// <summary>The padded shape and where the input starts in it; bad paddings are TensorFlow's errors.</summary>
+    private static (int[] Shape, int[] Begin) PadGeometry(OpContext ctx, TensorValue t, TensorValue paddings)
+    {
+        var p = ctx.IntValues(paddings, "paddings");
+        if (paddings.Rank != 2 || paddings.Shape[0] != t.Rank || paddings.Shape[1] != 2)
+        {
+            throw ctx.Error($"paddings must have shape [{t.Rank}, 2], got {Shapes.Format(paddings.Shape)}.");
         }
 
         var shape = new int[t.Rank];
@@ -788,85 +878,218 @@ internal static partial class StandardOps
             shape[d] = t.Shape[d] + p[2 * d] + p[(2 * d) + 1];
         }
 
-        var dst = ctx.NewArray(t.DType, Shapes.Count(shape), zeroed: x.Length <= 2);
-        if (x.Length > 2)
-        {
-            if (x[2].DType != t.DType || x[2].Count != 1)
-            {
-                throw ctx.Error("constant_values must be a scalar of the input's dtype.");
-            }
-
-            FillWith(dst, x[2].Data);
-        }
-
-        PlaceBox(t.Data, t.Shape, dst, shape, begin);
-        return new[] { new TensorValue(t.DType, shape, dst) };
+        return (shape, begin);
     }
 
-    /// <summary>Writes <paramref name="src"/> into <paramref name="dst"/> at offset <paramref name="begin"/>.</summary>
-    private static void PlaceBox(Array src, int[] srcShape, Array dst, int[] dstShape, int[] begin)
+    /// <summary>
+    /// AddN over zero-Pads, x = (x₁, paddings₁, x₂, paddings₂, …), without materialising the padded tensors: when the
+    /// padded shapes and the floating dtype agree and the boxes do not overlap, AddN's left-to-right sum is +0 outside
+    /// the boxes and v + 0 inside (adding zeros to v, which only turns −0 into +0), so each element is written once.
+    /// Null when the inputs do not qualify (the caller pads and adds as the graph says, with its errors).
+    /// </summary>
+    internal static TensorValue? SumOfDisjointPads(OpContext ctx, TensorValue[] x)
     {
-        switch (src)
+        int n = x.Length / 2;
+        if (n < 2 || x.Length != 2 * n || x[0].DType is not (DataType.DtDouble or DataType.DtFloat))
         {
-            case double[] d:
-                PlaceBox(d, srcShape, (double[])dst, dstShape, begin);
-                break;
-            case float[] f:
-                PlaceBox(f, srcShape, (float[])dst, dstShape, begin);
-                break;
-            case int[] i:
-                PlaceBox(i, srcShape, (int[])dst, dstShape, begin);
-                break;
-            case long[] l:
-                PlaceBox(l, srcShape, (long[])dst, dstShape, begin);
-                break;
-            case bool[] b:
-                PlaceBox(b, srcShape, (bool[])dst, dstShape, begin);
-                break;
-            case byte[][] s:
-                PlaceBox(s, srcShape, (byte[][])dst, dstShape, begin);
-                break;
-        }
-    }
-
-    private static void PlaceBox<T>(T[] src, int[] srcShape, T[] dst, int[] dstShape, int[] begin)
-    {
-        int n = src.Length;
-        if (n == 0)
-        {
-            return;
+            return null;
         }
 
-        int rank = srcShape.Length;
-        if (rank == 0)
+        var boxes = new (int[] Begin, int[] Size)[n];
+        int[]? shape = null;
+        for (int k = 0; k < n; k++)
         {
-            dst[0] = src[0];
-            return;
-        }
-
-        var strides = Shapes.Strides(dstShape);
-        int run = srcShape[rank - 1];
-        int runs = n / run;
-        var idx = new int[rank - 1];
-        for (int r = 0; r < runs; r++)
-        {
-            int off = begin[rank - 1];
-            for (int d = 0; d < rank - 1; d++)
+            var t = x[2 * k];
+            if (t.DType != x[0].DType || x[(2 * k) + 1].Rank != 2 || x[(2 * k) + 1].Shape[0] != t.Rank)
             {
-                off += (begin[d] + idx[d]) * strides[d];
+                return null;
             }
 
-            CopyRun(src, r * run, dst, off, run);
-            for (int d = rank - 2; d >= 0; d--)
+            var p = ctx.IntValues(x[(2 * k) + 1], "paddings");
+            if (p.Any(v => v < 0))
             {
-                if (++idx[d] < srcShape[d])
+                return null;
+            }
+
+            var (padded, begin) = PadGeometry(ctx, t, x[(2 * k) + 1]);
+            if (shape is not null && !Shapes.SameShape(shape, padded))
+            {
+                return null;
+            }
+
+            shape = padded;
+            boxes[k] = (begin, t.Shape);
+            for (int l = 0; l < k; l++)
+            {
+                if (Overlap(boxes[l], boxes[k]))
                 {
-                    break;
+                    return null;
+                }
+            }
+        }
+
+        var dst = x[0].Data is double[]
+            ? (Array)SumOfPads<double>(ctx, x, boxes, shape!, PlusZero)
+            : SumOfPads<float>(ctx, x, boxes, shape!, PlusZero);
+        return new TensorValue(x[0].DType, shape!, dst);
+
+        static bool Overlap((int[] Begin, int[] Size) a, (int[] Begin, int[] Size) b)
+        {
+            for (int d = 0; d < a.Begin.Length; d++)
+            {
+                if (a.Begin[d] >= b.Begin[d] + b.Size[d] || b.Begin[d] >= a.Begin[d] + a.Size[d])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    private delegate void CopyPlusZero<T>(T[] src, int srcOffset, T[] dst, int dstOffset, int length);
+
+    /// <summary>dst[o + c] = src[s + c] + 0 (vectors, then the rest one by one).</summary>
+    [MethodImpl(Jit.Optimized)]
+    private static void PlusZero(double[] src, int s, double[] dst, int o, int length)
+    {
+        int c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; c + Vector<double>.Count <= length; c += Vector<double>.Count)
+            {
+                (new Vector<double>(src, s + c) + Vector<double>.Zero).CopyTo(dst, o + c);
+            }
+        }
+
+        for (; c < length; c++)
+        {
+            dst[o + c] = src[s + c] + 0.0;
+        }
+    }
+
+    [MethodImpl(Jit.Optimized)]
+    private static void PlusZero(float[] src, int s, float[] dst, int o, int length)
+    {
+        int c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; c + Vector<float>.Count <= length; c += Vector<float>.Count)
+            {
+                (new Vector<float>(src, s + c) + Vector<float>.Zero).CopyTo(dst, o + c);
+            }
+        }
+
+        for (; c < length; c++)
+        {
+            dst[o + c] = src[s + c] + 0f;
+        }
+    }
+
+    private static T[] SumOfPads<T>(OpContext ctx, TensorValue[] x, (int[] Begin, int[] Size)[] boxes, int[] shape, CopyPlusZero<T> copy)
+    {
+        var dst = ctx.NewArray<T>(Shapes.Count(shape), zeroed: false);
+        int rank = shape.Length; // ≥ 1: scalar boxes always overlap
+        var strides = boxes.Select(b => Shapes.Strides(b.Size)).ToArray();
+        int run = shape[rank - 1];
+        ForRows(ctx, shape, [MethodImpl(Jit.Optimized)] (firstRow, endRow, idx, c0, c1) =>
+        {
+            // The pieces of this row's columns [c0, c1) that boxes cover (disjoint), by column; zeros in between.
+            var pieces = new List<(int From, int To, int Box, int Offset)>(boxes.Length);
+            for (int row = firstRow; row < endRow; row++, NextRow(idx, shape))
+            {
+                pieces.Clear();
+                for (int k = 0; k < boxes.Length; k++)
+                {
+                    var (begin, size) = boxes[k];
+                    int off = -begin[rank - 1];
+                    for (int d = 0; d < rank - 1 && off != int.MinValue; d++)
+                    {
+                        int i = idx[d] - begin[d];
+                        off = i >= 0 && i < size[d] ? off + (i * strides[k][d]) : int.MinValue;
+                    }
+
+                    int from = Math.Max(c0, begin[rank - 1]), to = Math.Min(c1, begin[rank - 1] + size[rank - 1]);
+                    if (off != int.MinValue && to > from)
+                    {
+                        pieces.Add((from, to, k, off));
+                    }
                 }
 
-                idx[d] = 0;
+                pieces.Sort((a, b) => a.From.CompareTo(b.From));
+                int o = row * run, c = c0;
+                foreach (var (from, to, k, off) in pieces)
+                {
+                    Array.Clear(dst, o + c, from - c);
+                    copy((T[])x[2 * k].Data, off + from, dst, o + from, to - from);
+                    c = to;
+                }
+
+                Array.Clear(dst, o + c, c1 - c);
             }
+        });
+
+        return dst;
+    }
+
+    /// <summary>
+    /// The padded array, row by row: a row outside the source box is all <paramref name="fill"/>, a row inside is fill,
+    /// the source row, fill. Every element is written once, so the buffer needs no clearing first.
+    /// </summary>
+    private static T[] PadBox<T>(OpContext ctx, T[] src, int[] srcShape, int[] dstShape, int[] begin, T fill)
+    {
+        var dst = ctx.NewArray<T>(Shapes.Count(dstShape), zeroed: false);
+        int rank = dstShape.Length;
+        if (rank == 0)
+        {
+            if (dst.Length > 0)
+            {
+                dst[0] = src[0];
+            }
+
+            return dst;
         }
+
+        var strides = Shapes.Strides(srcShape);
+        int run = dstShape[rank - 1], first = begin[rank - 1], last = first + srcShape[rank - 1];
+        ForRows(ctx, dstShape, [MethodImpl(Jit.Optimized)] (firstRow, endRow, idx, c0, c1) =>
+        {
+            for (int row = firstRow; row < endRow; row++, NextRow(idx, dstShape))
+            {
+                int off = -first;
+                for (int d = 0; d < rank - 1 && off != int.MinValue; d++)
+                {
+                    int i = idx[d] - begin[d];
+                    off = i >= 0 && i < srcShape[d] ? off + (i * strides[d]) : int.MinValue;
+                }
+
+                int from = off == int.MinValue ? c1 : Math.Max(c0, first), to = off == int.MinValue ? c1 : Math.Min(c1, last);
+                int o = row * run;
+                if (c1 - c0 <= 8)
+                {
+                    // Short rows (e.g. [N, 1] → [N, 4]) element by element: no span or call per piece.
+                    for (int c = c0; c < c1; c++)
+                    {
+                        dst[o + c] = c >= from && c < to ? src[off + c] : fill;
+                    }
+
+                    continue;
+                }
+
+                var target = new Span<T>(dst, o, run);
+                if (to <= from)
+                {
+                    target.Slice(c0, c1 - c0).Fill(fill);
+                    continue;
+                }
+
+                target.Slice(c0, from - c0).Fill(fill);
+                CopyRun(src, off + from, dst, o + from, to - from);
+                target.Slice(to, c1 - to).Fill(fill);
+            }
+        });
+
+        return dst;
     }
 
     /// <summary>Tile(x, multiples): out[idx] = x[idx mod shape].</summary>

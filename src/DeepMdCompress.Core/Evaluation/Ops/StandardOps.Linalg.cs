@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Linq;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -104,7 +105,7 @@ internal static partial class StandardOps
                 }
                 else
                 {
-                    ctx.For(nb, (long)m * k * n, (s, e) =>
+                    ctx.For(nb, (long)m * k * n, [MethodImpl(Jit.Optimized)] (s, e) =>
                     {
                         var scratch = tb ? new double[k * n] : null;
                         for (int i = s; i < e; i++)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using DeepMdCompress.Core.Graph;
@@ -210,6 +211,11 @@ internal static partial class StandardOps
         }
     }
 
+    /// <summary>The built-in Pad and AddN kernels (the interpreter folds Pads into an AddN only when these run them).</summary>
+    internal static OpKernel PadKernel => Pad;
+
+    internal static OpKernel AddNKernel => AddN;
+
     /// <summary>AddN: N tensors of one shape, summed left to right.</summary>
     private static TensorValue[] AddN(OpContext ctx, TensorValue[] x)
     {
@@ -304,6 +310,7 @@ internal static partial class StandardOps
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     internal static void AddInPlace(Span<double> o, ReadOnlySpan<double> a)
     {
         int i = 0;

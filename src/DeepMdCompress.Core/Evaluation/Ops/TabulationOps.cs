@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
 using DeepMdCompress.Core.Tabulation;
@@ -22,6 +23,13 @@ internal static class TabulationOps
         registry.Register((ctx, x) => SeTGrad(ctx, x, mode), "TabulateFusionSeTGrad");
         registry.Register((ctx, x) => SeR(ctx, x, mode), "TabulateFusionSeR");
         registry.Register((ctx, x) => SeRGrad(ctx, x, mode), "TabulateFusionSeRGrad");
+
+        // The gradients take the forward output ("descriptor") only for its last dimension L.
+        registry.ReadsShapeOnly("TabulateFusionSeAGrad", 5);
+        registry.ReadsShapeOnly("TabulateFusionGrad", 5);
+        registry.ReadsShapeOnly("TabulateFusionSeAttenGrad", 6);
+        registry.ReadsShapeOnly("TabulateFusionSeTGrad", 5);
+        registry.ReadsShapeOnly("TabulateFusionSeRGrad", 4);
     }
 
     private static TensorValue[] SeA(OpContext ctx, TensorValue[] x, ExtrapolationMode mode, bool atten)
@@ -57,16 +65,27 @@ internal static class TabulationOps
             return new[] { new TensorValue(DataType.DtFloat, shape, output) };
         }
 
-        var result = new double[nloc * 4 * l];
-        if (atten)
+        // Double runs the vectorised kernels, atoms split across threads (each atom writes only its own output rows).
+        var cm = ChannelMajor(table, l);
+        var emXD = (double[])emX.Data;
+        var emD = (double[])em.Data;
+        var twoD = atten ? TwoEmbed<double>(ctx, x[4], nloc * nnei, l) : Array.Empty<double>();
+        bool sorted = !atten || ctx.Bool("is_sorted", true);
+        var result = ctx.NewArray<double>(nloc * 4 * l, zeroed: false);
+        ctx.For(nloc, (long)nnei * l * 4, (s, e) =>
         {
-            TabulateKernels.SeAttenForward((double[])table.Data, info, (double[])emX.Data, (double[])em.Data, TwoEmbed<double>(ctx, x[4], nloc * nnei, l),
-                nloc, nnei, l, ctx.Bool("is_sorted", true), result, mode);
-        }
-        else
-        {
-            TabulateKernels.SeAForward((double[])table.Data, info, (double[])emX.Data, (double[])em.Data, nloc, nnei, l, result, mode);
-        }
+            var emXPart = emXD.AsSpan(s * nnei, (e - s) * nnei);
+            var emPart = emD.AsSpan(s * nnei * 4, (e - s) * nnei * 4);
+            var outPart = result.AsSpan(s * 4 * l, (e - s) * 4 * l);
+            if (atten)
+            {
+                TabulateKernels.SeAttenForward(cm, info, emXPart, emPart, twoD.AsSpan(s * nnei * l, (e - s) * nnei * l), e - s, nnei, sorted, outPart, mode);
+            }
+            else
+            {
+                TabulateKernels.SeAForward(cm, info, emXPart, emPart, e - s, nnei, outPart, mode);
+            }
+        });
 
         return new[] { new TensorValue(DataType.DtDouble, shape, result) };
     }
@@ -107,18 +126,37 @@ internal static class TabulationOps
             return new[] { Make(emX.Shape, dx), Make(em.Shape, de) };
         }
 
-        var ddx = new double[emX.Count];
-        var dde = new double[em.Count];
-        var ddt = atten ? new double[nloc * nnei * l] : Array.Empty<double>();
-        if (atten)
+        var cm = ChannelMajor(table, l);
+        var emXD = (double[])emX.Data;
+        var emD = (double[])em.Data;
+        var dyD = (double[])dy.Data;
+        var twoD = atten ? TwoEmbed<double>(ctx, x[4], nloc * nnei, l) : Array.Empty<double>();
+        bool sorted = !atten || ctx.Bool("is_sorted", true);
+        var ddx = ctx.NewArray<double>(emX.Count, zeroed: false);
+        var dde = ctx.NewArray<double>(em.Count, zeroed: false);
+        var ddt = atten ? ctx.NewArray<double>(nloc * nnei * l, zeroed: false) : Array.Empty<double>();
+        ctx.For(nloc, (long)nnei * l * 6, (s, e) =>
         {
-            TabulateKernels.SeAttenGrad((double[])table.Data, info, (double[])emX.Data, (double[])em.Data, TwoEmbed<double>(ctx, x[4], nloc * nnei, l), (double[])dy.Data,
-                nloc, nnei, l, ctx.Bool("is_sorted", true), ddx, dde, ddt, mode);
-            return new[] { Make(emX.Shape, ddx), Make(em.Shape, dde), Make(twoShape, ddt) };
-        }
+            int n = e - s;
+            var emXPart = emXD.AsSpan(s * nnei, n * nnei);
+            var emPart = emD.AsSpan(s * nnei * 4, n * nnei * 4);
+            var dyPart = dyD.AsSpan(s * 4 * l, n * 4 * l);
+            var dxPart = ddx.AsSpan(s * nnei, n * nnei);
+            var dePart = dde.AsSpan(s * nnei * 4, n * nnei * 4);
+            if (atten)
+            {
+                TabulateKernels.SeAttenGrad(cm, info, emXPart, emPart, twoD.AsSpan(s * nnei * l, n * nnei * l), dyPart, n, nnei, sorted,
+                    dxPart, dePart, ddt.AsSpan(s * nnei * l, n * nnei * l), mode);
+            }
+            else
+            {
+                TabulateKernels.SeAGrad(cm, info, emXPart, emPart, dyPart, n, nnei, dxPart, dePart, mode);
+            }
+        });
 
-        TabulateKernels.SeAGrad((double[])table.Data, info, (double[])emX.Data, (double[])em.Data, (double[])dy.Data, nloc, nnei, l, ddx, dde, mode);
-        return new[] { Make(emX.Shape, ddx), Make(em.Shape, dde) };
+        return atten
+            ? new[] { Make(emX.Shape, ddx), Make(em.Shape, dde), Make(twoShape, ddt) }
+            : new[] { Make(emX.Shape, ddx), Make(em.Shape, dde) };
     }
 
     private static TensorValue[] SeT(OpContext ctx, TensorValue[] x, ExtrapolationMode mode)
@@ -145,8 +183,11 @@ internal static class TabulationOps
             return new[] { Make(shape, output) };
         }
 
-        var result = new double[nloc * l];
-        TabulateKernels.SeTForward((double[])table.Data, info, (double[])emX.Data, nloc, ni, nj, l, result, mode);
+        var cm = ChannelMajor(table, l);
+        var emXD = (double[])emX.Data;
+        var result = ctx.NewArray<double>(nloc * l, zeroed: false);
+        ctx.For(nloc, (long)ni * nj * l * 2, (s, e) =>
+            TabulateKernels.SeTForward(cm, info, emXD.AsSpan(s * ni * nj, (e - s) * ni * nj), e - s, ni, nj, result.AsSpan(s * l, (e - s) * l), mode));
         return new[] { Make(shape, result) };
     }
 
@@ -177,9 +218,15 @@ internal static class TabulationOps
             return new[] { Make(emX.Shape, dx), Make(em.Shape, de) };
         }
 
-        var ddx = new double[emX.Count];
-        var dde = new double[em.Count];
-        TabulateKernels.SeTGrad((double[])table.Data, info, (double[])emX.Data, (double[])dy.Data, nloc, ni, nj, l, ddx, dde, mode);
+        var cm = ChannelMajor(table, l);
+        var emXD = (double[])emX.Data;
+        var dyD = (double[])dy.Data;
+        var ddx = ctx.NewArray<double>(emX.Count, zeroed: false);
+        var dde = ctx.NewArray<double>(em.Count, zeroed: false);
+        int pairs = ni * nj;
+        ctx.For(nloc, (long)pairs * l * 3, (s, e) =>
+            TabulateKernels.SeTGrad(cm, info, emXD.AsSpan(s * pairs, (e - s) * pairs), dyD.AsSpan(s * l, (e - s) * l), e - s, ni, nj,
+                ddx.AsSpan(s * pairs, (e - s) * pairs), dde.AsSpan(s * pairs, (e - s) * pairs), mode));
         return new[] { Make(emX.Shape, ddx), Make(em.Shape, dde) };
     }
 
@@ -200,8 +247,11 @@ internal static class TabulationOps
             return new[] { Make(shape, output) };
         }
 
-        var result = new double[nloc * nnei * l];
-        TabulateKernels.SeRForward((double[])table.Data, info, (double[])em.Data, nloc, nnei, l, result, mode);
+        var cm = ChannelMajor(table, l);
+        var emD = (double[])em.Data;
+        var result = ctx.NewArray<double>(nloc * nnei * l, zeroed: false);
+        ctx.For(nloc, (long)nnei * l, (s, e) =>
+            TabulateKernels.SeRForward(cm, info, emD.AsSpan(s * nnei, (e - s) * nnei), e - s, nnei, result.AsSpan(s * nnei * l, (e - s) * nnei * l), mode));
         return new[] { Make(shape, result) };
     }
 
@@ -230,8 +280,13 @@ internal static class TabulationOps
             return new[] { Make(em.Shape, de) };
         }
 
-        var dde = new double[em.Count];
-        TabulateKernels.SeRGrad((double[])table.Data, info, (double[])em.Data, (double[])dy.Data, nloc, nnei, l, dde, mode);
+        var cm = ChannelMajor(table, l);
+        var emD = (double[])em.Data;
+        var dyD = (double[])dy.Data;
+        var dde = ctx.NewArray<double>(em.Count, zeroed: false);
+        ctx.For(nloc, (long)nnei * l, (s, e) =>
+            TabulateKernels.SeRGrad(cm, info, emD.AsSpan(s * nnei, (e - s) * nnei), dyD.AsSpan(s * nnei * l, (e - s) * nnei * l), e - s, nnei,
+                dde.AsSpan(s * nnei, (e - s) * nnei), mode));
         return new[] { Make(em.Shape, dde) };
     }
 
@@ -258,6 +313,18 @@ internal static class TabulationOps
 
         var info = x[1].Data is float[] f ? TableInfo.FromValues(f) : TableInfo.FromValues((double[])x[1].Data);
         return (x[0], info, t == DataType.DtFloat);
+    }
+
+    /// <summary>Channel-major copies of the double tables, one per table buffer. Graph tensors are never written after
+    /// they are produced and a frozen graph's tables are constants the interpreter decodes once, so every run after the
+    /// first reuses the copy; an entry goes away with its table.</summary>
+    private static readonly ConditionalWeakTable<double[], ChannelMajorTable> Prepared = new();
+
+    private static ChannelMajorTable ChannelMajor(TensorValue table, int lastLayerSize)
+    {
+        var data = (double[])table.Data;
+        var cm = Prepared.GetValue(data, d => new ChannelMajorTable(d, lastLayerSize));
+        return cm.LastLayerSize == lastLayerSize ? cm : new ChannelMajorTable(data, lastLayerSize);
     }
 
     private static void CheckTable(OpContext ctx, TensorValue table, int lastLayerSize)

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -32,6 +33,7 @@ public static class VectorMath
 
     private static readonly double[] Powers = { 4294967296.0, 65536.0, 256.0, 16.0, 4.0, 2.0 };
 
+    [MethodImpl(Jit.Optimized)]
     public static void Tanh(ReadOnlySpan<double> x, Span<double> y)
     {
         int i = 0;
@@ -64,6 +66,7 @@ public static class VectorMath
     private static readonly Vector<double>[] VBits = { new(32), new(16), new(8), new(4), new(2), new(1) };
     private static readonly Vector<double>[] VPowers = { new(4294967296.0), new(65536.0), new(256.0), new(16.0), new(4.0), new(2.0) };
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Tanh(Vector<double> x)
     {
         var a = Vector.Abs(x);
