@@ -102,16 +102,7 @@ public static partial class TabulateKernels
         int nloc, int nneiI, int nneiJ, Span<double> dyDemX, Span<double> dyDem, ExtrapolationMode mode = ExtrapolationMode.Clamp)
     {
         int L = Prepared(table);
-        CheckSizes(nloc, nneiI, L);
-        CheckSizes(nloc, nneiJ, L);
-        long n = (long)nloc * nneiI * nneiJ;
-        Need(emX.Length, n, "emX");
-        Need(dy.Length, (long)nloc * L, "dy");
-        Need(dyDemX.Length, n, "dyDemX");
-        Need(dyDem.Length, n, "dyDem");
-        dyDemX.Clear();
-        dyDem.Clear();
-        if (n == 0)
+        if (!BeginSeTGrad(emX, dy, nloc, nneiI, nneiJ, L, dyDemX, dyDem))
         {
             return;
         }
@@ -255,17 +246,7 @@ public static partial class TabulateKernels
         ReadOnlySpan<double> two, bool hasTwo, int nloc, int nnei, bool isSorted, Span<double> output, ExtrapolationMode mode)
     {
         int L = Prepared(table);
-        CheckSizes(nloc, nnei, L);
-        Need(emX.Length, (long)nloc * nnei, "emX");
-        Need(em.Length, (long)nloc * nnei * 4, "em");
-        if (hasTwo)
-        {
-            Need(two.Length, (long)nloc * nnei * L, "twoEmbed");
-        }
-
-        Need(output.Length, (long)nloc * 4 * L, "output");
-        output.Clear();
-        if (nnei == 0 || nloc == 0)
+        if (!BeginSeAForward(emX, em, two, hasTwo, nloc, nnei, L, output))
         {
             return;
         }
@@ -387,22 +368,7 @@ public static partial class TabulateKernels
         Span<double> dyDemX, Span<double> dyDem, Span<double> dyDtwo, ExtrapolationMode mode, TwoEmbedGradient twoGradient)
     {
         int L = Prepared(table);
-        CheckSizes(nloc, nnei, L);
-        Need(emX.Length, (long)nloc * nnei, "emX");
-        Need(em.Length, (long)nloc * nnei * 4, "em");
-        Need(dy.Length, (long)nloc * 4 * L, "dy");
-        Need(dyDemX.Length, (long)nloc * nnei, "dyDemX");
-        Need(dyDem.Length, (long)nloc * nnei * 4, "dyDem");
-        if (hasTwo)
-        {
-            Need(two.Length, (long)nloc * nnei * L, "twoEmbed");
-            Need(dyDtwo.Length, (long)nloc * nnei * L, "dyDtwo");
-            dyDtwo.Clear();
-        }
-
-        dyDemX.Clear();
-        dyDem.Clear();
-        if (nnei == 0 || nloc == 0)
+        if (!BeginSeAGrad(emX, em, two, hasTwo, dy, nloc, nnei, L, dyDemX, dyDem, dyDtwo))
         {
             return;
         }

@@ -213,17 +213,7 @@ public static partial class TabulateKernels
         where TP : struct, IPrecision<T>
     {
         var p = default(TP);
-        CheckSizes(nloc, nnei, L);
-        Need(emX.Length, (long)nloc * nnei, "emX");
-        Need(em.Length, (long)nloc * nnei * 4, "em");
-        if (hasTwo)
-        {
-            Need(two.Length, (long)nloc * nnei * L, "twoEmbed");
-        }
-
-        Need(output.Length, (long)nloc * 4 * L, "output");
-        output.Clear();
-        if (nnei == 0 || nloc == 0)
+        if (!BeginSeAForward(emX, em, two, hasTwo, nloc, nnei, L, output))
         {
             return;
         }
@@ -273,22 +263,7 @@ public static partial class TabulateKernels
         where TP : struct, IPrecision<T>
     {
         var p = default(TP);
-        CheckSizes(nloc, nnei, L);
-        Need(emX.Length, (long)nloc * nnei, "emX");
-        Need(em.Length, (long)nloc * nnei * 4, "em");
-        Need(dy.Length, (long)nloc * 4 * L, "dy");
-        Need(dyDemX.Length, (long)nloc * nnei, "dyDemX");
-        Need(dyDem.Length, (long)nloc * nnei * 4, "dyDem");
-        if (hasTwo)
-        {
-            Need(two.Length, (long)nloc * nnei * L, "twoEmbed");
-            Need(dyDtwo.Length, (long)nloc * nnei * L, "dyDtwo");
-            dyDtwo.Clear();
-        }
-
-        dyDemX.Clear();
-        dyDem.Clear();
-        if (nnei == 0 || nloc == 0)
+        if (!BeginSeAGrad(emX, em, two, hasTwo, dy, nloc, nnei, L, dyDemX, dyDem, dyDtwo))
         {
             return;
         }
@@ -409,16 +384,7 @@ public static partial class TabulateKernels
         where TP : struct, IPrecision<T>
     {
         var p = default(TP);
-        CheckSizes(nloc, ni, L);
-        CheckSizes(nloc, nj, L);
-        long n = (long)nloc * ni * nj;
-        Need(emX.Length, n, "emX");
-        Need(dy.Length, (long)nloc * L, "dy");
-        Need(dyDemX.Length, n, "dyDemX");
-        Need(dyDem.Length, n, "dyDem");
-        dyDemX.Clear();
-        dyDem.Clear();
-        if (n == 0)
+        if (!BeginSeTGrad(emX, dy, nloc, ni, nj, L, dyDemX, dyDem))
         {
             return;
         }
@@ -618,6 +584,77 @@ public static partial class TabulateKernels
         }
 
         return tableLength / (6 * L);
+    }
+
+    // Argument contracts shared by the span and the channel-major kernels: sizes checked, outputs cleared;
+    // false when there is nothing to compute.
+    private static bool BeginSeAForward<T>(ReadOnlySpan<T> emX, ReadOnlySpan<T> em, ReadOnlySpan<T> two, bool hasTwo,
+        int nloc, int nnei, int L, Span<T> output)
+        where T : unmanaged
+    {
+        CheckSizes(nloc, nnei, L);
+        Need(emX.Length, (long)nloc * nnei, "emX");
+        Need(em.Length, (long)nloc * nnei * 4, "em");
+        if (hasTwo)
+        {
+            Need(two.Length, (long)nloc * nnei * L, "twoEmbed");
+        }
+
+        Need(output.Length, (long)nloc * 4 * L, "output");
+        output.Clear();
+        if (nnei == 0 || nloc == 0)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool BeginSeAGrad<T>(ReadOnlySpan<T> emX, ReadOnlySpan<T> em, ReadOnlySpan<T> two, bool hasTwo, ReadOnlySpan<T> dy,
+        int nloc, int nnei, int L, Span<T> dyDemX, Span<T> dyDem, Span<T> dyDtwo)
+        where T : unmanaged
+    {
+        CheckSizes(nloc, nnei, L);
+        Need(emX.Length, (long)nloc * nnei, "emX");
+        Need(em.Length, (long)nloc * nnei * 4, "em");
+        Need(dy.Length, (long)nloc * 4 * L, "dy");
+        Need(dyDemX.Length, (long)nloc * nnei, "dyDemX");
+        Need(dyDem.Length, (long)nloc * nnei * 4, "dyDem");
+        if (hasTwo)
+        {
+            Need(two.Length, (long)nloc * nnei * L, "twoEmbed");
+            Need(dyDtwo.Length, (long)nloc * nnei * L, "dyDtwo");
+            dyDtwo.Clear();
+        }
+
+        dyDemX.Clear();
+        dyDem.Clear();
+        if (nnei == 0 || nloc == 0)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool BeginSeTGrad<T>(ReadOnlySpan<T> emX, ReadOnlySpan<T> dy, int nloc, int ni, int nj, int L, Span<T> dyDemX, Span<T> dyDem)
+        where T : unmanaged
+    {
+        CheckSizes(nloc, ni, L);
+        CheckSizes(nloc, nj, L);
+        long n = (long)nloc * ni * nj;
+        Need(emX.Length, n, "emX");
+        Need(dy.Length, (long)nloc * L, "dy");
+        Need(dyDemX.Length, n, "dyDemX");
+        Need(dyDem.Length, n, "dyDem");
+        dyDemX.Clear();
+        dyDem.Clear();
+        if (n == 0)
+        {
+            return false;
+        }
+
+        return true;
     }
 
     internal static void CheckSizes(int nloc, int nnei, int L)
