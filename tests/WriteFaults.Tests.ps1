@@ -39,6 +39,64 @@ BeforeAll {
     $big = New-BigModel (1 -shl 20)
 
     function Get-Leftovers([string] $dir) { @(Get-ChildItem -LiteralPath $dir -Force -Filter '*.tmp') }
+
+    # One refused write: exactly one error of the expected id, the previous file intact, no temporary file.
+    function Assert-WriteRefused($err, [string] $idPattern, [string] $target) {
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Match $idPattern
+        Get-Content -LiteralPath $target | Should -Be 'previous'
+        Get-Leftovers (Split-Path $target) | Should -BeNullOrEmpty
+    }
+
+    # Runs $write (given the target path; returns its error records) on a 2 MB tmpfs holding a previous file.
+    function Test-DiskFull([string] $dir, [string] $name, [scriptblock] $write) {
+        $full = Join-Path $dir 'full'
+        New-Item -ItemType Directory $full | Out-Null
+        mount -t tmpfs -o size=2m tmpfs $full
+        try {
+            $target = Join-Path $full $name
+            Set-Content -LiteralPath $target -Value 'previous'
+            $err = & $write $target
+            Assert-WriteRefused $err '^OutputWriteFailed,' $target
+            $err[0].Exception.Message | Should -Match 'space|full'
+        }
+        finally { umount $full }
+    }
+
+    # Starts one command in a runspace, presses Ctrl+C ($ps.Stop()) once its temporary file exists (or the
+    # deadline passes), and checks the previous file survived. Returns whether the write had started.
+    function Test-StopMidWrite([string] $dir, [string] $target, [string] $command, [hashtable] $parameters, [int] $seconds) {
+        Set-Content -LiteralPath $target -Value 'previous'
+        $iss = [initialsessionstate]::CreateDefault2()
+        $iss.ImportPSModule($env:DEEPMDCOMPRESS_MODULE)
+        $ps = [powershell]::Create($iss)
+        try {
+            $null = $ps.AddCommand($command).AddParameters($parameters).AddParameter('Force')
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds($seconds)
+            while (-not (Get-Leftovers $dir) -and -not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 5 }
+            $started = [bool](Get-Leftovers $dir)
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Get-Content -LiteralPath $target | Should -Be 'previous'
+            Get-Leftovers $dir | Should -BeNullOrEmpty
+            $started
+        }
+        finally { $ps.Dispose() }
+    }
+
+    # Runs $script in two pwsh processes at once; returns what each printed.
+    function Invoke-Racers([string] $dir, [string] $script, [int] $seconds) {
+        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+        $jobs = 1..2 | ForEach-Object { Start-Process -FilePath $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -RedirectStandardOutput (Join-Path $dir "out$_.txt") -PassThru }
+        $jobs | Wait-Process -Timeout $seconds
+        1..2 | ForEach-Object { "$(Get-Content (Join-Path $dir "out$_.txt") -Raw)".Trim() }
+    }
+
+    function Assert-OneWinner([string[]] $results) {
+        @($results | Where-Object { $_ -eq 'written' }).Count | Should -BeGreaterOrEqual 1
+        $results | ForEach-Object { $_ | Should -Match '^(written|OutputFileExists,)' }
+    }
 }
 
 AfterAll {
@@ -68,11 +126,8 @@ Describe 'Write faults' {
         else { chmod 555 $ro }
         try {
             $model | Export-FrozenModel -Path (Join-Path $ro 'model.pb') -Force -ErrorAction SilentlyContinue -ErrorVariable err
-            $err.Count | Should -Be 1
-            $err[0].FullyQualifiedErrorId | Should -Match '^(OutputAccessDenied|OutputWriteFailed),'
+            Assert-WriteRefused $err '^(OutputAccessDenied|OutputWriteFailed),' (Join-Path $ro 'model.pb')
             $err[0].Exception.Message | Should -Match 'model\.pb'
-            Get-Content -LiteralPath (Join-Path $ro 'model.pb') | Should -Be 'previous'
-            Get-Leftovers $ro | Should -BeNullOrEmpty
         }
         finally {
             if ($IsRoot) { umount $ro } else { chmod 755 $ro }
@@ -86,55 +141,25 @@ Describe 'Write faults' {
     }
 
     It 'disk full: clear error, previous file intact, no temporary file' -Skip:(-not $CanMount) {
-        $full = Join-Path $dir 'full'
-        New-Item -ItemType Directory $full | Out-Null
-        mount -t tmpfs -o size=2m tmpfs $full
-        try {
-            $target = Join-Path $full 'model.pb'
-            Set-Content -LiteralPath $target -Value 'previous'
+        Test-DiskFull $dir 'model.pb' {
+            param($target)
             $big | Export-FrozenModel -Path $target -Force -ErrorAction SilentlyContinue -ErrorVariable err
-            $err.Count | Should -Be 1
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputWriteFailed,*'
-            $err[0].Exception.Message | Should -Match 'space|full'
-            Get-Content -LiteralPath $target | Should -Be 'previous'
-            Get-Leftovers $full | Should -BeNullOrEmpty
+            $err
         }
-        finally { umount $full }
     }
 
     It 'Ctrl+C in the middle of a large write: no output, previous file intact' {
         $target = Join-Path $dir 'model.pbtxt'
-        Set-Content -LiteralPath $target -Value 'previous'
-        $iss = [initialsessionstate]::CreateDefault2()
-        $iss.ImportPSModule($env:DEEPMDCOMPRESS_MODULE)
-        $ps = [powershell]::Create($iss)
-        try {
-            $null = $ps.AddCommand('Export-FrozenModel').AddParameter('InputObject', $big).AddParameter('Path', $target).AddParameter('Force')
-            $async = $ps.BeginInvoke()
-            # wait until the temporary file exists, i.e. the write has started
-            $deadline = [DateTime]::UtcNow.AddSeconds(30)
-            while (-not (Get-Leftovers $dir) -and -not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 5 }
-            $started = [bool](Get-Leftovers $dir)
-            $ps.Stop()
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $started | Should -BeTrue -Because 'the write must be interrupted while in progress'
-            Get-Content -LiteralPath $target | Should -Be 'previous'
-            Get-Leftovers $dir | Should -BeNullOrEmpty
-        }
-        finally { $ps.Dispose() }
+        $started = Test-StopMidWrite $dir $target 'Export-FrozenModel' @{ InputObject = $big; Path = $target } 30
+        $started | Should -BeTrue -Because 'the write must be interrupted while in progress'
     }
 
     It 'two processes writing the same new path: one file, complete, the loser gets OutputFileExists' {
         $target = Join-Path $dir 'race.pb'
         $bigFile = Join-Path $dir 'big.pb'
         $big | Export-FrozenModel -Path $bigFile
-        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
         $script = "Import-Module '$env:DEEPMDCOMPRESS_MODULE'; Import-FrozenModel '$bigFile' | Export-FrozenModel -Path '$target' -ErrorAction SilentlyContinue -ErrorVariable e; if (`$e) { `$e[0].FullyQualifiedErrorId } else { 'written' }"
-        $jobs = 1..2 | ForEach-Object { Start-Process -FilePath $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -RedirectStandardOutput (Join-Path $dir "out$_.txt") -PassThru }
-        $jobs | Wait-Process -Timeout 120
-        $results = 1..2 | ForEach-Object { (Get-Content (Join-Path $dir "out$_.txt") -Raw).Trim() }
-        @($results | Where-Object { $_ -eq 'written' }).Count | Should -BeGreaterOrEqual 1
-        $results | ForEach-Object { $_ | Should -Match '^(written|OutputFileExists,)' }
+        Assert-OneWinner (Invoke-Racers $dir $script 120)
         (Get-FileHash $target).Hash | Should -Be (Get-FileHash $bigFile).Hash
         Get-Leftovers $dir | Should -BeNullOrEmpty
     }
@@ -144,10 +169,8 @@ Describe 'Write faults' {
         Set-Content -LiteralPath $target -Value 'previous'
         $bigFile = Join-Path $dir 'big.pb'
         $big | Export-FrozenModel -Path $bigFile
-        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
         $script = "Import-Module '$env:DEEPMDCOMPRESS_MODULE'; Import-FrozenModel '$bigFile' | Export-FrozenModel -Path '$target' -Force"
-        $jobs = 1..2 | ForEach-Object { Start-Process -FilePath $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru }
-        $jobs | Wait-Process -Timeout 120
+        $null = Invoke-Racers $dir $script 120
         (Get-FileHash $target).Hash | Should -Be (Get-FileHash $bigFile).Hash
         Get-Leftovers $dir | Should -BeNullOrEmpty
     }
@@ -185,10 +208,7 @@ Describe 'Compress-FrozenModel write faults' {
         }
         try {
             Compress-FrozenModel $src (Join-Path $ro 'c.pb') -Force -ErrorAction SilentlyContinue -ErrorVariable err
-            $err.Count | Should -Be 1
-            $err[0].FullyQualifiedErrorId | Should -Match '^(OutputAccessDenied|OutputWriteFailed),'
-            Get-Content -LiteralPath (Join-Path $ro 'c.pb') | Should -Be 'previous'
-            Get-Leftovers $ro | Should -BeNullOrEmpty
+            Assert-WriteRefused $err '^(OutputAccessDenied|OutputWriteFailed),' (Join-Path $ro 'c.pb')
         }
         finally { if ($IsRoot) { umount $ro } else { chmod 755 $ro } }
     }
@@ -200,51 +220,23 @@ Describe 'Compress-FrozenModel write faults' {
     }
 
     It 'disk full: clear error, previous output intact, no temporary file' -Skip:(-not $CanMount) {
-        $full = Join-Path $dir 'full'
-        New-Item -ItemType Directory $full | Out-Null
-        mount -t tmpfs -o size=2m tmpfs $full
-        try {
-            $target = Join-Path $full 'c.pb'
-            Set-Content -LiteralPath $target -Value 'previous'
+        Test-DiskFull $dir 'c.pb' {
+            param($target)
             Compress-FrozenModel $src $target -Force -ErrorAction SilentlyContinue -ErrorVariable err
-            $err.Count | Should -Be 1
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputWriteFailed,*'
-            $err[0].Exception.Message | Should -Match 'space|full'
-            Get-Content -LiteralPath $target | Should -Be 'previous'
-            Get-Leftovers $full | Should -BeNullOrEmpty
+            $err
         }
-        finally { umount $full }
     }
 
     It 'Ctrl+C during compression: no output, previous output intact' {
+        # stops as soon as the output is being written (or earlier, if it is still tabulating)
         $target = Join-Path $dir 'c.pbtxt'
-        Set-Content -LiteralPath $target -Value 'previous'
-        $iss = [initialsessionstate]::CreateDefault2()
-        $iss.ImportPSModule($env:DEEPMDCOMPRESS_MODULE)
-        $ps = [powershell]::Create($iss)
-        try {
-            $null = $ps.AddCommand('Compress-FrozenModel').AddParameter('InputPath', $src).AddParameter('OutputPath', $target).AddParameter('Force')
-            $async = $ps.BeginInvoke()
-            # stop as soon as the output is being written (or earlier, if it is still tabulating)
-            $deadline = [DateTime]::UtcNow.AddSeconds(60)
-            while (-not (Get-Leftovers $dir) -and -not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 5 }
-            $ps.Stop()
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            Get-Content -LiteralPath $target | Should -Be 'previous'
-            Get-Leftovers $dir | Should -BeNullOrEmpty
-        }
-        finally { $ps.Dispose() }
+        $null = Test-StopMidWrite $dir $target 'Compress-FrozenModel' @{ InputPath = $src; OutputPath = $target } 60
     }
 
     It 'two processes compressing to the same new path: one complete file, the loser gets OutputFileExists' {
         $target = Join-Path $dir 'race.pb'
-        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
         $script = "Import-Module '$env:DEEPMDCOMPRESS_MODULE'; `$null = Compress-FrozenModel '$src' '$target' -ErrorAction SilentlyContinue -ErrorVariable e; if (`$e) { `$e[0].FullyQualifiedErrorId } else { 'written' }"
-        $jobs = 1..2 | ForEach-Object { Start-Process -FilePath $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -RedirectStandardOutput (Join-Path $dir "out$_.txt") -PassThru }
-        $jobs | Wait-Process -Timeout 300
-        $results = 1..2 | ForEach-Object { (Get-Content (Join-Path $dir "out$_.txt") -Raw).Trim() }
-        @($results | Where-Object { $_ -eq 'written' }).Count | Should -BeGreaterOrEqual 1
-        $results | ForEach-Object { $_ | Should -Match '^(written|OutputFileExists,)' }
+        Assert-OneWinner (Invoke-Racers $dir $script 300)
         (Import-FrozenModel $target).IsCompressed | Should -BeTrue
         Get-Leftovers $dir | Should -BeNullOrEmpty
     }
