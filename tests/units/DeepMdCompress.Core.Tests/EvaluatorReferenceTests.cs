@@ -73,11 +73,7 @@ public class EvaluatorReferenceTests
             return;
         }
 
-        var c = DeepPotA();
-        var ev = Evaluator(model);
-        var types = Types(c, ev.NTypes);
-        var (fp, ap) = Parameters(ev, types.Length);
-        var r = ev.Evaluate(c.Coord, types, c.Box, fp, ap).Single();
+        var (ev, c, types, fp, ap, r) = RunWater(model);
         if (ev.ModelType == "ener")
         {
             Assert.True(double.IsFinite(r.Energy));
@@ -102,11 +98,7 @@ public class EvaluatorReferenceTests
     public void ForcesAreMinusTheEnergyGradient(string model)
     {
         TestData.Require();
-        var c = DeepPotA();
-        var ev = Evaluator(model);
-        var types = Types(c, ev.NTypes);
-        var (fp, ap) = Parameters(ev, types.Length);
-        var r = ev.Evaluate(c.Coord, types, c.Box, fp, ap).Single();
+        var (ev, c, types, fp, ap, r) = RunWater(model);
         var fd = FiniteDifferences.Forces(ev, c.Coord, types, c.Box, fp, ap).Values;
         double scale = Math.Max(MaxAbs(r.Force!), 1e-3);
         double d = MaxAbs(fd, r.Force!);
@@ -120,11 +112,7 @@ public class EvaluatorReferenceTests
     public void VirialIsMinusTheStrainDerivative(string model)
     {
         TestData.Require();
-        var c = DeepPotA();
-        var ev = Evaluator(model);
-        var types = Types(c, ev.NTypes);
-        var (fp, ap) = Parameters(ev, types.Length);
-        var r = ev.Evaluate(c.Coord, types, c.Box, fp, ap).Single();
+        var (ev, c, types, fp, ap, r) = RunWater(model);
         var fd = FiniteDifferences.Virial(ev, c.Coord, types, c.Box, fp, ap).Values;
         double scale = Math.Max(MaxAbs(r.Virial!), 1e-3);
         double d = MaxAbs(fd, r.Virial!);

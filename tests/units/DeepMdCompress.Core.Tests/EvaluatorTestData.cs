@@ -44,6 +44,16 @@ internal static class EvaluatorTestData
         return (fp, ap);
     }
 
+    /// <summary>A shared model evaluated on the water configuration with the types and parameters it needs.</summary>
+    public static WaterRun RunWater(string model)
+    {
+        var c = DeepPotA();
+        var ev = Evaluator(model);
+        var types = Types(c, ev.NTypes);
+        var (fp, ap) = Parameters(ev, types.Length);
+        return new WaterRun(ev, c, types, fp, ap, ev.Evaluate(c.Coord, types, c.Box, fp, ap).Single());
+    }
+
     /// <summary>Types of the water configuration for a model with <paramref name="ntypes"/> types (all 0 for one-type models).</summary>
     public static int[] Types(ReferenceCase c, int ntypes) => ntypes == 1 ? new int[c.Types.Length] : c.Types;
 
@@ -76,6 +86,8 @@ internal static class EvaluatorTestData
         };
     }
 }
+
+internal sealed record WaterRun(DeepPotEvaluator Evaluator, ReferenceCase Case, int[] Types, double[]? FParam, double[]? AParam, ModelOutput Output);
 
 internal sealed class ReferenceCase
 {
