@@ -1,3 +1,4 @@
+using DeepMdCompress.TestSupport;
 using DeepMdCompress.Core.Data;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Ranges;
@@ -242,56 +243,17 @@ public class MinNborDistTests
     [Fact]
     public void HundredThousandAtomFrame()
     {
-        var (coord, box, i, j) = LargeFrame();
+        var (coord, box, i, j) = LatticeFrame.Build();
         double dx = coord[3 * j] - coord[3 * i], dy = coord[3 * j + 1] - coord[3 * i + 1], dz = coord[3 * j + 2] - coord[3 * i + 2];
         double planted = dx * dx + dy * dy + dz * dz;
         var pair = MinNborDist.Frame(coord, null, box);
         Assert.Equal(planted, pair.DistanceSquared);
         Assert.Equal(new[] { i, j }, new[] { pair.Atom, pair.Neighbour }.OrderBy(x => x));
         // The same frame with the planted pair split across the boundary: the image pair is the closest.
-        var (c2, b2, i2, j2) = LargeFrame(acrossBoundary: true);
+        var (c2, b2, i2, j2) = LatticeFrame.Build(acrossBoundary: true);
         var p2 = MinNborDist.Frame(c2, null, b2);
         Assert.Equal(new[] { i2, j2 }, new[] { p2.Atom, p2.Neighbour }.OrderBy(x => x));
         Assert.Equal(1, p2.Shift.Select(Math.Abs).Sum());
-    }
-
-    /// <summary>Simple-cubic lattice (2 Å, jitter ≤ 0.2 Å, so every other pair is ≥ 1.6 Å) with atoms i &lt; j moved to 1.1 Å apart.</summary>
-    internal static (double[] Coord, double[] Box, int I, int J) LargeFrame(bool acrossBoundary = false)
-    {
-        const int nx = 47, ny = 47, nz = 46;
-        var rng = new Random(11);
-        var coord = new double[nx * ny * nz * 3];
-        int k = 0;
-        for (int x = 0; x < nx; x++)
-        for (int y = 0; y < ny; y++)
-        for (int z = 0; z < nz; z++)
-        {
-            coord[k++] = 2.0 * x + (rng.NextDouble() - 0.5) * 0.4;
-            coord[k++] = 2.0 * y + (rng.NextDouble() - 0.5) * 0.4;
-            coord[k++] = 2.0 * z + (rng.NextDouble() - 0.5) * 0.4;
-        }
-
-        int Index(int x, int y, int z) => (x * ny + y) * nz + z;
-        int i, j;
-        if (acrossBoundary)
-        {
-            i = Index(0, 10, 10);
-            j = Index(nx - 1, 10, 10);
-            coord[3 * i] = 0.3;
-            coord[3 * j] = 2.0 * nx - 0.8;
-            coord[3 * j + 1] = coord[3 * i + 1];
-            coord[3 * j + 2] = coord[3 * i + 2];
-        }
-        else
-        {
-            i = Index(20, 20, 20);
-            j = Index(21, 20, 20);
-            coord[3 * j] = coord[3 * i] + 1.1;
-            coord[3 * j + 1] = coord[3 * i + 1];
-            coord[3 * j + 2] = coord[3 * i + 2];
-        }
-
-        return (coord, new[] { 2.0 * nx, 0, 0, 0, 2.0 * ny, 0, 0, 0, 2.0 * nz }, i, j);
     }
 
     [Fact]
