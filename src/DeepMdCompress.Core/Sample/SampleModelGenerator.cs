@@ -386,17 +386,24 @@ public static class SampleModelGenerator
                 _g.Identity(env.Outputs[2], "o_rij"), _g.Identity(env.Outputs[3], "o_nlist"));
         }
 
-        private DescriptorTensors BuildSeA(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh)
+        // The descriptor's input reshapes: coord [-1, 3·nall], box [-1, 9], atype [-1, nall]. se_a's coord reshape
+        // runs after its sel attributes (a control dependency in deepmd-kit's graph).
+        private (TfTensor Coord, TfTensor Box, TfTensor Atype) DescriptorInputs(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_,
+            params TfNode[] after)
         {
-            var (avg, std, sel, orig) = DescriptorAttributes(originalSel: true);
             TfTensor coord;
-            using (_g.ControlDependencies(sel, orig!))
+            using (_g.ControlDependencies(after))
             {
                 coord = _g.Reshape(coord_, new object[] { -1, _g.Mul(_g.Item(natoms, 1), 3) });
             }
 
-            var box = _g.Reshape(box_, new[] { -1, 9 });
-            var atype = _g.Reshape(atype_, new object[] { -1, _g.Item(natoms, 1) });
+            return (coord, _g.Reshape(box_, new[] { -1, 9 }), _g.Reshape(atype_, new object[] { -1, _g.Item(natoms, 1) }));
+        }
+
+        private DescriptorTensors BuildSeA(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh)
+        {
+            var (avg, std, sel, orig) = DescriptorAttributes(originalSel: true);
+            var (coord, box, atype) = DescriptorInputs(coord_, atype_, natoms, box_, sel, orig!);
             var env = EnvMatA(coord, atype, natoms, box, mesh, avg, std);
 
             // nei_type_vec (used only with type embedding; dead here, but it takes its names).
@@ -411,9 +418,7 @@ public static class SampleModelGenerator
         private DescriptorTensors BuildSeR(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh)
         {
             var (avg, std, _, _) = DescriptorAttributes(originalSel: false);
-            var coord = _g.Reshape(coord_, new object[] { -1, _g.Mul(_g.Item(natoms, 1), 3) });
-            var box = _g.Reshape(box_, new[] { -1, 9 });
-            var atype = _g.Reshape(atype_, new object[] { -1, _g.Item(natoms, 1) });
+            var (coord, box, atype) = DescriptorInputs(coord_, atype_, natoms, box_);
             var env = _g.AddNode(_g.UniqueName("ProdEnvMatR"), "ProdEnvMatR", new[] { coord, atype, natoms, box, mesh, avg, std }, new[]
             {
                 GraphBuilder.A("T", Global), GraphBuilder.A("rcut", (float)_o.Rcut), GraphBuilder.A("rcut_smth", (float)_o.RcutSmth), GraphBuilder.A("sel", _sel),
@@ -425,9 +430,7 @@ public static class SampleModelGenerator
         private DescriptorTensors BuildSeT(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh)
         {
             var (avg, std, _, _) = DescriptorAttributes(originalSel: false);
-            var coord = _g.Reshape(coord_, new object[] { -1, _g.Mul(_g.Item(natoms, 1), 3) });
-            var box = _g.Reshape(box_, new[] { -1, 9 });
-            var atype = _g.Reshape(atype_, new object[] { -1, _g.Item(natoms, 1) });
+            var (coord, box, atype) = DescriptorInputs(coord_, atype_, natoms, box_);
             var env = EnvMatA(coord, atype, natoms, box, mesh, avg, std);
             var d = Identities(env.Outputs[0], env);
 
