@@ -51,10 +51,13 @@ public class CompressionMatrixTests
     /// type — here the oxygen centres' H–H products reach 233 against an upper of 148, into the 1.0-wide coarse rows;
     /// and the first and last fine rows are fitted with the wrong interval length. Measured ≤ 1.1e-9 (tanh) and
     /// ≤ 1.3e-9 (gelu_tf): bar 1e-8 for the smooth activations (1e-7 for gelu_tf, as above).</item>
-    /// <item>float32: tables are built from float32 net values on numpy's float32 grid, whose knots drift from the
-    /// kernel's lower + r·stride (tables' value errors 6e-7 … 2e-4), and both graphs round in float32; forces are
-    /// small sums of larger pair terms, so the relative force error (≤ 6.8e-4) is far above the energy's (≤ 9.3e-7 se_e2,
-    /// ≤ 5e-5 se_e3).
+    /// <item>float32: deepmd-kit fits float32 tables from float32 net values (§2.8); the quintic coefficients divide
+    /// value differences rounded at ~6e-8 by h³ … h⁵, so at step 0.01 a table's slope carries ~1e-4 of noise (slope errors
+    /// 1e-4 … 4e-3 against the net, where float64 tables have ≤ 1e-11). Moving the knots from numpy's float32 arange to
+    /// exactly lower + r·stride was tried and changes nothing. Forces are small sums of larger pair terms, so their
+    /// relative error (≤ 6.8e-4; float32 vs float64 of the same uncompressed model: ≤ 6e-5) is far above the energy's
+    /// (≤ 9.3e-7 se_e2, ≤ 5e-5 se_e3). The 1e-4 is met by energies everywhere and by forces and virials in
+    /// about half of the smooth se_e2 configurations.
     /// Bar 2e-3. se_e3 with an activation unbounded above (gelu, gelu_tf, relu, softplus) is ill-conditioned in float32
     /// (see SampleModelNumericsTests: float32 vs float64 of the same model already differs by 6e-3): measured ≤ 1.3e-2,
     /// bar 5e-2.</item>
