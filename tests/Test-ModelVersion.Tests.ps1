@@ -99,7 +99,7 @@ Describe 'Test-ModelVersion' {
 
     It 'shows as a table with the reason' {
         $text = Import-FrozenModel (New-TinyVariant '1.3' $dir) | Test-ModelVersion | Out-String -Width 250
-        $text | Should -Match 'Model\s+Source\s+ModelVersion\s+IsLoadable\s+IsCompressible\s+Reason'
+        $text | Should -Match 'Model\s+Source\s+Version\s+Loadable\s+Compressible\s+Reason'
         $text | Should -Match 'tiny_1\.3\.pbtxt\s+1\.3\s+\(none\)\s+False\s+False\s+made by deepmd-kit 1\.3'
     }
 
