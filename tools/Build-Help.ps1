@@ -40,22 +40,30 @@ function Split-Sections([string[]] $lines, [string] $prefix) {
 }
 
 function Get-Paragraphs([System.Collections.Generic.List[string]] $lines) {
-    # Prose paragraphs (blank-line separated); fenced code is kept verbatim as one paragraph.
+    # Prose paragraphs (blank-line separated), reflowed: the markdown's hard line breaks become spaces, so
+    # Get-Help wraps the text to the console; a list item starts a new line. Fenced code is kept verbatim.
     $paras = [System.Collections.Generic.List[string]]::new()
-    $buffer = [System.Collections.Generic.List[string]]::new()
+    $buffer = [System.Text.StringBuilder]::new()
     $inFence = $false
+    $lastFenced = $false
     foreach ($line in $lines) {
         if ($line -match '^```') {
             $inFence = -not $inFence
             continue
         }
         if (-not $inFence -and [string]::IsNullOrWhiteSpace($line)) {
-            if ($buffer.Count) { $paras.Add(($buffer -join "`n").Trim()); $buffer.Clear() }
+            if ($buffer.Length) { $paras.Add($buffer.ToString().Trim()); $null = $buffer.Clear() }
             continue
         }
-        $buffer.Add($(if ($inFence) { $line } else { $line.Trim() }))
+        $text = if ($inFence) { $line } else { $line.Trim() }
+        if ($buffer.Length) {
+            $newLine = $inFence -or $lastFenced -or $text -match '^([-*+]|\d+\.)\s'
+            $null = $buffer.Append($(if ($newLine) { "`n" } else { ' ' }))
+        }
+        $null = $buffer.Append($text)
+        $lastFenced = $inFence
     }
-    if ($buffer.Count) { $paras.Add(($buffer -join "`n").Trim()) }
+    if ($buffer.Length) { $paras.Add($buffer.ToString().Trim()) }
     , $paras
 }
 
