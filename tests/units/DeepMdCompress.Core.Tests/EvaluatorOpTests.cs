@@ -524,18 +524,44 @@ public class EvaluatorOpTests
         Fails(g, "inner");
     }
 
-    /// <summary>A wide product runs through the blocked and vector paths; it must equal the plain triple loop.</summary>
-    [Fact]
-    public void BlockedMatMulEqualsPlainSums()
+    /// <summary>
+    /// Products through the register blocks, the vector remainder and the scalar columns, with long sums (k = 600),
+    /// wide rows (n = 1500) and a transposed A: each C[i, j] must equal the plain ascending sum, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(13, 17, 37, false)]
+    [InlineData(9, 600, 61, false)]
+    [InlineData(10, 40, 1500, false)]
+    [InlineData(7, 300, 45, true)]
+    public void BlockedMatMulEqualsPlainSums(int m, int k, int n, bool transposeA)
     {
         var rng = new Random(7);
-        int m = 13, k = 17, n = 37;
         var a = Enumerable.Range(0, m * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var b = Enumerable.Range(0, k * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var g = new TestGraph();
-        g.D("a", a, m, k);
-        g.D("b", b, k, n);
-        g.Op("c", "MatMul", new[] { "a", "b" });
+        if (transposeA)
+        {
+            // stored as [k, m]: A(i, p) = stored[p, i]
+            var stored = new double[k * m];
+            for (int i = 0; i < m; i++)
+            {
+                for (int p = 0; p < k; p++)
+                {
+                    stored[(p * m) + i] = a[(i * k) + p];
+                }
+            }
+
+            g.D("a", stored, k, m);
+            g.D("b", b, k, n);
+            g.Op("c", "MatMul", new[] { "a", "b" }, B("transpose_a", true));
+        }
+        else
+        {
+            g.D("a", a, m, k);
+            g.D("b", b, k, n);
+            g.Op("c", "MatMul", new[] { "a", "b" });
+        }
+
         var c = Doubles(g.Run("c"));
         for (int i = 0; i < m; i++)
         {
