@@ -55,12 +55,7 @@ public static partial class TabulateKernels
         int nloc, int nneiI, int nneiJ, Span<double> output, ExtrapolationMode mode = ExtrapolationMode.Clamp)
     {
         int L = Prepared(table);
-        CheckSizes(nloc, nneiI, L);
-        CheckSizes(nloc, nneiJ, L);
-        Need(emX.Length, (long)nloc * nneiI * nneiJ, "emX");
-        Need(output.Length, (long)nloc * L, "output");
-        output.Clear();
-        if ((long)nloc * nneiI * nneiJ == 0)
+        if (!BeginSeTForward(emX, nloc, nneiI, nneiJ, L, output))
         {
             return;
         }

@@ -350,12 +350,7 @@ public static partial class TabulateKernels
         where TP : struct, IPrecision<T>
     {
         var p = default(TP);
-        CheckSizes(nloc, ni, L);
-        CheckSizes(nloc, nj, L);
-        Need(emX.Length, (long)nloc * ni * nj, "emX");
-        Need(output.Length, (long)nloc * L, "output");
-        output.Clear();
-        if ((long)nloc * ni * nj == 0)
+        if (!BeginSeTForward(emX, nloc, ni, nj, L, output))
         {
             return;
         }
@@ -635,6 +630,17 @@ public static partial class TabulateKernels
         }
 
         return true;
+    }
+
+    private static bool BeginSeTForward<T>(ReadOnlySpan<T> emX, int nloc, int ni, int nj, int L, Span<T> output)
+        where T : unmanaged
+    {
+        CheckSizes(nloc, ni, L);
+        CheckSizes(nloc, nj, L);
+        Need(emX.Length, (long)nloc * ni * nj, "emX");
+        Need(output.Length, (long)nloc * L, "output");
+        output.Clear();
+        return (long)nloc * ni * nj != 0;
     }
 
     private static bool BeginSeTGrad<T>(ReadOnlySpan<T> emX, ReadOnlySpan<T> dy, int nloc, int ni, int nj, int L, Span<T> dyDemX, Span<T> dyDem)

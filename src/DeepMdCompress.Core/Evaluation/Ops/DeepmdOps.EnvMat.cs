@@ -63,22 +63,15 @@ internal static partial class DeepmdOps
         ctx.RequireType(davg, t, "davg");
         ctx.RequireType(dstd, t, "dstd");
         ctx.RequireType(type, DataType.DtInt32, "type");
-        ctx.RequireType(natoms, DataType.DtInt32, "natoms");
         ctx.RequireType(mesh, DataType.DtInt32, "mesh");
         ctx.RequireRank(coord, 2, "coord");
         ctx.RequireRank(type, 2, "type");
-        ctx.RequireRank(natoms, 1, "natoms");
         ctx.RequireRank(box, 2, "box");
         ctx.RequireRank(mesh, 1, "mesh");
         ctx.RequireRank(davg, 2, "davg");
         ctx.RequireRank(dstd, 2, "dstd");
 
-        var n = (int[])natoms.Data;
-        if (n.Length < 3)
-        {
-            throw ctx.Error($"natoms must have at least 3 elements, got {n.Length}.");
-        }
-
+        var n = NatomsCounts(ctx, natoms);
         int nloc = n[0], nall = n[1], ntypes = n.Length - 2;
         if (nloc < 0 || nall < nloc)
         {

@@ -9,6 +9,20 @@ namespace DeepMdCompress.Core.Evaluation.Ops;
 internal static partial class DeepmdOps
 {
     /// <summary>Shapes shared by ProdForce and ProdVirial: frames, nloc, nall, nnei and ndescrpt = ncomp·nnei.</summary>
+    /// <summary>The natoms input of deepmd-kit's ops: int32 [nloc, nall, count of type 0, …], at least one type.</summary>
+    private static int[] NatomsCounts(OpContext ctx, TensorValue natoms)
+    {
+        ctx.RequireType(natoms, DataType.DtInt32, "natoms");
+        ctx.RequireRank(natoms, 1, "natoms");
+        var n = (int[])natoms.Data;
+        if (n.Length < 3)
+        {
+            throw ctx.Error($"natoms must have at least 3 elements, got {n.Length}.");
+        }
+
+        return n;
+    }
+
     private static (int Frames, int Nloc, int Nall, int Nnei, int Ndescrpt) CheckForceInputs(
         OpContext ctx, TensorValue netDeriv, TensorValue inDeriv, TensorValue nlist, TensorValue natoms, int ncomp)
     {
@@ -16,16 +30,10 @@ internal static partial class DeepmdOps
         ctx.RequireType(netDeriv, t, "net_deriv");
         ctx.RequireType(inDeriv, t, "in_deriv");
         ctx.RequireType(nlist, DataType.DtInt32, "nlist");
-        ctx.RequireType(natoms, DataType.DtInt32, "natoms");
         ctx.RequireRank(netDeriv, 2, "net_deriv");
         ctx.RequireRank(inDeriv, 2, "in_deriv");
         ctx.RequireRank(nlist, 2, "nlist");
-        ctx.RequireRank(natoms, 1, "natoms");
-        var n = (int[])natoms.Data;
-        if (n.Length < 3)
-        {
-            throw ctx.Error($"natoms must have at least 3 elements, got {n.Length}.");
-        }
+        var n = NatomsCounts(ctx, natoms);
 
         int nloc = n[0], nall = n[1];
         int nframes = netDeriv.Shape[0];
