@@ -608,7 +608,10 @@ internal struct GeluOp : IUnaryOp
     public long L(long x) => throw new NotSupportedException();
 }
 
-/// <summary>The tanh-approximated gelu of deepmd-kit and its first two derivatives (compression-facts §1.3, §3.3).</summary>
+/// <summary>
+/// The tanh-approximated gelu of deepmd-kit and its first two derivatives (compression-facts §1.3, §3.3). Written
+/// apart from Embedding.Activation on purpose: the evaluator checks the tables built from that code, so it must not share it.
+/// </summary>
 internal static class Gelu
 {
     /// <summary>√(2/π) as deepmd-kit spells it (SQRT_2_PI).</summary>
