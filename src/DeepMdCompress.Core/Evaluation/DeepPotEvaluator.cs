@@ -24,7 +24,7 @@ public sealed class DeepPotEvaluator
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         var graph = model.GetGraphDef();
-        _index = new GraphIndex(graph);
+        _index = model.Index;
         Interpreter = new GraphInterpreter(graph, registry);
 
         var rcut = RequiredConst("descrpt_attr/rcut");
