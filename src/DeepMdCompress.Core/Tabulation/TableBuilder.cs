@@ -83,6 +83,24 @@ internal sealed class TablePlan
         return new TablePlan(name, layout, lower, upper, extrapolate, stride0, stride1, frequency, rows);
     }
 
+    /// <summary>
+    /// How many rows deepmd-kit's released kernels address with this table_info (docs/tables.md, "the row locator"):
+    /// the fine part has int((upper − lower)/stride0) rows, the coarse part int((max − upper)/stride1), se_e3 adds
+    /// int((lower + max)/stride1) in front, and an input at or beyond max reads the last coarse row. The arithmetic is
+    /// in the table's precision, as the kernel's. A table shorter than this would be read past its end.
+    /// </summary>
+    public int AddressedRows(bool float32)
+    {
+        double R(double v) => float32 ? (float)v : v;
+        int Trunc(double v) => double.IsNaN(v) ? 0 : v >= int.MaxValue ? int.MaxValue : v <= int.MinValue ? int.MinValue : (int)v;
+        double lower = R(Lower), upper = R(Upper), max = R(Extrapolate * Upper), s0 = R(Stride0), s1 = R(Stride1);
+        long front = Layout == TableLayout.SeT ? Trunc(R(R(lower + max) / s1)) : 0;
+        long fine = Trunc(R(R(upper - lower) / s0));
+        long coarse = Trunc(R(R(max - upper) / s1));
+        long last = front + fine + coarse - 1;
+        return (int)Math.Max(1, Math.Min(int.MaxValue, last + 1));
+    }
+
     /// <summary>The sample grid xx in the table's dtype (§2.5); row r of the table spans [xx[r], xx[r+1]].</summary>
     public double[] Grid(bool float32)
     {
@@ -157,7 +175,7 @@ internal static class TableBuilder
                 $"Net {plan.Name}: the grid has {grid.Length} points but nspline is {rows}; deepmd-kit's arrays would not line up with step {plan.Stride0}.");
         }
 
-        int kernelRows = TabulateKernels.RequiredRows(info, plan.Layout, ExtrapolationMode.Clamp, f32);
+        int kernelRows = plan.AddressedRows(f32);
         if (kernelRows > rows)
         {
             throw new InvalidParameterException("InconsistentTable",
@@ -189,7 +207,7 @@ internal static class TableBuilder
         });
 
         Array coefficients = f32 ? table32! : table64!;
-        var error = Measure(net, info, plan.Layout, coefficients, f32, kernelRows, cancellationToken);
+        var error = Measure(net, grid, coefficients, f32, kernelRows, cancellationToken);
         return new NetTable(plan.Name, net.Info, plan.Layout, info, rows, L, coefficients, error.Value, error.ValueAt, error.Derivative, error.DerivativeAt);
     }
 
@@ -281,15 +299,17 @@ internal static class TableBuilder
         public double Value, ValueAt, Derivative, DerivativeAt;
     }
 
-    /// <summary>Samples every addressed row at its quarter points and compares the kernel's value and derivative with the net's.</summary>
-    private static Worst Measure(EmbeddingNet net, TableInfo info, TableLayout layout, Array coefficients, bool f32, int rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Samples every row the kernels address at its quarter points and compares the table's polynomial (value and
+    /// derivative) with the net's. Rows are the grid's intervals [xx[r], xx[r+1]], evaluated here by our own Horner
+    /// sums: the evaluator's TabulateFusion kernels are the independent check of the written graph
+    /// (docs/architecture.md), so the builder never measures itself with them.
+    /// </summary>
+    private static Worst Measure(EmbeddingNet net, double[] grid, Array coefficients, bool f32, int rows, CancellationToken cancellationToken)
     {
         int L = net.LastLayerSize;
         int q = CheckFractions.Length;
         int rowsPerBlock = Math.Max(1, Block / q);
-        var starts = new double[rows];
-        var lengths = new double[rows];
-        TabulateKernels.RowIntervals(info, layout, f32, starts, lengths);
         int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
         var worst = new Worst[blocks];
         ForEachBlock(blocks, () => new Buffers(net, rowsPerBlock * q), cancellationToken, (b, buf) =>
@@ -300,9 +320,10 @@ internal static class TableBuilder
             var xs = buf.Xs;
             for (int r = 0; r < nr; r++)
             {
+                double start = grid[r0 + r], length = grid[r0 + r + 1] - start;
                 for (int c = 0; c < q; c++)
                 {
-                    double x = starts[r0 + r] + CheckFractions[c] * lengths[r0 + r];
+                    double x = start + CheckFractions[c] * length;
                     xs[r * q + c] = f32 ? (float)x : x;
                 }
             }
@@ -310,7 +331,12 @@ internal static class TableBuilder
             var x_ = new ReadOnlySpan<double>(xs, 0, n);
             double[] exact = buf.A, exactD = buf.B, table = buf.C, tableD = buf.D;
             net.Evaluate(x_, exact.AsSpan(0, n * L), exactD.AsSpan(0, n * L), Span<double>.Empty, buf.Workspace);
-            TabulateKernels.InterpolateMany(coefficients, info, layout, x_, L, table.AsSpan(0, n * L), tableD.AsSpan(0, n * L), ExtrapolationMode.Clamp);
+            for (int i = 0; i < n; i++)
+            {
+                int row = r0 + i / q;
+                QuinticRow.Evaluate(coefficients, row, L, xs[i] - grid[row], table.AsSpan(i * L, L), tableD.AsSpan(i * L, L));
+            }
+
             var w = new Worst { ValueAt = double.NaN, DerivativeAt = double.NaN };
             for (int i = 0; i < n * L; i++)
             {

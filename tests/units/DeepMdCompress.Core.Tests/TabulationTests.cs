@@ -181,7 +181,8 @@ public class TabulationTests
         var net = EmbeddingNetReader.Read(model, bend.Net!);
         double dense = DenseError(net, bend, 9, out _);
         _out.WriteLine($"filter_1_net_1 dense-sampled value error {dense:G3}");
-        Assert.InRange(bend.MaxValueError, 0.5 * dense, 1.0000001 * dense);
+        // (The builder samples the grid's intervals, the kernels their own row starts: the points differ by rounding.)
+        Assert.InRange(bend.MaxValueError, 0.5 * dense, 1.000001 * dense);
     }
 
     /// <summary>Largest |table − net| of the value, sampled at <paramref name="perRow"/> interior points of every row through the public kernel API.</summary>
