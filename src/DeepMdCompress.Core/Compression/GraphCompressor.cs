@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
 using System.Threading;
+using DeepMdCompress.Core.Descriptors;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -72,21 +73,7 @@ public static class GraphCompressor
 
     public static CompressedGraph Compress(FrozenModel model, IReadOnlyList<TableTensor> tables, CompressionMetadata metadata, CancellationToken cancellationToken = default)
     {
-        if (model.IsCompressed)
-        {
-            throw new UnsupportedModelException("AlreadyCompressed",
-                "The input frozen model has already been compressed; compress the original model instead (deepmd-kit refuses to compress a model repeatedly).");
-        }
-
-        var kind = model.DescriptorType switch
-        {
-            "se_e2_a" => SiteKind.SeA,
-            "se_e2_r" => SiteKind.SeR,
-            "se_e3" => SiteKind.SeT,
-            _ => throw new UnsupportedModelException("DescriptorNotCompressible",
-                $"Writing a compressed graph for descriptor '{model.DescriptorType}' is not supported (se_e2_a, se_e2_r and se_e3 are)."),
-        };
-
+        CompressionCapability.EnsureDescriptors(model);
         long tableBytes = tables.Sum(t => (long)t.Table.CalculateSize());
         long estimate = model.GetGraphDef().CalculateSize() + tableBytes;
         if (estimate > MaxGraphBytes)
@@ -95,138 +82,35 @@ public static class GraphCompressor
                 $"The compressed graph would be about {estimate / (1 << 20)} MB, above protobuf's 2 GB limit; use a larger step.");
         }
 
-        var graph = model.GetGraphDef().Clone();
-        var index = new GraphIndex(graph);
-        var consumers = new Consumers(graph.Node);
-        var originalSinks = graph.Node.Where(n => !consumers.HasConsumers(n.Name)).Select(n => n.Name).ToList();
-        var names = new HashSet<string>(graph.Node.Select(n => n.Name), StringComparer.Ordinal);
-        var notes = new List<string>();
-        var added = new List<(NodeDef Before, NodeDef Node)>();
-        var rewires = new List<(NodeDef Node, int Input, string NewSource)>();
-        var productReplacement = new Dictionary<string, string>(StringComparer.Ordinal);
-        string opName = kind switch
-        {
-            SiteKind.SeA => "TabulateFusionSeA",
-            SiteKind.SeT => "TabulateFusionSeT",
-            _ => "TabulateFusionSeR",
-        };
-        bool takesEmX = kind != SiteKind.SeR;
-
         foreach (var table in tables)
         {
+            if (!model.EmbeddingNets.Any(n => n.Name == table.Name))
+            {
+                throw new InvalidParameterException("UnknownNet", $"The model has no embedding net named {table.Name}.");
+            }
+        }
+
+        // Each descriptor (hybrid member) rewires its own nets, as its spec says (docs/descriptors.md).
+        var rewrite = new GraphRewrite(model.GetGraphDef().Clone());
+        var notes = new List<string>();
+        foreach (var part in model.Descriptors)
+        {
             cancellationToken.ThrowIfCancellationRequested();
-            var net = model.EmbeddingNets.FirstOrDefault(n => n.Name == table.Name)
-                ?? throw new InvalidParameterException("UnknownNet", $"The model has no embedding net named {table.Name}.");
-            var site = NetSite.Locate(index, consumers, net, kind);
-            var dtype = site.Product.Attr.TryGetValue("T", out var tAttr) ? tAttr.Type : DataType.DtDouble;
-            if (table.Table.Dtype != dtype)
+            var own = tables.Where(t => part.Nets.Any(n => n.Name == t.Name)).ToList();
+            if (own.Count > 0)
             {
-                throw new InvalidParameterException("TableTypeMismatch",
-                    $"Table {table.Name} is {TensorDecoder.Name(table.Table.Dtype)} but the net computes in {TensorDecoder.Name(dtype)}.");
-            }
-
-            string scope = Scope(site.Product.Name);
-            string tabName = Unique(names, scope + opName);
-            var tableConst = Const(Unique(names, tabName + "/table"), table.Table);
-            var infoConst = Const(Unique(names, tabName + "/table_info"), dtype == DataType.DtFloat
-                ? TensorEncoder.Floats(table.TableInfo.Select(v => (float)v).ToArray(), 6)
-                : TensorEncoder.Doubles(table.TableInfo, 6));
-            var tab = new NodeDef { Name = tabName, Op = opName };
-            tab.Input.Add(tableConst.Name);
-            tab.Input.Add(infoConst.Name);
-            if (takesEmX)
-            {
-                tab.Input.Add(site.EmX.Name);
-            }
-
-            tab.Input.Add(site.Em.Name);
-            tab.Attr["T"] = new AttrValue { Type = dtype };
-            tab.Attr["last_layer_size"] = new AttrValue { I = table.LastLayerSize };
-            added.Add((site.Product, tableConst));
-            added.Add((site.Product, infoConst));
-            added.Add((site.Product, tab));
-            productReplacement[site.Product.Name] = tabName;
-
-            foreach (string gs in GradientScopes(graph, site.Product.Name))
-            {
-                string prefix = $"{gs}/{site.Product.Name}_grad/";
-                var upstream = graph.Node.Where(n => n.Name.StartsWith(prefix, StringComparison.Ordinal))
-                    .SelectMany(n => n.Input)
-                    .Where(i => !i.StartsWith("^", StringComparison.Ordinal))
-                    .Select(i => i)
-                    .Where(i => !GraphIndex.ParseInput(i).Node.StartsWith(prefix, StringComparison.Ordinal) && Consumers.IsGradient(GraphIndex.ParseInput(i).Node))
-                    .Distinct(StringComparer.Ordinal).ToList();
-                if (upstream.Count != 1)
-                {
-                    throw new UnsupportedModelException("UnrecognisedGradientLayout",
-                        $"Embedding net {net.Name}: expected one upstream gradient into {prefix} but found {upstream.Count}.");
-                }
-
-                var emXGrad = index.Find($"{gs}/{site.EmX.Name}_grad/Reshape")
-                    ?? throw new UnsupportedModelException("UnrecognisedGradientLayout", $"Embedding net {net.Name}: no gradient Reshape for '{site.EmX.Name}' in {gs}.");
-                var grad = new NodeDef { Name = Unique(names, $"{gs}/{tabName}_grad/{opName}Grad"), Op = opName + "Grad" };
-                grad.Input.Add(tableConst.Name);
-                grad.Input.Add(infoConst.Name);
-                if (takesEmX)
-                {
-                    grad.Input.Add(site.EmX.Name);
-                }
-
-                grad.Input.Add(site.Em.Name);
-                grad.Input.Add(upstream[0]);
-                grad.Input.Add(tabName);
-                grad.Attr["T"] = new AttrValue { Type = dtype };
-                added.Add((emXGrad, grad));
-                rewires.Add((emXGrad, 0, grad.Name));
-                if (takesEmX)
-                {
-                    // dy_dem has em's shape; it replaces the gradient that reached em through the product.
-                    var emGrad = index.Find($"{gs}/{site.EmPath.Name}_grad/Reshape")
-                        ?? throw new UnsupportedModelException("UnrecognisedGradientLayout", $"Embedding net {net.Name}: no gradient Reshape for '{site.EmPath.Name}' in {gs}.");
-                    rewires.Add((emGrad, 0, grad.Name + ":1"));
-                }
+                part.Spec.Rewire(rewrite, part, own);
             }
         }
 
-        // Consumers of each replaced product now read the tabulate node (same shape, same values).
-        foreach (var node in graph.Node)
-        {
-            for (int i = 0; i < node.Input.Count; i++)
-            {
-                var (src, port) = GraphIndex.ParseInput(node.Input[i]);
-                if (port >= 0 && productReplacement.TryGetValue(src, out var tab))
-                {
-                    node.Input[i] = port == 0 ? tab : $"{tab}:{port}";
-                }
-            }
-        }
-
-        foreach (var (node, input, source) in rewires)
-        {
-            node.Input[input] = source;
-        }
-
-        InsertBefore(graph, added);
+        var graph = rewrite.Finish();
         int beforeMeta = graph.Node.Count;
         metadata.Apply(graph, notes);
         int metaAdded = graph.Node.Count - beforeMeta;
         var metaSinks = graph.Node.Skip(beforeMeta).Select(n => n.Name);
-        int removed = Prune(graph, originalSinks.Concat(metaSinks).Concat(CompressionMetadata.AttributeNodes));
+        int removed = Prune(graph, rewrite.OriginalSinks.Concat(metaSinks).Concat(CompressionMetadata.AttributeNodes));
         GraphValidator.Validate(graph);
-        return new CompressedGraph(graph, notes, removed, added.Count + metaAdded);
-    }
-
-    /// <summary>Names of the gradient scopes (gradients, gradients_1, …) that hold a gradient of <paramref name="node"/>.</summary>
-    private static IEnumerable<string> GradientScopes(GraphDef graph, string node)
-    {
-        var pattern = new Regex("^(gradients(?:_\\d+)?)/" + Regex.Escape(node) + "_grad/", RegexOptions.CultureInvariant);
-        return graph.Node.Select(n => pattern.Match(n.Name)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().ToList();
-    }
-
-    private static string Scope(string name)
-    {
-        int slash = name.LastIndexOf('/');
-        return slash < 0 ? string.Empty : name.Substring(0, slash + 1);
+        return new CompressedGraph(graph, notes, removed, rewrite.AddedNodes + metaAdded);
     }
 
     /// <summary>TensorFlow's naming rule: name, then name_1, name_2, … until unused.</summary>
@@ -247,24 +131,6 @@ public static class GraphCompressor
         node.Attr["dtype"] = new AttrValue { Type = value.Dtype };
         node.Attr["value"] = new AttrValue { Tensor = value };
         return node;
-    }
-
-    private static void InsertBefore(GraphDef graph, List<(NodeDef Before, NodeDef Node)> added)
-    {
-        var byAnchor = added.GroupBy(a => a.Before.Name).ToDictionary(g => g.Key, g => g.Select(a => a.Node).ToList(), StringComparer.Ordinal);
-        var result = new List<NodeDef>(graph.Node.Count + added.Count);
-        foreach (var node in graph.Node)
-        {
-            if (byAnchor.TryGetValue(node.Name, out var list))
-            {
-                result.AddRange(list);
-            }
-
-            result.Add(node);
-        }
-
-        graph.Node.Clear();
-        graph.Node.AddRange(result);
     }
 
     /// <summary>Keeps what the roots still reach (data and control edges); returns how many nodes were dropped.</summary>

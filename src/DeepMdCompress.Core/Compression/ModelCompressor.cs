@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using DeepMdCompress.Core.Descriptors;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Model;
@@ -35,20 +36,14 @@ public sealed class CompressionProgress
 /// </summary>
 public static class ModelCompressor
 {
-    /// <summary>Refuses what <c>dp compress</c> refuses, before any work: compressed models, legacy layouts.</summary>
+    /// <summary>Refuses what <c>dp compress</c> refuses, before any work (the one capability check, docs/descriptors.md).</summary>
     public static void CheckCompressible(FrozenModel model)
     {
-        if (model.IsCompressed)
+        if (CompressionCapability.Check(model) is { } refusal)
         {
-            throw new UnsupportedModelException("AlreadyCompressed",
-                "The input frozen model has already been compressed; compress the original model instead (deepmd-kit refuses to compress a model repeatedly).");
-        }
-
-        var info = ModelVersionInspector.Inspect(model);
-        if (info.NeedsConversion)
-        {
-            // Nothing is upgraded silently: the user converts explicitly and can inspect the result.
-            throw new UnsupportedModelException("LegacyModel", $"{model.Path ?? "The model"} is a legacy model: {info.Reason}");
+            var ex = refusal.ToException();
+            ex.Target = model.Path;
+            throw ex;
         }
     }
 

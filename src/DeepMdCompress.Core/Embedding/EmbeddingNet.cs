@@ -17,8 +17,15 @@ public sealed class EmbeddingNet
     private const int Chunk = 64;
     private readonly EmbeddingLayer[] _layers;
 
-    public EmbeddingNet(string name, EmbeddingActivation activation, DataType precision, IReadOnlyList<EmbeddingLayer> layers, EmbeddingNetInfo? info = null)
+    public EmbeddingNet(string name, EmbeddingActivation activation, DataType precision, IReadOnlyList<EmbeddingLayer> layers, EmbeddingNetInfo? info = null,
+        GraphGelu? graphGelu = null)
     {
+        if (graphGelu is not null && activation != EmbeddingActivation.GeluTf)
+        {
+            throw new ArgumentException("graph gelu constants belong to a gelu_tf net", nameof(graphGelu));
+        }
+
+        GraphGelu = graphGelu;
         if (layers is null || layers.Count == 0)
         {
             throw new ArgumentException("an embedding net needs at least one layer", nameof(layers));
@@ -54,6 +61,9 @@ public sealed class EmbeddingNet
     public string Name { get; }
 
     public EmbeddingActivation Activation { get; }
+
+    /// <summary>For gelu_tf: the gelu constants as the graph holds them (values are computed with them; derivatives with deepmd-kit's ops').</summary>
+    public GraphGelu? GraphGelu { get; }
 
     /// <summary>DT_DOUBLE or DT_FLOAT: the dtype of the weights, which is also the table's dtype (§2.8).</summary>
     public DataType Precision { get; }
@@ -155,7 +165,7 @@ public sealed class EmbeddingNet
                 {
                     int o = row + k;
                     double pre = ws.NxtV[o] + bias[k];
-                    double y = Activations.Value(Activation, pre);
+                    double y = GraphGelu is { } gelu ? gelu.Value(pre) : Activations.Value(Activation, pre);
                     double v = y, d1 = 0, d2 = 0;
                     if (wantD1)
                     {

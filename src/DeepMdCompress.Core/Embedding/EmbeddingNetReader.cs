@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using DeepMdCompress.Core.Descriptors;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Model;
@@ -14,7 +15,10 @@ namespace DeepMdCompress.Core.Embedding;
 /// </summary>
 public static class EmbeddingNetReader
 {
-    /// <summary>Throws when the model as a whole cannot be tabulated (descriptor family, compressed, idt layers, activation).</summary>
+    /// <summary>
+    /// Throws deepmd-kit's refusal when the model's nets cannot be tabulated (compressed, descriptor family, idt layers,
+    /// activation, net layout; the one capability check of docs/descriptors.md) and returns the activation.
+    /// </summary>
     public static EmbeddingActivation CheckModel(FrozenModel model)
     {
         if (model is null)
@@ -22,41 +26,7 @@ public static class EmbeddingNetReader
             throw new ArgumentNullException(nameof(model));
         }
 
-        if (model.IsCompressed)
-        {
-            throw new UnsupportedModelException("AlreadyCompressed",
-                "The model has already been compressed (it contains TabulateFusion ops or model_type 'compressed_model'); deepmd-kit refuses to compress a model twice.");
-        }
-
-        switch (model.DescriptorType)
-        {
-            case "se_e2_a":
-            case "se_e2_r":
-            case "se_e3":
-                break;
-            case "se_a_tpe":
-                throw new UnsupportedModelException("TypeEmbeddingConcatNotCompressible",
-                    "The descriptor feeds the type embedding into the embedding net (se_a_tpe, tebd_input_mode 'concat'); deepmd-kit cannot compress it: \"compression of type embedded descriptor is not supported when tebd_input_mode is not set to 'strip'\".");
-            case "se_atten":
-            case "se_a_ebd_v2":
-            case "hybrid":
-                throw new UnsupportedModelException("DescriptorNotYetSupported",
-                    $"Tabulating a {model.DescriptorType} descriptor is not supported yet (planned); only se_e2_a, se_e2_r and se_e3 can be tabulated now.");
-            case null:
-                throw new UnsupportedModelException("UnsupportedDescriptor", "The descriptor type of the model could not be determined, so its nets cannot be tabulated.");
-            default:
-                throw new UnsupportedModelException("UnsupportedDescriptor",
-                    $"deepmd-kit cannot compress a {model.DescriptorType} descriptor (only se_e2_a, se_e2_r, se_e3, se_atten and se_a_ebd_v2 have tabulated kernels).");
-        }
-
-        if (model.ResnetDt == true)
-        {
-            string idt = model.GetGraphDef().Node.Select(n => n.Name)
-                .FirstOrDefault(n => n.StartsWith("filter_type_", StringComparison.Ordinal) && n.Contains("/idt_")) ?? "an idt variable";
-            throw new UnsupportedModelException("ResnetDtNotCompressible",
-                $"The embedding nets have resnet timestep variables ({idt}); deepmd-kit refuses to compress them (\"descriptor resnet_dt must be false!\").");
-        }
-
+        CompressionCapability.EnsureDescriptors(model);
         return Activations.Parse(model.Activation);
     }
 
@@ -79,38 +49,18 @@ public static class EmbeddingNetReader
             throw new ModelStructureException("InvalidEmbeddingNet", $"Net {info.Name}: no layer weights {info.MatrixName(1)} in the graph.");
         }
 
-        if (depth == 1)
-        {
-            throw new UnsupportedModelException("SingleLayerNet",
-                $"Net {info.Name} has a single layer; deepmd-kit's TF tabulation cannot tabulate a one-layer embedding net (its _make_data needs a second layer).");
-        }
 
         var layers = new List<EmbeddingLayer>(depth);
         DataType precision = DataType.DtInvalid;
         int inputWidth = 1;
         for (int l = 1; l <= depth; l++)
         {
-            if (index.Contains(info.IdtName(l)))
-            {
-                throw new UnsupportedModelException("ResnetDtNotCompressible",
-                    $"Net {info.Name} has a resnet timestep {info.IdtName(l)}; deepmd-kit refuses to compress it (\"descriptor resnet_dt must be false!\").");
-            }
-
             var w = ReadConst(index, info.MatrixName(l), info.Name);
-            var b = index.Find(info.BiasName(l)) is null
-                ? throw new UnsupportedModelException("MissingBias",
-                    $"Net {info.Name} has no bias {info.BiasName(l)} (a bias-free layer); deepmd-kit's tabulation requires every layer to have a bias.")
-                : ReadConst(index, info.BiasName(l), info.Name);
+            var b = ReadConst(index, info.BiasName(l), info.Name);
 
             if (w.Rank != 2)
             {
                 throw new ModelStructureException("InvalidEmbeddingNet", $"Net {info.Name}: {info.MatrixName(l)} has rank {w.Rank}; a weight matrix has rank 2.");
-            }
-
-            if (l == 1 && w.Shape[0] != 1)
-            {
-                throw new UnsupportedModelException("TypeEmbeddingConcatNotCompressible",
-                    $"Net {info.Name} takes {w.Shape[0]} inputs ({info.MatrixName(1)} is [{w.Shape[0]}, {w.Shape[1]}]); only nets of the scalar s(r) can be tabulated, not nets fed with a type embedding (concat mode).");
             }
 
             if (w.Shape[0] != inputWidth)
@@ -137,7 +87,18 @@ public static class EmbeddingNetReader
             inputWidth = w.Shape[1];
         }
 
-        return new EmbeddingNet(info.Name, activation, precision, layers, info);
+        return new EmbeddingNet(info.Name, activation, precision, layers, info, activation == EmbeddingActivation.GeluTf ? GeluOf(model, info) : null);
+    }
+
+    /// <summary>The gelu constants after the net's first layer, as the graph holds them (null: not TensorFlow's layout).</summary>
+    private static GraphGelu? GeluOf(FrozenModel model, EmbeddingNetInfo info)
+    {
+        var index = model.Index;
+        var consumers = new Compression.Consumers(index.Nodes);
+        var weight = index.Find(info.MatrixName(1));
+        var matmul = weight is null ? null : consumers.Of(weight).SelectMany(n => n.Op == "Identity" ? consumers.Of(n) : new[] { n }).FirstOrDefault(n => n.Op == "MatMul");
+        var biasAdd = matmul is null ? null : consumers.Of(matmul).FirstOrDefault(n => n.Op is "BiasAdd" or "Add" or "AddV2");
+        return biasAdd is null ? null : GraphGelu.Read(index, consumers, biasAdd);
     }
 
     private static TensorValue ReadConst(GraphIndex index, string name, string net)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
+using DeepMdCompress.Core.Descriptors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
 
@@ -44,6 +45,9 @@ public sealed class EmbeddingNetInfo
 
     public string IdtName(int layer) => $"{Scope}/idt_{layer}{Suffix}";
 
+    /// <summary>The descriptor (or hybrid member) the net belongs to; null for a net described by hand.</summary>
+    public DescriptorPart? Descriptor { get; internal set; }
+
     public override string ToString() => Name;
 }
 
@@ -79,8 +83,11 @@ public sealed class FrozenModel
 
     public bool IsCompressed { get; internal set; }
 
-    /// <summary>se_e2_a, se_e2_r, se_e3, se_atten, se_a_ebd_v2, se_a_tpe, se_a_mask or hybrid.</summary>
+    /// <summary>se_e2_a, se_e2_r, se_e3, se_atten, se_atten_v2, se_a_ebd_v2, se_a_tpe, se_a_mask or hybrid.</summary>
     public string? DescriptorType { get; internal set; }
+
+    /// <summary>The descriptor, or the members of a hybrid, each with its family's spec and its nets (docs/descriptors.md).</summary>
+    public IReadOnlyList<DescriptorPart> Descriptors { get; internal set; } = Array.Empty<DescriptorPart>();
 
     /// <summary>Name of the environment-matrix op (ProdEnvMatA, ProdEnvMatR, DescrptNorot, ...).</summary>
     public string? DescriptorOp { get; internal set; }

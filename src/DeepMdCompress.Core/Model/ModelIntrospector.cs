@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading;
+using DeepMdCompress.Core.Descriptors;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -14,30 +15,11 @@ namespace DeepMdCompress.Core.Model;
 /// <summary>Derives a <see cref="FrozenModel"/> from a GraphDef (fact sheet §1.5, §5.9, §7).</summary>
 public static class ModelIntrospector
 {
-    /// <summary>Environment-matrix ops and the descriptor family they imply.</summary>
-    private static readonly Dictionary<string, string> EnvMatOps = new(StringComparer.Ordinal)
-    {
-        ["ProdEnvMatA"] = "se_e2_a",
-        ["DescrptSeA"] = "se_e2_a",
-        ["DescrptNorot"] = "se_e2_a",
-        ["ProdEnvMatR"] = "se_e2_r",
-        ["DescrptSeR"] = "se_e2_r",
-        ["ProdEnvMatAMix"] = "se_atten",
-        ["DescrptSeAMask"] = "se_a_mask",
-    };
-
     private static readonly HashSet<string> TabulateOps = new(StringComparer.Ordinal)
     {
         "TabulateFusion", "TabulateFusionSeA", "TabulateFusionSeAtten", "TabulateFusionSeT", "TabulateFusionSeR",
     };
 
-    private static readonly Regex TwoSideNet = new(@"^filter_type_(\d+)(_\d+)?/matrix_(\d+)_(\d+)$", RegexOptions.CultureInvariant);
-    private static readonly Regex AllPairNet = new(@"^filter_type_all(_\d+)?/matrix_(\d+)_(\d+)_(\d+)$", RegexOptions.CultureInvariant);
-    private static readonly Regex OneSideNet = new(@"^filter_type_all(_\d+)?/matrix_(\d+)_(\d+)$", RegexOptions.CultureInvariant);
-    private static readonly Regex SharedNet = new(@"^filter_type_all(_\d+)?/matrix_(\d+)$", RegexOptions.CultureInvariant);
-    private static readonly Regex StripTypeNet = new(@"^filter_type_all(_\d+)?/matrix_(\d+)_(one|two)_side_ebd$", RegexOptions.CultureInvariant);
-    private static readonly Regex LegacyNet = new(@"^DS_layer_type_(\d+)/matrix_(\d+)_(\d+)$", RegexOptions.CultureInvariant);
-    private static readonly Regex AnyIdt = new(@"^(filter_type_\w+|DS_layer_type_\d+)/idt_\d+", RegexOptions.CultureInvariant);
     private static readonly Regex FittingLayer = new(@"^layer_(\d+)(_type_(\d+))?/matrix$", RegexOptions.CultureInvariant);
 
     public static FrozenModel Inspect(GraphDef graph, string? path, GraphFormat format, CancellationToken cancellationToken = default)
@@ -51,7 +33,7 @@ public static class ModelIntrospector
             throw new ModelStructureException("NotADeePMDModel", "The graph has no nodes, so it is not a DeePMD model.");
         }
 
-        var envMats = graph.Node.Where(n => EnvMatOps.ContainsKey(n.Op)).ToList();
+        var envMats = graph.Node.Where(n => DescriptorRegistry.EnvMatOps.Contains(n.Op)).ToList();
         bool hasAttrs = index.Contains("descrpt_attr/rcut") || index.Contains("t_rcut") || index.Contains("model_attr/model_type");
         if (envMats.Count == 0)
         {
@@ -96,40 +78,39 @@ public static class ModelIntrospector
         var descriptorScript = script is { } s1 ? Get(s1, "model", "descriptor") : null;
         model.MinNborDist = ConstDouble(index, "train_attr/min_nbor_dist");
 
-        var envMat = envMats[0];
-        model.DescriptorOp = envMat.Op;
-        model.DescriptorType = envMats.Count > 1 ? "hybrid" : EnvMatOps[envMat.Op];
-        if (envMats.Count > 1)
-        {
-            notes.Add($"DescriptorType: {envMats.Count} environment-matrix ops ({string.Join(", ", envMats.Select(n => n.Op))}), i.e. a hybrid descriptor; per-descriptor facts are those of the first.");
-        }
-
         // ntypes, rcut
         model.NTypes = (int?)ConstLong(index, "descrpt_attr/ntypes") ?? (int?)ConstLong(index, "t_ntypes");
-        model.Rcut = ConstDouble(index, "descrpt_attr/rcut") ?? ConstDouble(index, "t_rcut");
-        bool isR = model.DescriptorType == "se_e2_r";
-        float? rcutAttr = AttrFloat(envMat, isR ? "rcut" : "rcut_r");
-        float? smthAttr = AttrFloat(envMat, isR ? "rcut_smth" : "rcut_r_smth");
-        if (model.Rcut is null && rcutAttr is float rc)
-        {
-            model.Rcut = Widen(rc);
-        }
-
-        if (smthAttr is float rs)
-        {
-            model.RcutSmth = Widen(rs);
-        }
-
-        model.Sel = AttrInts(envMat, isR ? "sel" : "sel_a");
         if (model.NTypes is null)
         {
-            var avg = index.TryGetConst("descrpt_attr/t_avg") ?? index.TryGetConst("t_avg");
+            var avg = index.TryGetConst("descrpt_attr/t_avg") ?? index.TryGetConst("t_avg") ?? index.TryGetConst("descrpt_attr_0/t_avg");
             if (avg is { Rank: 2 })
             {
                 model.NTypes = avg.Shape[0];
                 notes.Add("NTypes: no descrpt_attr/ntypes node; taken from the rows of t_avg.");
             }
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var parts = DescriptorRegistry.Recognise(index, envMats, descriptorScript, model.NTypes, notes);
+        var first = parts[0];
+        model.Descriptors = parts;
+        model.DescriptorOp = first.EnvMatOp;
+        model.DescriptorType = parts.Count > 1 ? DescriptorRegistry.Hybrid.Name : first.Type;
+        if (parts.Count > 1)
+        {
+            notes.Add($"DescriptorType: {parts.Count} environment-matrix ops ({string.Join(", ", parts.Select(p => p.EnvMatOp))}), i.e. a hybrid of {string.Join(" + ", parts.Select(p => p.Type))}; per-descriptor facts are those of the first (see Descriptors).");
+        }
+
+        model.Rcut = ConstDouble(index, "descrpt_attr/rcut") ?? ConstDouble(index, "t_rcut") ?? first.Rcut;
+        model.RcutSmth = first.RcutSmth;
+        model.Sel = first.Sel;
+        model.EmbeddingNets = parts.SelectMany(p => p.Nets).ToList();
+        model.EmbeddingNeuron = first.Neuron;
+        model.Precision = first.Precision;
+        model.ResnetDt = parts.Any(p => p.ResnetDt == true) ? true : first.ResnetDt;
+        model.Activation = first.Activation;
+        model.TypeOneSide = first.TypeOneSide;
+        model.ExcludeTypes = first.ExcludeTypes;
 
         // type map
         string? tmap = ConstString(index, "model_attr/tmap");
@@ -165,315 +146,10 @@ public static class ModelIntrospector
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        InspectEmbeddingNets(model, index, descriptorScript, notes);
         model.FittingNeuron = FittingWidths(index, notes);
         model.Notes = notes;
         Validate(model, index);
         return model;
-    }
-
-    private static void InspectEmbeddingNets(FrozenModel model, GraphIndex index, JsonElement? descriptorScript, List<string> notes)
-    {
-        var nets = new List<EmbeddingNetInfo>();
-        var layers = new Dictionary<(string Scope, string Suffix), SortedDictionary<int, NodeDef>>();
-        var kinds = new Dictionary<(string Scope, string Suffix), (string Kind, int Centre, int[] Neighbours)>();
-        bool anyStrip = false, anyShared = false;
-        foreach (var node in index.Nodes)
-        {
-            if (node.Op != "Const")
-            {
-                continue;
-            }
-
-            Match m;
-            string scope, suffix;
-            int layer, centre;
-            int[] neighbours;
-            string kind;
-            if ((m = TwoSideNet.Match(node.Name)).Success)
-            {
-                scope = node.Name.Substring(0, node.Name.IndexOf('/'));
-                layer = Int(m.Groups[3].Value);
-                suffix = "_" + m.Groups[4].Value;
-                centre = Int(m.Groups[1].Value);
-                neighbours = new[] { Int(m.Groups[4].Value) };
-                kind = "two";
-            }
-            else if ((m = AllPairNet.Match(node.Name)).Success)
-            {
-                scope = "filter_type_all" + m.Groups[1].Value;
-                layer = Int(m.Groups[2].Value);
-                suffix = "_" + m.Groups[3].Value + "_" + m.Groups[4].Value;
-                centre = Int(m.Groups[3].Value);
-                neighbours = new[] { Int(m.Groups[3].Value), Int(m.Groups[4].Value) };
-                kind = "pair";
-            }
-            else if ((m = OneSideNet.Match(node.Name)).Success)
-            {
-                scope = "filter_type_all" + m.Groups[1].Value;
-                layer = Int(m.Groups[2].Value);
-                suffix = "_" + m.Groups[3].Value;
-                centre = -1;
-                neighbours = new[] { Int(m.Groups[3].Value) };
-                kind = "one";
-            }
-            else if ((m = LegacyNet.Match(node.Name)).Success)
-            {
-                scope = node.Name.Substring(0, node.Name.IndexOf('/'));
-                layer = Int(m.Groups[2].Value);
-                suffix = "_" + m.Groups[3].Value;
-                centre = Int(m.Groups[1].Value);
-                neighbours = new[] { Int(m.Groups[3].Value) };
-                kind = "two";
-            }
-            else if (SharedNet.IsMatch(node.Name))
-            {
-                anyShared = true;
-                m = SharedNet.Match(node.Name);
-                scope = "filter_type_all" + m.Groups[1].Value;
-                layer = Int(m.Groups[2].Value);
-                suffix = string.Empty;
-                centre = -1;
-                neighbours = Array.Empty<int>();
-                kind = "shared";
-            }
-            else
-            {
-                if (StripTypeNet.IsMatch(node.Name))
-                {
-                    anyStrip = true;
-                }
-
-                continue;
-            }
-
-            var key = (scope, suffix);
-            if (!layers.TryGetValue(key, out var dict))
-            {
-                layers[key] = dict = new SortedDictionary<int, NodeDef>();
-                kinds[key] = (kind, centre, neighbours);
-            }
-
-            dict[layer] = node;
-        }
-
-        // Refine the descriptor family from the net layout.
-        string? family = model.DescriptorType;
-        if (family == "se_e2_a")
-        {
-            if (kinds.Values.Any(k => k.Kind == "pair"))
-            {
-                family = "se_e3";
-            }
-            else if (anyStrip)
-            {
-                family = "se_a_ebd_v2";
-            }
-            else if (anyShared && index.Contains("t_typeebd"))
-            {
-                family = "se_a_tpe";
-            }
-        }
-
-        if (descriptorScript is { } ds && Str(ds, "type") is { } declared)
-        {
-            string normalized = NormalizeDescriptorName(declared);
-            bool refinement = normalized == "se_e2_a" && family is "se_e3" or "se_a_ebd_v2" or "se_a_tpe";
-            if (refinement)
-            {
-                notes.Add($"DescriptorType: the training script says '{declared}'; the graph's nets show the {family} variant of it.");
-            }
-            else if (family != "hybrid" && normalized != family)
-            {
-                notes.Add($"DescriptorType: the graph structure says {family}; the training script says '{declared}' ({normalized}); the script is used.");
-                family = normalized;
-            }
-        }
-
-        model.DescriptorType = family;
-
-        int ntypes = model.NTypes ?? 0;
-        foreach (var entry in layers.OrderBy(e => e.Key.Scope, StringComparer.Ordinal).ThenBy(e => e.Key.Suffix, StringComparer.Ordinal))
-        {
-            var (kind, centre, neighbours) = kinds[entry.Key];
-            var widths = new List<int>();
-            int expected = 1;
-            foreach (var layer in entry.Value)
-            {
-                if (layer.Key != expected++)
-                {
-                    break;
-                }
-
-                var shape = ConstShape(layer.Value);
-                widths.Add(shape is { Length: 2 } ? shape[1] : -1);
-            }
-
-            string name = kind switch
-            {
-                "two" => $"filter_{centre}_net_{neighbours[0]}",
-                "one" => $"filter_-1_net_{neighbours[0]}",
-                "pair" => $"filter_{neighbours[0]}_net_{neighbours[1]}",
-                _ => "filter_net",
-            };
-            nets.Add(new EmbeddingNetInfo(name, entry.Key.Scope, entry.Key.Suffix, centre, neighbours, widths.ToArray()));
-        }
-
-        // Order nets as deepmd-kit's table loop does: by centre, then neighbour.
-        nets = nets.OrderBy(n => n.CentreType).ThenBy(n => n.NeighbourTypes.Length > 0 ? n.NeighbourTypes[0] : 0)
-            .ThenBy(n => n.NeighbourTypes.Length > 1 ? n.NeighbourTypes[1] : 0).ToList();
-        model.EmbeddingNets = nets;
-
-        if (nets.Count == 0)
-        {
-            notes.Add("EmbeddingNeuron: no embedding-net weights matching deepmd-kit's naming were found.");
-        }
-        else
-        {
-            var first = nets[0].Neuron;
-            model.EmbeddingNeuron = first;
-            if (nets.Any(n => !n.Neuron.SequenceEqual(first)))
-            {
-                notes.Add("EmbeddingNeuron: nets differ in width; the first net's widths are shown (see EmbeddingNets).");
-            }
-
-            model.Precision = nets.Select(n => index.Find(n.MatrixName(1))?.Attr.TryGetValue("dtype", out var a) == true ? a.Type : DataType.DtInvalid)
-                .Select(PrecisionName).FirstOrDefault();
-            model.ResnetDt = index.Nodes.Any(n => n.Op == "Const" && AnyIdt.IsMatch(n.Name));
-            model.Activation = DetectActivation(index, nets[0], descriptorScript, notes);
-        }
-
-        bool anyTwo = nets.Any(n => n.CentreType >= 0 && n.NeighbourTypes.Length == 1);
-        bool anyOne = nets.Any(n => n.CentreType < 0 && n.NeighbourTypes.Length == 1);
-        if (family is "se_e2_a" or "se_e2_r")
-        {
-            model.TypeOneSide = anyOne ? true : anyTwo ? false : null;
-        }
-        else if (family is "se_e3")
-        {
-            model.TypeOneSide = null;
-            notes.Add("TypeOneSide: not applicable to se_e3 (one net per unordered type pair).");
-        }
-        else if (descriptorScript is { } ds2 && ds2.TryGetProperty("type_one_side", out var tos) && tos.ValueKind is JsonValueKind.True or JsonValueKind.False)
-        {
-            model.TypeOneSide = tos.GetBoolean();
-        }
-        else
-        {
-            model.TypeOneSide = anyStrip ? index.Nodes.Any(n => n.Name.EndsWith("_one_side_ebd", StringComparison.Ordinal)) : null;
-        }
-
-        // Exclude types: from the script when present, otherwise from missing nets (two-side only).
-        if (descriptorScript is { } ds3 && ds3.TryGetProperty("exclude_types", out var ex) && ex.ValueKind == JsonValueKind.Array)
-        {
-            model.ExcludeTypes = NormalizePairs(ex.EnumerateArray()
-                .Where(p => p.ValueKind == JsonValueKind.Array && p.GetArrayLength() == 2)
-                .Select(p => new[] { p[0].GetInt32(), p[1].GetInt32() }));
-        }
-        else if (family is "se_e2_a" or "se_e2_r" && model.TypeOneSide == false && ntypes > 0)
-        {
-            var present = new HashSet<(int, int)>(nets.Select(n => (n.CentreType, n.NeighbourTypes[0])));
-            var missing = new List<int[]>();
-            for (int i = 0; i < ntypes; i++)
-            {
-                for (int j = 0; j < ntypes; j++)
-                {
-                    if (!present.Contains((i, j)))
-                    {
-                        missing.Add(new[] { i, j });
-                    }
-                }
-            }
-
-            model.ExcludeTypes = NormalizePairs(missing);
-        }
-        else if (family == "se_e3")
-        {
-            model.ExcludeTypes = Array.Empty<int[]>();
-        }
-        else
-        {
-            notes.Add("ExcludeTypes: with one shared net per neighbour type the excluded pairs are applied by a mask and cannot be read from the net names; no training script says them.");
-        }
-    }
-
-    private static int[][] NormalizePairs(IEnumerable<int[]> pairs) => pairs
-        .Select(p => p[0] <= p[1] ? p : new[] { p[1], p[0] })
-        .GroupBy(p => (p[0], p[1])).Select(g => g.First())
-        .OrderBy(p => p[0]).ThenBy(p => p[1]).ToArray();
-
-    private static string NormalizeDescriptorName(string name) => name switch
-    {
-        "se_a" or "se_e2_a" => "se_e2_a",
-        "se_r" or "se_e2_r" => "se_e2_r",
-        "se_t" or "se_e3" or "se_at" or "se_a_3be" => "se_e3",
-        "se_atten" or "dpa1" or "se_atten_v2" => "se_atten",
-        "se_a_ebd_v2" or "se_a_tpe_v2" => "se_a_ebd_v2",
-        "se_a_tpe" or "se_a_ebd" => "se_a_tpe",
-        "se_a_mask" => "se_a_mask",
-        "hybrid" => "hybrid",
-        _ => name,
-    };
-
-    private static string? DetectActivation(GraphIndex index, EmbeddingNetInfo net, JsonElement? descriptorScript, List<string> notes)
-    {
-        if (descriptorScript is { } ds && Str(ds, "activation_function") is { } declared)
-        {
-            return declared.ToLowerInvariant();
-        }
-
-        // Follow matrix_1 -> (read) -> MatMul -> bias add -> activation.
-        var consumers = new Dictionary<string, List<NodeDef>>(StringComparer.Ordinal);
-        foreach (var n in index.Nodes)
-        {
-            foreach (var input in n.Input)
-            {
-                string src = GraphIndex.ParseInput(input).Node;
-                if (!consumers.TryGetValue(src, out var list))
-                {
-                    consumers[src] = list = new List<NodeDef>();
-                }
-
-                list.Add(n);
-            }
-        }
-
-        IEnumerable<NodeDef> Next(string name) => consumers.TryGetValue(name, out var l) ? l : Enumerable.Empty<NodeDef>();
-        string matrix = net.MatrixName(1);
-        var frontier = Next(matrix).SelectMany(n => n.Op == "Identity" ? Next(n.Name) : new[] { n }).Where(n => n.Op == "MatMul");
-        foreach (var matmul in frontier)
-        {
-            foreach (var add in Next(matmul.Name).Where(n => n.Op is "BiasAdd" or "Add" or "AddV2"))
-            {
-                foreach (var act in Next(add.Name))
-                {
-                    string? name = act.Op switch
-                    {
-                        "Tanh" => "tanh",
-                        "Relu" => "relu",
-                        "Relu6" => "relu6",
-                        "Softplus" => "softplus",
-                        "Sigmoid" => "sigmoid",
-                        "Gelu" or "GeluCustom" => "gelu",
-                        "Pow" => "gelu_tf",
-                        _ => null,
-                    };
-                    if (name is not null)
-                    {
-                        return name;
-                    }
-
-                    // TF's approximate gelu starts with x**3 (Pow) or x*x*x (Mul chain) next to a 0.044715 factor.
-                    if (act.Op == "Mul" && Next(add.Name).Any(n => n.Op == "Pow"))
-                    {
-                        return "gelu_tf";
-                    }
-                }
-            }
-        }
-
-        notes.Add("Activation: the op after the first embedding layer is not one deepmd-kit's tabulation knows, and no training script names it.");
-        return null;
     }
 
     private static int[]? FittingWidths(GraphIndex index, List<string> notes)
@@ -558,13 +234,16 @@ public static class ModelIntrospector
                 throw new ModelStructureException("TypeMapTooShort", $"The type map ({string.Join(" ", tm)}) names {tm.Length} types but the model has {nt}.");
             }
 
-            if (model.Sel is { } s && model.DescriptorType is "se_e2_a" or "se_e2_r" or "se_e3" && s.Length != nt)
+            foreach (var part in model.Descriptors)
             {
-                throw new ModelStructureException("InvalidSel", $"sel has {s.Length} entries but the model has {nt} types.");
+                if (part.Sel is { } s && part.Spec.SelPerType && s.Length != nt)
+                {
+                    throw new ModelStructureException("InvalidSel", $"sel of the {part} descriptor has {s.Length} entries but the model has {nt} types.");
+                }
             }
         }
 
-        foreach (string stat in new[] { "descrpt_attr/t_avg", "descrpt_attr/t_std", "t_avg", "t_std" })
+        foreach (string stat in new[] { "t_avg", "t_std" }.Concat(model.Descriptors.SelectMany(p => new[] { p.AttrScope + "/t_avg", p.AttrScope + "/t_std" })))
         {
             var value = SafeConst(index, stat);
             if (value is null)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
+using DeepMdCompress.Core.Descriptors;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -111,59 +112,52 @@ public static class EnvMatRange
         return (lower, upper);
     }
 
-    /// <summary>The per-net ranges of <paramref name="model"/> for a given min_nbor_dist.</summary>
+    /// <summary>The per-net ranges of <paramref name="model"/> for a given min_nbor_dist: each descriptor (hybrid member) by its own rule.</summary>
     public static EmbeddingRange Measure(FrozenModel model, double minNborDist, MinNborDistSource source, string? origin = null,
         NeighborStatistics? statistics = null, IEnumerable<string>? notes = null)
     {
         ValidateMinNborDist(minNborDist, source);
-        string kind = DescriptorKind(model);
+        CompressionCapability.EnsureFamilies(model);
         int ntypes = model.NTypes ?? throw new ModelStructureException("MissingNTypes", "The model's number of types is unknown (no descrpt_attr/ntypes and no t_avg).");
         var allNotes = new List<string>(notes ?? Enumerable.Empty<string>());
-        var (davg, dstd) = Statistics(model, kind, ntypes);
-        var (rcut, rcutSmth) = Cutoffs(model, allNotes);
-
-        var (rawLower, rawUpper) = RawTypeRange(kind, davg, dstd, minNborDist, rcut, rcutSmth);
-        var lower = rawLower.Select(Math.Floor).ToArray();
-        var upper = rawUpper.Select(Math.Ceiling).ToArray();
-        if (minNborDist >= rcut)
+        var result = new List<NetRange>();
+        double firstRcut = double.NaN, firstSmth = double.NaN;
+        foreach (var part in model.Descriptors)
         {
-            allNotes.Add($"min_nbor_dist {Format(minNborDist)} is not below rcut {Format(rcut)}: the switch is 0, so the range holds only absent neighbours.");
-        }
-
-        var specs = NetSpecs(model, kind, ntypes, allNotes);
-        var nets = new Dictionary<string, EmbeddingNetInfo>(StringComparer.Ordinal);
-        foreach (var n in model.EmbeddingNets)
-        {
-            if (!nets.ContainsKey(n.Name))
+            var (davg, dstd) = Statistics(model, part, ntypes);
+            var (rcut, rcutSmth) = Cutoffs(model, part, allNotes);
+            if (double.IsNaN(firstRcut))
             {
-                nets.Add(n.Name, n);
+                (firstRcut, firstSmth) = (rcut, rcutSmth);
+            }
+
+            var (rawLower, rawUpper) = RawTypeRange(part.Spec.RangeRule, davg, dstd, minNborDist, rcut, rcutSmth);
+            var lower = rawLower.Select(Math.Floor).ToArray();
+            var upper = rawUpper.Select(Math.Ceiling).ToArray();
+            if (minNborDist >= rcut)
+            {
+                allNotes.Add($"min_nbor_dist {Format(minNborDist)} is not below rcut {Format(rcut)}{Of(part)}: the switch is 0, so the range holds only absent neighbours.");
+            }
+
+            foreach (var tabulated in part.Spec.TabulatedNets(part, ntypes, allNotes))
+            {
+                var centres = tabulated.Centres;
+                var range = new NetRange(tabulated.Net.Name, centres.Min(t => lower[t]), centres.Max(t => upper[t]), tabulated.Net)
+                {
+                    CentreTypes = centres,
+                    RawLower = centres.Min(t => rawLower[t]),
+                    RawUpper = centres.Max(t => rawUpper[t]),
+                };
+                if (range.Upper <= 0 || range.Upper <= range.Lower)
+                {
+                    allNotes.Add($"{range.Name}: the range [{Format(range.Lower)}, {Format(range.Upper)}] is degenerate (upper ≤ 0 or ≤ lower); a table cannot be built from it.");
+                }
+
+                result.Add(range);
             }
         }
 
-        var result = new List<NetRange>(specs.Count);
-        foreach (var (name, centres) in specs)
-        {
-            if (!nets.TryGetValue(name, out var net))
-            {
-                throw new ModelStructureException("MissingEmbeddingNet",
-                    $"deepmd-kit would tabulate {name}, but the graph has no such embedding net (its weights are missing or named unexpectedly).");
-            }
-
-            var range = new NetRange(name, centres.Min(t => lower[t]), centres.Max(t => upper[t]), net)
-            {
-                CentreTypes = centres,
-                RawLower = centres.Min(t => rawLower[t]),
-                RawUpper = centres.Max(t => rawUpper[t]),
-            };
-            if (range.Upper <= 0 || range.Upper <= range.Lower)
-            {
-                allNotes.Add($"{name}: the range [{Format(range.Lower)}, {Format(range.Upper)}] is degenerate (upper ≤ 0 or ≤ lower); a table cannot be built from it.");
-            }
-
-            result.Add(range);
-        }
-
-        var unused = model.EmbeddingNets.Select(n => n.Name).Where(n => !specs.Any(s => s.Name == n)).ToList();
+        var unused = model.EmbeddingNets.Select(n => n.Name).Where(n => !result.Any(r => r.Name == n)).ToList();
         if (unused.Count > 0)
         {
             allNotes.Add($"Not tabulated by deepmd-kit (excluded types): {string.Join(", ", unused)}.");
@@ -172,122 +166,30 @@ public static class EnvMatRange
         return new EmbeddingRange(model, minNborDist, source, origin, result)
         {
             DescriptorType = model.DescriptorType,
-            Rcut = rcut,
-            RcutSmth = rcutSmth,
+            Rcut = firstRcut,
+            RcutSmth = firstSmth,
             Statistics = statistics,
             Notes = allNotes,
         };
     }
 
-    /// <summary>deepmd-kit's descriptor letter; descriptors without tables (yet) are refused.</summary>
-    internal static string DescriptorKind(FrozenModel model)
-    {
-        if (model.IsCompressed)
-        {
-            throw new UnsupportedModelException("ModelAlreadyCompressed",
-                "The model is already compressed (it has tabulated embedding nets); deepmd-kit refuses to compress a model twice. Measure the original model.");
-        }
+    /// <summary>Per centre type, the normalised range before rounding, by the descriptor's <paramref name="rule"/>.</summary>
+    public static (double[] Lower, double[] Upper) RawTypeRange(RangeRule rule, TensorValue davg, TensorValue dstd, double minNborDist, double rcut, double rcutSmth) =>
+        RawTypeRange(rule == RangeRule.ThreeBody ? "T" : "A", davg, dstd, minNborDist, rcut, rcutSmth);
 
-        return model.DescriptorType switch
-        {
-            "se_e2_a" => "A",
-            "se_e2_r" => "R",
-            "se_e3" => "T",
-            "se_atten" or "se_a_ebd_v2" or "hybrid" => throw new UnsupportedModelException("UnsupportedDescriptor",
-                $"Embedding ranges of {model.DescriptorType} descriptors are not supported yet (only se_e2_a, se_e2_r and se_e3)."),
-            "se_a_tpe" => throw new UnsupportedModelException("DescriptorNotCompressible",
-                "se_e2_a with type embedding in concat mode cannot be compressed (deepmd-kit: only tebd_input_mode 'strip' is)."),
-            null => throw new UnsupportedModelException("DescriptorNotCompressible", "The model's descriptor type is unknown, so its embedding ranges cannot be derived."),
-            _ => throw new UnsupportedModelException("DescriptorNotCompressible", $"deepmd-kit cannot compress {model.DescriptorType} descriptors."),
-        };
-    }
+    private static string Of(DescriptorPart part) => part.Index < 0 ? string.Empty : $" (hybrid member {part.Index}, {part.Type})";
 
-    /// <summary>The tables deepmd-kit builds (§2.4): name and contributing centre types, in its loop order.</summary>
-    private static List<(string Name, int[] Centres)> NetSpecs(FrozenModel model, string kind, int ntypes, List<string> notes)
-    {
-        var specs = new List<(string, int[])>();
-        if (kind == "T")
-        {
-            for (int i = 0; i < ntypes; i++)
-            {
-                for (int j = i; j < ntypes; j++)
-                {
-                    specs.Add(($"filter_{i}_net_{j}", new[] { i }));
-                }
-            }
-
-            return specs;
-        }
-
-        bool oneSide = model.TypeOneSide ?? throw new ModelStructureException("MissingEmbeddingNet",
-            "No embedding nets were found, so type_one_side is unknown and no range can be assigned.");
-        var excluded = new HashSet<(int, int)>();
-        if (model.ExcludeTypes is { } pairs)
-        {
-            foreach (var p in pairs.Where(p => p.Length == 2))
-            {
-                excluded.Add((p[0], p[1]));
-                excluded.Add((p[1], p[0]));
-            }
-        }
-        else if (oneSide)
-        {
-            notes.Add("exclude_types is not known (no training script in the graph); no pair is taken as excluded.");
-        }
-
-        if (!oneSide)
-        {
-            for (int ii = 0; ii < ntypes * ntypes; ii++)
-            {
-                int i = ii / ntypes, j = ii % ntypes;
-                if (!excluded.Contains((i, j)))
-                {
-                    specs.Add(($"filter_{i}_net_{j}", new[] { i }));
-                }
-            }
-
-            return specs;
-        }
-
-        var sel = model.Sel;
-        if (sel is null)
-        {
-            notes.Add("sel is not known; every centre type is taken to have neighbours (sel > 0).");
-        }
-
-        for (int ii = 0; ii < ntypes; ii++)
-        {
-            if (Enumerable.Range(0, ntypes).All(k => excluded.Contains((ii, k))))
-            {
-                continue;
-            }
-
-            // deepmd-kit indexes sel by the centre type here.
-            var centres = Enumerable.Range(0, ntypes)
-                .Where(t => !excluded.Contains((t, ii)) && (sel is null || (t < sel.Length && sel[t] > 0))).ToArray();
-            if (centres.Length == 0)
-            {
-                throw new ModelStructureException("EmptyNetRange",
-                    $"No centre type contributes to filter_-1_net_{ii} (every type is excluded with type {ii} or has sel 0), so deepmd-kit cannot size its table.");
-            }
-
-            specs.Add(($"filter_-1_net_{ii}", centres));
-        }
-
-        return specs;
-    }
-
-    private static (TensorValue Avg, TensorValue Std) Statistics(FrozenModel model, string kind, int ntypes)
+    private static (TensorValue Avg, TensorValue Std) Statistics(FrozenModel model, DescriptorPart part, int ntypes)
     {
         var index = model.Index;
-        var avg = index.TryGetConst("descrpt_attr/t_avg") ?? index.TryGetConst("t_avg");
-        var std = index.TryGetConst("descrpt_attr/t_std") ?? index.TryGetConst("t_std");
+        var avg = index.TryGetConst(part.AttrScope + "/t_avg") ?? (part.Index < 0 ? index.TryGetConst("t_avg") : null);
+        var std = index.TryGetConst(part.AttrScope + "/t_std") ?? (part.Index < 0 ? index.TryGetConst("t_std") : null);
         if (avg is null || std is null)
         {
-            throw new ModelStructureException("MissingStatistics", "The graph has no descrpt_attr/t_avg and t_std constants (the descriptor's davg/dstd).");
+            throw new ModelStructureException("MissingStatistics", $"The graph has no {part.AttrScope}/t_avg and t_std constants (the descriptor's davg/dstd).");
         }
 
-        int minCols = kind == "R" ? 1 : 4;
+        int minCols = part.Spec.StatisticsPerNeighbour;
         foreach (var (t, n) in new[] { (avg, "t_avg"), (std, "t_std") })
         {
             if (t.DType is not (DataType.DtDouble or DataType.DtFloat) || t.Rank != 2 || t.Shape[0] != ntypes || t.Shape[1] < minCols)
@@ -317,13 +219,10 @@ public static class EnvMatRange
     /// embedded script's values when the graph has one; otherwise rcut = descrpt_attr/rcut (the same double) and
     /// rcut_smth = the env-mat op's float32 attr written as its shortest decimal (0.5, 1.8), i.e. the number in the script.
     /// </summary>
-    private static (double Rcut, double RcutSmth) Cutoffs(FrozenModel model, List<string> notes)
+    private static (double Rcut, double RcutSmth) Cutoffs(FrozenModel model, DescriptorPart part, List<string> notes)
     {
-        double? rcut = model.Rcut, smth = model.RcutSmth;
-        if (model.TrainingScriptJson is { } script
-            && script.ValueKind == JsonValueKind.Object
-            && script.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.Object
-            && m.TryGetProperty("descriptor", out var d) && d.ValueKind == JsonValueKind.Object)
+        double? rcut = part.Index < 0 ? model.Rcut ?? part.Rcut : part.Rcut, smth = part.RcutSmth;
+        if (part.Script is { ValueKind: JsonValueKind.Object } d)
         {
             if (d.TryGetProperty("rcut", out var rc) && rc.ValueKind == JsonValueKind.Number)
             {

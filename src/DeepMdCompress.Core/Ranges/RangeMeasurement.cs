@@ -88,7 +88,7 @@ public static class RangeMeasurement
         CancellationToken cancellationToken = default, IProgress<MinNborDistProgress>? progress = null)
     {
         // Refuse models without tables before reading any training data.
-        EnvMatRange.DescriptorKind(model);
+        Descriptors.CompressionCapability.EnsureFamilies(model);
         var notes = new List<string>();
         var skipped = new List<string>();
         ignored = skipped;

@@ -32,10 +32,9 @@ public static class Tabulator
         settings ??= new TabulationSettings();
         settings.Validate();
         var jobs = ReadNets(range);
-        var layout = LayoutOf(range.Model);
         long graphBytes = range.Model.GetGraphDef().CalculateSize();
-        var result = TabulateNets(jobs, layout, settings, graphBytes, progress, cancellationToken);
-        double stride0 = Stride0(result.Step, layout), stride1 = Stride1(result.Step, layout);
+        var result = TabulateNets(jobs, settings, graphBytes, progress, cancellationToken);
+        double stride0 = Stride0(result.Step, jobs[0]), stride1 = Stride1(result.Step, jobs[0]);
         return new TabulatedModel(range, result.Step, settings.Extrapolate, settings.Frequency, stride0, stride1,
             result.Tables, settings.MaxError, result.Trials, settings.SeTIntervalRule);
     }
@@ -50,19 +49,27 @@ public static class Tabulator
 
         TabulationSettings.CheckStep(step, "Step");
         var jobs = ReadNets(range);
-        return Forecast(jobs, LayoutOf(range.Model), step, extrapolate, -1);
+        return Forecast(jobs, step, extrapolate, -1);
     }
 
     /// <summary>One net to tabulate with its range.</summary>
     internal readonly struct NetJob
     {
-        public NetJob(EmbeddingNet net, string name, double lower, double upper)
+        public NetJob(EmbeddingNet net, string name, double lower, double upper, TableLayout layout = TableLayout.Standard, double strideFactor = 1)
         {
             Net = net;
             Name = name;
             Lower = lower;
             Upper = upper;
+            Layout = layout;
+            StrideFactor = strideFactor;
         }
+
+        /// <summary>How the table maps inputs to rows (the net's descriptor family says).</summary>
+        public TableLayout Layout { get; }
+
+        /// <summary>The family's factor on dp compress's strides (se_e3: 10).</summary>
+        public double StrideFactor { get; }
 
         public EmbeddingNet Net { get; }
 
@@ -91,13 +98,18 @@ public static class Tabulator
 
     /// <summary>The size forecast, the -MaxError ladder and the builds, on nets already read (also used by the benchmark).</summary>
     internal static Result TabulateNets(IReadOnlyList<NetJob> jobs, TableLayout layout, TabulationSettings settings, long graphBytes,
+        IProgress<TabulationProgress>? progress, CancellationToken cancellationToken) =>
+        TabulateNets(jobs.Select(j => new NetJob(j.Net, j.Name, j.Lower, j.Upper, layout, layout == TableLayout.SeT ? 10 : 1)).ToList(),
+            settings, graphBytes, progress, cancellationToken);
+
+    internal static Result TabulateNets(IReadOnlyList<NetJob> jobs, TabulationSettings settings, long graphBytes,
         IProgress<TabulationProgress>? progress, CancellationToken cancellationToken)
     {
         settings.Validate();
         if (settings.MaxError is not double target)
         {
-            CheckSize(jobs, layout, settings, settings.Step, graphBytes);
-            var tables = BuildAll(jobs, layout, settings, settings.Step, progress, cancellationToken);
+            CheckSize(jobs, settings, settings.Step, graphBytes);
+            var tables = BuildAll(jobs, settings, settings.Step, progress, cancellationToken);
             return new Result(settings.Step, tables, Array.Empty<StepTrial>());
         }
 
@@ -105,14 +117,14 @@ public static class Tabulator
         string? stoppedBySize = null;
         foreach (double step in settings.StepLadder.Distinct().OrderByDescending(s => s))
         {
-            long bytes = Forecast(jobs, layout, step, settings.Extrapolate, settings.Frequency) + graphBytes + NodeOverhead * jobs.Count;
+            long bytes = Forecast(jobs, step, settings.Extrapolate, settings.Frequency) + graphBytes + NodeOverhead * jobs.Count;
             if (bytes > TabulationLimits.ProtobufLimit)
             {
                 stoppedBySize = $" Step {F(step)} and finer would exceed protobuf's 2 GB limit ({bytes} bytes).";
                 break;
             }
 
-            var tables = BuildAll(jobs, layout, settings, step, progress, cancellationToken);
+            var tables = BuildAll(jobs, settings, step, progress, cancellationToken);
             double worstValue = tables.Count == 0 ? 0 : tables.Max(t => t.MaxValueError);
             double worstDeriv = tables.Count == 0 ? 0 : tables.Max(t => t.MaxDerivativeError);
             bool accepted = worstValue <= target;
@@ -126,7 +138,7 @@ public static class Tabulator
         if (trials.Count == 0)
         {
             // Not even the largest step fits: the same refusal as for a given step.
-            CheckSize(jobs, layout, settings, settings.StepLadder.Max(), graphBytes);
+            CheckSize(jobs, settings, settings.StepLadder.Max(), graphBytes);
         }
 
         string tried = string.Join("; ", trials.Select(t => $"step {F(t.Step)}: {t.MaxValueError.ToString("G3", CultureInfo.InvariantCulture)}"));
@@ -134,7 +146,7 @@ public static class Tabulator
             $"No step of the ladder reaches a worst value error of {F(target)} (tried {tried}).{stoppedBySize} Allow a larger -MaxError or give -Step directly.");
     }
 
-    private static List<NetTable> BuildAll(IReadOnlyList<NetJob> jobs, TableLayout layout, TabulationSettings settings, double step,
+    private static List<NetTable> BuildAll(IReadOnlyList<NetJob> jobs, TabulationSettings settings, double step,
         IProgress<TabulationProgress>? progress, CancellationToken cancellationToken)
     {
         var tables = new List<NetTable>(jobs.Count);
@@ -143,16 +155,16 @@ public static class Tabulator
             cancellationToken.ThrowIfCancellationRequested();
             var job = jobs[i];
             progress?.Report(new TabulationProgress(i, jobs.Count, job.Name, step));
-            var plan = Plan(job, layout, step, settings.Extrapolate, settings.Frequency);
+            var plan = Plan(job, step, settings.Extrapolate, settings.Frequency);
             tables.Add(TableBuilder.Build(job.Net, plan, settings.SeTIntervalRule, cancellationToken));
         }
 
         return tables;
     }
 
-    private static void CheckSize(IReadOnlyList<NetJob> jobs, TableLayout layout, TabulationSettings settings, double step, long graphBytes)
+    private static void CheckSize(IReadOnlyList<NetJob> jobs, TabulationSettings settings, double step, long graphBytes)
     {
-        long bytes = Forecast(jobs, layout, step, settings.Extrapolate, settings.Frequency);
+        long bytes = Forecast(jobs, step, settings.Extrapolate, settings.Frequency);
         long total = bytes + graphBytes + NodeOverhead * jobs.Count;
         if (total <= TabulationLimits.ProtobufLimit)
         {
@@ -160,7 +172,7 @@ public static class Tabulator
         }
 
         double? fits = TabulationSettings.DefaultStepLadder.Concat(settings.StepLadder).Distinct().OrderBy(s => s)
-            .Where(s => Forecast(jobs, layout, s, settings.Extrapolate, settings.Frequency) + graphBytes + NodeOverhead * jobs.Count <= TabulationLimits.ProtobufLimit)
+            .Where(s => Forecast(jobs, s, settings.Extrapolate, settings.Frequency) + graphBytes + NodeOverhead * jobs.Count <= TabulationLimits.ProtobufLimit)
             .Select(s => (double?)s).FirstOrDefault();
         string advice = fits is double s
             ? $"The smallest step of the ladder ({string.Join(", ", TabulationSettings.DefaultStepLadder.Select(F))}) that fits is {F(s)}."
@@ -169,27 +181,29 @@ public static class Tabulator
             $"The tables at step {F(step)} would take {bytes} bytes ({total} with the rest of the graph), above protobuf's 2 GB limit for a graph. {advice}");
     }
 
-    private static long Forecast(IReadOnlyList<NetJob> jobs, TableLayout layout, double step, int extrapolate, int frequency)
+    private static long Forecast(IReadOnlyList<NetJob> jobs, double step, int extrapolate, int frequency)
     {
         long total = 0;
         foreach (var job in jobs)
         {
-            long bytes = Plan(job, layout, step, extrapolate, frequency).Bytes(job.Net.LastLayerSize, job.Net.IsFloat32);
+            long bytes = Plan(job, step, extrapolate, frequency).Bytes(job.Net.LastLayerSize, job.Net.IsFloat32);
             total = bytes > long.MaxValue / 2 - total ? long.MaxValue / 2 : total + bytes;
         }
 
         return total;
     }
 
-    private static TablePlan Plan(NetJob job, TableLayout layout, double step, int extrapolate, int frequency) =>
-        TablePlan.Create(job.Name, layout, job.Lower, job.Upper, extrapolate, Stride0(step, layout), Stride1(step, layout), frequency);
+    private static TablePlan Plan(NetJob job, double step, int extrapolate, int frequency) =>
+        TablePlan.Create(job.Name, job.Layout, job.Lower, job.Upper, extrapolate, Stride0(step, job), Stride1(step, job), frequency);
 
-    /// <summary>dp compress passes table_config [e, s, 10·s, f]; se_e3 multiplies both strides by 10 again (§5.4).</summary>
-    internal static double Stride0(double step, TableLayout layout) => layout == TableLayout.SeT ? step * 10 : step;
+    /// <summary>dp compress passes table_config [e, s, 10·s, f]; a family may scale both strides (se_e3 by 10, docs/tables.md).</summary>
+    internal static double Stride0(double step, double factor) => factor == 1 ? step : step * factor;
 
-    internal static double Stride1(double step, TableLayout layout) => layout == TableLayout.SeT ? 10 * step * 10 : 10 * step;
+    internal static double Stride1(double step, double factor) => factor == 1 ? 10 * step : 10 * step * factor;
 
-    internal static TableLayout LayoutOf(FrozenModel model) => model.DescriptorType == "se_e3" ? TableLayout.SeT : TableLayout.Standard;
+    private static double Stride0(double step, NetJob job) => Stride0(step, job.StrideFactor);
+
+    private static double Stride1(double step, NetJob job) => Stride1(step, job.StrideFactor);
 
     /// <summary>Matches every range to its net in the graph and reads the net, refusing what deepmd-kit cannot tabulate.</summary>
     private static List<NetJob> ReadNets(EmbeddingRange range)
@@ -213,7 +227,9 @@ public static class Tabulator
             var info = r.Net ?? model.EmbeddingNets.FirstOrDefault(n => n.Name == r.Name)
                 ?? throw new InvalidParameterException("NetNotFound",
                     $"The model has no embedding net {r.Name} (it has {string.Join(", ", model.EmbeddingNets.Select(n => n.Name))}).");
-            jobs.Add(new NetJob(EmbeddingNetReader.Read(model, info, activation), r.Name, r.Lower, r.Upper));
+            var spec = info.Descriptor?.Spec ?? model.Descriptors.FirstOrDefault()?.Spec;
+            jobs.Add(new NetJob(EmbeddingNetReader.Read(model, info, activation), r.Name, r.Lower, r.Upper,
+                spec?.TableLayout ?? TableLayout.Standard, spec?.StrideFactor ?? 1));
         }
 
         return jobs;

@@ -29,6 +29,9 @@ public sealed class ModelVersionInfo
     /// <summary>The 2.0.0-alpha.0 layout or later (detected 2.0 or 2.1) and not compressed yet.</summary>
     public bool IsCompressible { get; internal set; }
 
+    /// <summary>Why deepmd-kit would refuse to compress the model (the compressor's own check), or null.</summary>
+    public DeepMdCompress.Core.Descriptors.Refusal? Refusal { get; internal set; }
+
     /// <summary>What the answer rests on and the next step.</summary>
     public string Reason { get; internal set; } = string.Empty;
 

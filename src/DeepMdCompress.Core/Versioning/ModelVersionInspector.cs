@@ -29,6 +29,8 @@ public static class ModelVersionInspector
             missingForCompression.Add("train_attr/training_script");
         }
 
+        // The verdict is the compressor's own check, so Test-ModelVersion and dp compress never disagree.
+        var refusal = Descriptors.CompressionCapability.Check(model);
         var info = new ModelVersionInfo(model)
         {
             SourceVersion = version,
@@ -37,7 +39,8 @@ public static class ModelVersionInspector
             Evidence = detected.Evidence,
             NeedsConversion = SourceVersions.IsLegacy(version),
             IsLoadable = versionOk && missingForLoading.Count == 0,
-            IsCompressible = SourceVersions.IsCompressibleLayout(version) && !model.IsCompressed,
+            IsCompressible = refusal is null,
+            Refusal = refusal,
             MissingForLoading = missingForLoading,
             MissingForCompression = missingForCompression,
         };
@@ -80,6 +83,14 @@ public static class ModelVersionInspector
             if (version == SourceVersions.V2_0)
             {
                 parts.Add("Convert-LegacyModel -From 2.0 gives its TabulateFusion ops the 2.1 names");
+            }
+        }
+        else if (refusal is not null)
+        {
+            parts.Add($"deepmd-kit would refuse to compress it ({refusal.ErrorId}): {refusal.Message}");
+            if (!info.IsLoadable)
+            {
+                parts.Add(loadProblem);
             }
         }
         else

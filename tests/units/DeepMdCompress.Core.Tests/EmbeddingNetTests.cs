@@ -330,7 +330,7 @@ public class EmbeddingNetTests
     [SkippableTheory]
     [InlineData("sea_012.pbtxt", "SingleLayerNet")]
     [InlineData("se_e2_a_tebd.pbtxt", "TypeEmbeddingConcatNotCompressible")]
-    [InlineData("se_atten_no_atten_1.pbtxt", "DescriptorNotYetSupported")]
+    [InlineData("se_atten_no_atten_1.pbtxt", "TypeNetMissing")]
     public void SharedModelsThatCannotBeTabulatedAreRefused(string file, string id)
     {
         var model = FrozenModelReader.Load(TestData.Model(file));

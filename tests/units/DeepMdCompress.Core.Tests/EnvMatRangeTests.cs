@@ -321,8 +321,8 @@ public class EnvMatRangeTests
     }
 
     [SkippableTheory]
-    [InlineData("se_atten_no_atten_1.pbtxt", "UnsupportedDescriptor")]
-    [InlineData("se_e2_a_tebd.pbtxt", "DescriptorNotCompressible")]
+    [InlineData("se_atten_no_atten_1.pbtxt", "TypeNetMissing")]
+    [InlineData("se_e2_a_tebd.pbtxt", "TypeEmbeddingConcatNotCompressible")]
     public void RefusesDescriptorsWithoutTables(string file, string id)
     {
         var model = FrozenModelReader.Load(TestData.Model(file));
@@ -337,7 +337,7 @@ public class EnvMatRangeTests
         var g = Graph("deeppot.pbtxt");
         g.Node.Add(new NodeDef { Name = "tab", Op = "TabulateFusionSeA" });
         var ex = Assert.Throws<UnsupportedModelException>(() => EnvMatRange.Measure(Inspect(g), 1.0, MinNborDistSource.Parameter));
-        Assert.Equal("ModelAlreadyCompressed", ex.ErrorId);
+        Assert.Equal("AlreadyCompressed", ex.ErrorId);
     }
 }
 

@@ -410,7 +410,8 @@ public class TabulationTests
     [Fact]
     public void SeTGridRowsAndStridesFollowDeepmd()
     {
-        double s0 = Tabulator.Stride0(0.01, TableLayout.SeT), s1 = Tabulator.Stride1(0.01, TableLayout.SeT);
+        double factor = new Descriptors.SeE3Spec().StrideFactor;
+        double s0 = Tabulator.Stride0(0.01, factor), s1 = Tabulator.Stride1(0.01, factor);
         Assert.Equal(0.1, s0);
         Assert.Equal(1.0, s1);
         var plan = TablePlan.Create("filter_0_net_0", TableLayout.SeT, -2, 2, 5, s0, s1, -1);
