@@ -124,10 +124,10 @@ Describe 'Measure-EmbeddingRange' {
             $r.Nets[0].Upper | Should -Be 7
         }
 
-        It 'refuses se_atten for now' {
+        It 'refuses se_atten in concat mode as dp compress does' {
             Import-FrozenModel (Get-SharedModel 'se_atten_no_atten_1.pbtxt') | Measure-EmbeddingRange -MinNborDist 1 -ErrorAction SilentlyContinue -ErrorVariable err
             $err.Count | Should -Be 1
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'UnsupportedDescriptor,*'
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'TypeNetMissing,*'
             $err[0].CategoryInfo.Category | Should -Be 'NotImplemented'
         }
     }

@@ -21,6 +21,10 @@ BeforeAll {
     $deepPotBounds = @{ 0 = @(-1, 7); 1 = @(-1, 8) }
     $tiny = Import-FrozenModel -Path ([IO.Path]::Combine($LocalData, 'tiny_se_a.pbtxt'))
     $tinyRange = New-Range $tiny @{ 0 = @(-1, 3); 1 = @(-1, 3) }
+    # The tiny model with an activation deepmd-kit cannot tabulate (elu).
+    $eluPath = [IO.Path]::Combine($TestDrive, 'tiny_elu.pbtxt')
+    [IO.File]::WriteAllText($eluPath, (Get-Content -Raw -LiteralPath ([IO.Path]::Combine($LocalData, 'tiny_se_a.pbtxt'))).Replace('op: "Tanh"', 'op: "Elu"'))
+    $eluRange = New-Range (Import-FrozenModel -Path $eluPath) @{ 0 = @(-1, 3); 1 = @(-1, 3) }
     if ($HasShared) {
         $deeppot = Import-FrozenModel -Path (Get-SharedModel 'deeppot.pbtxt')
         $deeppotRange = New-Range $deeppot $deepPotBounds
@@ -88,12 +92,12 @@ Describe 'New-TabulatedModel' {
     }
 
     It 'reports a model it cannot tabulate and goes on with the next one' -Skip:(-not $HasShared) {
-        $out = @($tinyRange, $deeppotRange | New-TabulatedModel -Step 0.1 -ErrorAction SilentlyContinue -ErrorVariable err)
+        $out = @($eluRange, $deeppotRange | New-TabulatedModel -Step 0.1 -ErrorAction SilentlyContinue -ErrorVariable err)
         $out.Count | Should -Be 1
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'UnknownActivation,*'
         $err[0].CategoryInfo.Category | Should -Be 'NotImplemented'
-        $err[0].TargetObject | Should -Be $tinyRange
+        $err[0].TargetObject | Should -Be $eluRange
     }
 
     It 'refuses tables above 2 GB before building them and names a step that fits' -Skip:(-not $HasShared) {

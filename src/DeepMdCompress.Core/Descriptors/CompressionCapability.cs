@@ -26,7 +26,14 @@ public static class CompressionCapability
                 "The model has already been compressed (it has TabulateFusion ops or root model_type 'compressed_model'); compress the original model instead (deepmd-kit refuses to compress a model repeatedly).");
         }
 
-        var version = ModelVersionDetector.Detect(model.GetGraphDef()).SourceVersion;
+        var detection = ModelVersionDetector.Detect(model.GetGraphDef());
+        var version = detection.SourceVersion;
+        if (version is null)
+        {
+            return new Refusal(ErrorIds.UnknownModelVersion,
+                $"The deepmd-kit version that made the model cannot be detected ({detection.Evidence}), so its layout is unknown; dp compress needs the 2.0 layout or later.");
+        }
+
         if (SourceVersions.IsLegacy(version))
         {
             return new Refusal(ErrorIds.LegacyModel,

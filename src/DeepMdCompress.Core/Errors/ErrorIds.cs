@@ -14,6 +14,9 @@ public static class ErrorIds
     /// <summary>A model made before deepmd-kit 2.0 must be upgraded (Convert-LegacyModel) first.</summary>
     public const string LegacyModel = "LegacyModel";
 
+    /// <summary>The deepmd-kit version (hence the graph layout) of the model cannot be detected.</summary>
+    public const string UnknownModelVersion = "UnknownModelVersion";
+
     /// <summary>The descriptor family has no tabulated kernels in deepmd-kit (se_a_mask, unknown families).</summary>
     public const string UnsupportedDescriptor = "UnsupportedDescriptor";
 

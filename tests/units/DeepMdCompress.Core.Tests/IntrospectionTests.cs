@@ -132,7 +132,6 @@ public class IntrospectionTests
         Assert.Equal(new[] { 1, 1 }, m.Sel);
         Assert.Equal(4, m.EmbeddingNets.Count);
         Assert.Equal(new[] { 3 }, m.FittingNeuron);
-        Assert.Contains(m.Notes, n => n.StartsWith("Activation:", StringComparison.Ordinal));
-        Assert.Null(m.Activation);
+        Assert.Equal("tanh", m.Activation);
     }
 }
