@@ -7,6 +7,14 @@ BeforeDiscovery {
         @{ Variant = '1.0'; Source = '1.0'; Loadable = $false; Compressible = $false; Next = 'upgrade with Convert-LegacyModel -From 1.0' }
         @{ Variant = '0.12'; Source = '0.12'; Loadable = $false; Compressible = $false; Next = 'upgrade with Convert-LegacyModel -From 0.12' }
     )
+    # One case per model folder of the real deepmd-kit corpus (a new folder adds a case): dp compress's verdict.
+    $realRoot = [IO.Path]::Combine($SharedData, 'real')
+    $script:real = @(if (Test-Path -LiteralPath $realRoot) {
+            Get-ChildItem -LiteralPath $realRoot -Recurse -Filter expected.json | Sort-Object FullName | ForEach-Object {
+                $expected = Get-Content -Raw -LiteralPath $_.FullName | ConvertFrom-Json
+                @{ Folder = $_.Directory.FullName.Substring($realRoot.Length + 1); Path = [IO.Path]::Combine($_.DirectoryName, 'original.pb'); Accepted = $expected.dp_compress -eq 'accepted' }
+            }
+        })
     $script:shared = @(
         @{ Name = 'sea_012.pbtxt'; Source = '0.12'; ModelVersion = $null; Quiet = $false }
         @{ Name = 'dp-original.pbtxt'; Source = '2.0'; ModelVersion = '1.0'; Quiet = $true }
@@ -135,6 +143,17 @@ Describe 'Test-ModelVersion' {
             $info.SourceVersion | Should -Be $Source
             $info.ModelVersion | Should -Be $ModelVersion
             $m | Test-ModelVersion -Quiet | Should -Be $Quiet
+        }
+
+        It 'says what dp compress says of the real <Folder> model (accepted: <Accepted>)' -TestCases $real -Skip:($real.Count -eq 0) {
+            param($Folder, $Path, $Accepted)
+            $info = Import-FrozenModel -LiteralPath $Path | Test-ModelVersion
+            $info.IsCompressible | Should -Be $Accepted
+            Import-FrozenModel -LiteralPath $Path | Test-ModelVersion -Quiet | Should -Be $Accepted
+            if (-not $Accepted) {
+                $info.Refusal.ErrorId | Should -Not -BeNullOrEmpty
+                $info.Reason | Should -Match ([regex]::Escape($info.Refusal.ErrorId))
+            }
         }
 
         It 'explains that sea_012 needs conversion, then min_nbor_dist' {
