@@ -63,11 +63,21 @@ Describe 'Invoke-FrozenModel' {
         }
 
         It 'evaluates dipole models' {
-            $dipole = Invoke-FrozenModel (Import-FrozenModel (Get-SharedModel 'deepdipole.pbtxt')) -Coordinate $coord -AtomType $types -Box $box
+            $model = Import-FrozenModel (Get-SharedModel 'deepdipole.pbtxt')
+            $dipole = Invoke-FrozenModel $model -Coordinate $coord -AtomType $types -Box $box -AtomTensorLayout SelectedAtoms
             $dipole.ModelType | Should -Be 'dipole'
             $dipole.AtomTensor.Count | Should -Be 6
             $dipole.TensorAtoms | Should -Be @(0, 3)
             $dipole.Tensor.Count | Should -Be 3
+
+            # deepmd-kit 3.x's layout (the default): every atom, zeros for the atoms of types not in sel_type.
+            $all = Invoke-FrozenModel $model -Coordinate $coord -AtomType $types -Box $box
+            $all.AtomTensor.Count | Should -Be 18
+            $all.TensorAtoms | Should -Be @(0, 1, 2, 3, 4, 5)
+            $all.AtomTensor[0..2] | Should -Be $dipole.AtomTensor[0..2]
+            $all.AtomTensor[9..11] | Should -Be $dipole.AtomTensor[3..5]
+            @($all.AtomTensor[3..8] | Where-Object { $_ -ne 0 }).Count | Should -Be 0
+            $all.Tensor | Should -Be $dipole.Tensor
         }
 
         It 'reports <Id> for bad input' -TestCases @(

@@ -85,6 +85,12 @@ public sealed class DeepPotEvaluator
     /// </summary>
     public int FramesPerRun { get; set; }
 
+    /// <summary>
+    /// How dipole/polar atomic tensors are returned: for every atom with zeros for types outside sel_type, as deepmd-kit
+    /// 3.x's DeepTensor does (default), or for the selected atoms only, as deepmd-kit 2.2's.
+    /// </summary>
+    public AtomTensorLayout AtomTensorLayout { get; set; } = AtomTensorLayout.AllAtoms;
+
     /// <summary>Atoms per graph run when <see cref="FramesPerRun"/> is 0: bounds the memory of many-frame calls.</summary>
     public const int AutoBatchAtoms = 16384;
 
@@ -324,9 +330,22 @@ public sealed class DeepPotEvaluator
             return values;
         }
 
+        // deepmd-kit's Python DeepPot also takes one set of dim values for every atom of every frame.
+        if (per > 0 && perFrameCount > 1 && values.Length == dim)
+        {
+            var tiled = new double[per * nframes];
+            for (int k = 0; k < perFrameCount * nframes; k++)
+            {
+                Array.Copy(values, 0, tiled, k * dim, dim);
+            }
+
+            return tiled;
+        }
+
         throw new InvalidParameterException(errorId,
             $"{values.Length} {what} parameter value(s) were given, but the model uses {dim} per {(what == "frame" ? "frame" : "atom")}"
-            + (per > 0 ? $": give {per} (shared by all frames) or {per * nframes} (one set per frame)." : ", so none may be given."));
+            + (per > 0 ? $": give {per} (shared by all frames) or {per * nframes} (one set per frame)"
+                + (perFrameCount > 1 ? $", or {dim} (shared by every atom)." : ".") : ", so none may be given."));
     }
 
     private Dictionary<string, TensorValue> Feeds(Input input, int start, int count)
@@ -452,9 +471,11 @@ public sealed class DeepPotEvaluator
         int nsel = inputSelected.Length;
         var values = Widen(v[0], name, count * nsel * odim);
         var globals = hasGlobal ? Widen(v[1], global, count * odim) : null;
+        bool all = AtomTensorLayout == AtomTensorLayout.AllAtoms;
+        var tensorAtoms = all ? Enumerable.Range(0, n).ToArray() : inputSelected;
         for (int f = 0; f < count; f++)
         {
-            var atomTensor = new double[nsel * odim];
+            var atomTensor = new double[(all ? n : nsel) * odim];
             int c = 0;
             for (int k = 0; k < n; k++)
             {
@@ -464,7 +485,7 @@ public sealed class DeepPotEvaluator
                     continue;
                 }
 
-                Array.Copy(values, (((f * nsel) + c) * odim), atomTensor, rank[i] * odim, odim);
+                Array.Copy(values, (((f * nsel) + c) * odim), atomTensor, (all ? i : rank[i]) * odim, odim);
                 c++;
             }
 
@@ -484,7 +505,7 @@ public sealed class DeepPotEvaluator
                 }
             }
 
-            results.Add(new ModelOutput(start + f, n, ModelType) { AtomTensor = atomTensor, Tensor = tensor, TensorAtoms = inputSelected });
+            results.Add(new ModelOutput(start + f, n, ModelType) { AtomTensor = atomTensor, Tensor = tensor, TensorAtoms = tensorAtoms });
         }
     }
 
@@ -520,4 +541,14 @@ public sealed class DeepPotEvaluator
     }
 
     private TensorValue? OptionalConst(string name) => _index.TryGetConst(name);
+}
+
+/// <summary>How a dipole or polar model's atomic tensors are laid out.</summary>
+public enum AtomTensorLayout
+{
+    /// <summary>One entry per atom, zeros for atoms whose type is not in sel_type (deepmd-kit 3.x).</summary>
+    AllAtoms = 0,
+
+    /// <summary>Entries for the atoms whose type is in sel_type only, in input order (deepmd-kit 2.2).</summary>
+    SelectedAtoms = 1,
 }

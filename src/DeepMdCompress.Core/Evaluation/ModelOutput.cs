@@ -46,7 +46,10 @@ public sealed class ModelOutput
     /// </summary>
     public double[]? Tensor { get; internal set; }
 
-    /// <summary>Atomic tensors of the selected atoms (types in model_attr/sel_type), in input order, output_dim each.</summary>
+    /// <summary>
+    /// Atomic tensors, output_dim each, in input order: of every atom (zeros for types outside model_attr/sel_type, as
+    /// deepmd-kit 3.x) or of the selected atoms only (as deepmd-kit 2.2), per <see cref="DeepPotEvaluator.AtomTensorLayout"/>.
+    /// </summary>
     public double[]? AtomTensor { get; internal set; }
 
     /// <summary>Input indices of the atoms <see cref="AtomTensor"/> belongs to.</summary>

@@ -21,6 +21,10 @@ public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
     [ValidateNotNull]
     public FrozenModel InputObject { get; set; } = null!;
 
+    /// <summary>Dipole/polar atomic tensors for every atom (deepmd-kit 3.x, the default) or for the selected atoms only (2.2).</summary>
+    [Parameter]
+    public AtomTensorLayout AtomTensorLayout { get; set; } = AtomTensorLayout.AllAtoms;
+
     /// <summary>Graph tensors (node or node:k) to return raw instead of the model outputs, e.g. o_descriptor.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -31,7 +35,7 @@ public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
         string target = InputObject.Path ?? InputObject.ToString();
         try
         {
-            var evaluator = new DeepPotEvaluator(InputObject);
+            var evaluator = new DeepPotEvaluator(InputObject) { AtomTensorLayout = AtomTensorLayout };
             var input = ReadFrames(InputObject);
             if (Output is { Length: > 0 })
             {

@@ -83,6 +83,14 @@ public class EvaluatorErrorTests
         Fails<InvalidParameterException>(() => ev.Evaluate(c.Coord, types, c.Box, new[] { 1.0, 2.0 }, aparam), "FrameParameterMismatch");
         Fails<InvalidParameterException>(() => ev.Evaluate(c.Coord, types, c.Box, new[] { 1.0 }, new double[5]), "AtomParameterMismatch");
         Fails<InvalidParameterException>(() => Evaluator("deeppot.pbtxt").Evaluate(c.Coord, c.Types, c.Box, new[] { 1.0 }), "FrameParameterMismatch");
+
+        // As deepmd-kit's Python DeepPot, one set of daparam values is shared by every atom of every frame.
+        var two = c.Coord.Concat(c.Coord).ToArray();
+        var perAtom = ev.Evaluate(two, types, c.Box, new[] { 0.25 }, Enumerable.Repeat(0.5, 6).ToArray());
+        var shared = ev.Evaluate(two, types, c.Box, new[] { 0.25 }, new[] { 0.5 });
+        Assert.Equal(2, shared.Count);
+        Assert.Equal(perAtom.Select(r => r.Energy), shared.Select(r => r.Energy));
+        Assert.Equal(perAtom[1].Force, shared[1].Force);
     }
 
     [SkippableFact]

@@ -83,8 +83,10 @@ public class EvaluatorReferenceTests
         }
         else
         {
-            Assert.Equal(2 * ev.OutputDim, r.AtomTensor!.Length);
+            // deepmd-kit 3.x's layout: every atom, zeros for the four atoms whose type is not in sel_type.
+            Assert.Equal(6 * ev.OutputDim, r.AtomTensor!.Length);
             Assert.All(r.AtomTensor, v => Assert.True(double.IsFinite(v)));
+            Assert.Equal(4 * ev.OutputDim, r.AtomTensor.Count(v => v == 0));
         }
     }
 
@@ -235,6 +237,7 @@ public class EvaluatorReferenceTests
     {
         var c = DeepPotA();
         var ev = Evaluator(model);
+        ev.AtomTensorLayout = AtomTensorLayout.SelectedAtoms;
         int[] perm = { 4, 2, 0, 5, 3, 1 }; // new atom k is old atom perm[k]
         var coord = perm.SelectMany(p => c.Coord.Skip(3 * p).Take(3)).ToArray();
         var types = perm.Select(p => c.Types[p]).ToArray();
@@ -320,7 +323,19 @@ public class EvaluatorReferenceTests
         var ev = Evaluator(model);
         Assert.Equal(odim, ev.OutputDim);
         Assert.Equal(new[] { 0 }, ev.SelectedTypes);
+        var all = ev.Evaluate(c.Coord, c.Types, c.Box).Single();
+        ev.AtomTensorLayout = AtomTensorLayout.SelectedAtoms;
         var r = ev.Evaluate(c.Coord, c.Types, c.Box).Single();
+
+        // deepmd-kit 3.x's default layout puts the selected atoms (0 and 3) at their own places and zeros elsewhere.
+        Assert.Equal(Enumerable.Range(0, 6), all.TensorAtoms!);
+        for (int i = 0; i < 6; i++)
+        {
+            var expected = i == 0 ? r.AtomTensor!.Take(odim) : i == 3 ? r.AtomTensor!.Skip(odim).Take(odim) : Enumerable.Repeat(0.0, odim);
+            Assert.Equal(expected, all.AtomTensor!.Skip(i * odim).Take(odim));
+        }
+
+        Assert.Equal(r.Tensor, all.Tensor);
         Assert.Equal(model == "deepdipole.pbtxt" ? "dipole" : "polar", r.ModelType);
         Assert.True(double.IsNaN(r.Energy));
         Assert.Null(r.Force);

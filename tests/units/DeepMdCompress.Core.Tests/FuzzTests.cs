@@ -12,6 +12,7 @@ namespace DeepMdCompress.Core.Tests;
 /// campaign is fuzz/run-campaign.sh). Every mutated input must either parse or be refused with a
 /// DeepMdException — no other exception, no hang (10 s per case), no unbounded memory.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public class FuzzTests
 {
     private const int Cases = 2500;
@@ -97,4 +98,14 @@ public class FuzzTests
 
         return seeds;
     }
+}
+
+/// <summary>
+/// The fuzz cases time themselves (a hang is a case without a result after 10 s), so they run alone rather than next to
+/// the corpus tests that load and evaluate whole models on both cores.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FuzzCollection
+{
+    public const string Name = "Fuzzing (runs alone)";
 }

@@ -16,6 +16,8 @@ internal static partial class StandardOps
         RegisterArray(r);
         RegisterReductions(r);
         RegisterLinalg(r);
+        RegisterEinsum(r);
+        RegisterStructure(r);
     }
 
     private static void RegisterMath(OpRegistry r)

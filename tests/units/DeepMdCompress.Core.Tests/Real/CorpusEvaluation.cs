@@ -11,8 +11,9 @@ public static class CorpusEvaluation
     public static IReadOnlyDictionary<string, double[]> Evaluate(FrozenModel model, CorpusModel corpus, string caseName)
     {
         var frame = RealCorpus.Case(caseName);
-        var output = new DeepPotEvaluator(model).Evaluate(frame.Coordinates, frame.AtomTypes, frame.Box,
-            corpus.FrameParameters, corpus.AtomParameters(frame.AtomTypes.Length)).Single();
+        // deepmd-kit 3.x returns dipole/polar atomic tensors for every atom, 2.2 for the selected ones.
+        var evaluator = new DeepPotEvaluator(model) { AtomTensorLayout = corpus.IsV3 ? AtomTensorLayout.AllAtoms : AtomTensorLayout.SelectedAtoms };
+        var output = evaluator.Evaluate(frame.Coordinates, frame.AtomTypes, frame.Box, corpus.FrameParameters, corpus.AtomParametersPerAtom).Single();
         var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
         void Put(string name, double[]? values)
         {
