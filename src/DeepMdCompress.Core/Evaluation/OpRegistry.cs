@@ -4,7 +4,7 @@ using System.Linq;
 using DeepMdCompress.Core.Evaluation.Ops;
 using DeepMdCompress.Core.Graph;
 
-using DeepMdCompress.Core.Tabulation;
+using DeepMdCompress.Core.Evaluation.Kernels;
 
 namespace DeepMdCompress.Core.Evaluation;
 

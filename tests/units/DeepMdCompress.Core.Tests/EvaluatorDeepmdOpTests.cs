@@ -349,12 +349,12 @@ public class EvaluatorDeepmdOpTests
 
         var value = new double[n * ncomp];
         var deriv = new double[n * ncomp * 3];
-        entries.Compute<Evaluation.Ops.DoublePrecision>(value, deriv);
+        entries.Compute<Evaluation.F64>(value, deriv);
         for (int s = 0; s < n; s++)
         {
             var v = new double[ncomp];
             var d = new double[3 * ncomp];
-            Evaluation.Ops.DeepmdOps.EnvMatEntry<Evaluation.Ops.DoublePrecision>(rij.Skip(3 * s).Take(3).ToArray(), rmin, rmax, diff, ncomp, v, d);
+            Evaluation.Ops.DeepmdOps.EnvMatEntry<Evaluation.F64>(rij.Skip(3 * s).Take(3).ToArray(), rmin, rmax, diff, ncomp, v, d);
             Assert.Equal(v.Select(BitConverter.DoubleToInt64Bits), value.Skip(s * ncomp).Take(ncomp).Select(BitConverter.DoubleToInt64Bits));
             Assert.Equal(d.Select(BitConverter.DoubleToInt64Bits), deriv.Skip(3 * s * ncomp).Take(3 * ncomp).Select(BitConverter.DoubleToInt64Bits));
         }

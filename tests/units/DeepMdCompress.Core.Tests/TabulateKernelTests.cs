@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DeepMdCompress.Core.Evaluation.Kernels;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Tabulation;
 using Xunit;
@@ -180,7 +181,7 @@ public class TabulateKernelTests
         var info = TableInfo.FromValues(D(j, "table_info"));
         var emX = D(j, "em_x");
         int nloc = I(j, "params.nloc"), ni = I(j, "params.nnei_i"), nj = I(j, "params.nnei_j"), L = I(j, "params.last_layer_size");
-        Assert.Equal(58, TabulateKernels.RequiredRows(info, TableLayout.SeT, ExtrapolationMode.Clamp));
+        Assert.Equal(58, TabulateKernels.RequiredRows(info, RowLayout.SeT, ExtrapolationMode.Clamp));
 
         // These expectations are printed with full double precision: hold them to 1e-10 (relative to their size).
         var output = new double[nloc * L];
@@ -364,20 +365,20 @@ public class TabulateKernelTests
             table[r * 6 + 1] = 1;   // a1 = 1, so G = 100·row + t
         }
 
-        Assert.Equal(6, TabulateKernels.RequiredRows(info, TableLayout.SeT, ExtrapolationMode.Clamp));
+        Assert.Equal(6, TabulateKernels.RequiredRows(info, RowLayout.SeT, ExtrapolationMode.Clamp));
         (double x, double g)[] cases = { (-3, 0), (-1.5, 0.5), (-1, 100), (-0.25, 200.25), (0.75, 400.25), (1.5, 500.5), (2, 500), (7, 500) };
         foreach (var (x, g) in cases)
         {
             var v = new double[1];
-            TabulateKernels.Interpolate(table, info, TableLayout.SeT, x, L, v, Span<double>.Empty);
+            TabulateKernels.Interpolate(table, info, RowLayout.SeT, x, L, v, Span<double>.Empty);
             Assert.True(Math.Abs(v[0] - g) < 1e-12, $"G({x}) = {v[0]}, expected {g}");
         }
 
         // HEAD: below −max linear from row 0 at t = 0 (slope 1), above max from row 5 at t = 1.
         var lo = new double[1];
         var hi = new double[1];
-        TabulateKernels.Interpolate(table, info, TableLayout.SeT, -3.0, L, lo, Span<double>.Empty, ExtrapolationMode.Linear);
-        TabulateKernels.Interpolate(table, info, TableLayout.SeT, 7.0, L, hi, Span<double>.Empty, ExtrapolationMode.Linear);
+        TabulateKernels.Interpolate(table, info, RowLayout.SeT, -3.0, L, lo, Span<double>.Empty, ExtrapolationMode.Linear);
+        TabulateKernels.Interpolate(table, info, RowLayout.SeT, 7.0, L, hi, Span<double>.Empty, ExtrapolationMode.Linear);
         Assert.Equal(-1.0, lo[0], 12);
         Assert.Equal(501 + 5, hi[0], 12);
     }
@@ -395,7 +396,7 @@ public class TabulateKernelTests
         var ex = Assert.ThrowsAny<DeepMdException>(() => TabulateKernels.SeRForward(table, info, new[] { 0.5 }, 1, 1, 1, output, ExtrapolationMode.Linear));
         Assert.Equal("TableTooShort", ex.ErrorId);
         Assert.Contains("C¹", ex.Message);
-        Assert.Equal(3, TabulateKernels.RequiredRows(info, TableLayout.Standard, ExtrapolationMode.Linear));
+        Assert.Equal(3, TabulateKernels.RequiredRows(info, RowLayout.Standard, ExtrapolationMode.Linear));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DeepMdCompress.Core.Evaluation.Kernels;
 using DeepMdCompress.Core.Tabulation;
 using Xunit;
 
@@ -35,7 +36,7 @@ public class TabulateKernelVectorTests
     {
         var rng = new Random(17 + l);
         const int nloc = 5, nnei = 9;
-        var table = Table(rng, Info, TableLayout.Standard, l);
+        var table = Table(rng, Info, RowLayout.Standard, l);
         var cm = new ChannelMajorTable(table, l);
         var (emX, em) = Environment(rng, nloc, nnei, Inputs(rng, Info, nloc * nnei));
         var dy = Random(rng, nloc * 4 * l);
@@ -71,7 +72,7 @@ public class TabulateKernelVectorTests
     {
         var rng = new Random(31 + l);
         const int nloc = 4, nnei = 8;
-        var table = Table(rng, Info, TableLayout.Standard, l);
+        var table = Table(rng, Info, RowLayout.Standard, l);
         var cm = new ChannelMajorTable(table, l);
         var (emX, em) = Environment(rng, nloc, nnei, Inputs(rng, Info, nloc * nnei));
         var two = Random(rng, nloc * nnei * l);
@@ -110,7 +111,7 @@ public class TabulateKernelVectorTests
     {
         var rng = new Random(47 + l);
         const int nloc = 3, nnei = 11, ni = 4, nj = 5;
-        var table = Table(rng, Info, TableLayout.Standard, l);
+        var table = Table(rng, Info, RowLayout.Standard, l);
         var cm = new ChannelMajorTable(table, l);
         var em = Inputs(rng, Info, nloc * nnei);
         var dy = Random(rng, nloc * nnei * l);
@@ -125,7 +126,7 @@ public class TabulateKernelVectorTests
         TabulateKernels.SeRGrad(cm, Info, em, dy, nloc, nnei, deFast, mode);
         AssertBits(de, deFast, "se_r grad");
 
-        var tTable = Table(rng, SeTInfo, TableLayout.SeT, l);
+        var tTable = Table(rng, SeTInfo, RowLayout.SeT, l);
         var tcm = new ChannelMajorTable(tTable, l);
         var x = Inputs(rng, SeTInfo, nloc * ni * nj, seT: true);
         var tdy = Random(rng, nloc * l);
@@ -180,7 +181,7 @@ public class TabulateKernelVectorTests
     }
 
     /// <summary>A random table with as many rows as Linear mode may read, in the given layout.</summary>
-    private static double[] Table(Random rng, TableInfo info, TableLayout layout, int l) =>
+    private static double[] Table(Random rng, TableInfo info, RowLayout layout, int l) =>
         Random(rng, TabulateKernels.RequiredRows(info, layout, ExtrapolationMode.Linear) * 6 * l);
 
     private static double[] Random(Random rng, int n)

@@ -183,11 +183,11 @@ internal static partial class DeepmdOps
             };
             if (t == DataType.DtDouble)
             {
-                ComputeFrame<DoublePrecision>(ctx, spec, frame, avgD, stdD, output);
+                ComputeFrame<F64>(ctx, spec, frame, avgD, stdD, output);
             }
             else
             {
-                ComputeFrame<SinglePrecision>(ctx, spec, frame, avgD, stdD, output);
+                ComputeFrame<F32>(ctx, spec, frame, avgD, stdD, output);
             }
         }
 
@@ -266,7 +266,7 @@ internal static partial class DeepmdOps
             : new TensorValue(t, shape, values);
 
     private static void ComputeFrame<P>(OpContext ctx, EnvMatSpec spec, EnvMatFrame frame, double[] avg, double[] std, EnvMatOutput output)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         int nloc = frame.Nloc;
         double[] ext;
@@ -412,10 +412,10 @@ internal static partial class DeepmdOps
     /// </summary>
     [MethodImpl(Jit.Optimized)]
     private static void Normalize<P>(ReadOnlySpan<double> value, ReadOnlySpan<double> avg, ReadOnlySpan<double> std, Span<double> target)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         int q = 0;
-        if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+        if (typeof(P) == typeof(F64) && Vector.IsHardwareAccelerated)
         {
             var v = MemoryMarshal.Cast<double, Vector<double>>(value);
             var sd = MemoryMarshal.Cast<double, Vector<double>>(std);
@@ -569,10 +569,10 @@ internal static partial class DeepmdOps
         /// <summary>Writes each added slot's values to value[slot·ncomp …] and derivatives to deriv[slot·3·ncomp …].</summary>
         [MethodImpl(Jit.Optimized)]
         public void Compute<P>(double[] value, double[] deriv)
-            where P : struct, IPrecision
+            where P : struct, IRounding
         {
             int w = Vector<double>.Count, f = 0;
-            if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+            if (typeof(P) == typeof(F64) && Vector.IsHardwareAccelerated)
             {
                 for (; f + w <= _count; f += w)
                 {
@@ -668,7 +668,7 @@ internal static partial class DeepmdOps
     /// </summary>
     [MethodImpl(Jit.Optimized)]
     internal static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, Span<double> value, Span<double> deriv)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         P p = default;
         double nr2 = p.R(p.R(p.R(u[0] * u[0]) + p.R(u[1] * u[1])) + p.R(u[2] * u[2]));
@@ -714,7 +714,7 @@ internal static partial class DeepmdOps
     /// </summary>
     [MethodImpl(Jit.Optimized)]
     internal static void Switch<P>(double r, double rmin, double rmax, double diff, out double sw, out double dsw)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         P p = default;
         if (r < rmin)

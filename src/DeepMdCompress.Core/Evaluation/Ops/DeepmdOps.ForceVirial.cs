@@ -88,11 +88,11 @@ internal static partial class DeepmdOps
         var force = new double[Shapes.Count(new[] { frames, nall * 3 })];
         if (x[0].DType == DataType.DtFloat)
         {
-            ProdForce<SinglePrecision>(net, env, nlist, force, frames, nloc, nall, nnei, ndescrpt, ncomp, first, last);
+            ProdForce<F32>(net, env, nlist, force, frames, nloc, nall, nnei, ndescrpt, ncomp, first, last);
         }
         else
         {
-            ProdForce<DoublePrecision>(net, env, nlist, force, frames, nloc, nall, nnei, ndescrpt, ncomp, first, last);
+            ProdForce<F64>(net, env, nlist, force, frames, nloc, nall, nnei, ndescrpt, ncomp, first, last);
         }
 
         return new[] { Real(x[0].DType, force, frames, nall * 3) };
@@ -101,7 +101,7 @@ internal static partial class DeepmdOps
     [MethodImpl(Jit.Optimized)]
     private static void ProdForce<P>(double[] net, double[] env, int[] nlist, double[] force,
         int frames, int nloc, int nall, int nnei, int ndescrpt, int ncomp, int first, int last)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         P p = default;
         for (int f = 0; f < frames; f++)
@@ -182,11 +182,11 @@ internal static partial class DeepmdOps
         var atomVirial = new double[Shapes.Count(new[] { frames, nall * 9 })];
         if (x[0].DType == DataType.DtFloat)
         {
-            ProdVirial<SinglePrecision>(ctx, net, env, rij, nlist, virial, atomVirial, frames, nloc, nall, nnei, ndescrpt, ncomp);
+            ProdVirial<F32>(ctx, net, env, rij, nlist, virial, atomVirial, frames, nloc, nall, nnei, ndescrpt, ncomp);
         }
         else
         {
-            ProdVirial<DoublePrecision>(ctx, net, env, rij, nlist, virial, atomVirial, frames, nloc, nall, nnei, ndescrpt, ncomp);
+            ProdVirial<F64>(ctx, net, env, rij, nlist, virial, atomVirial, frames, nloc, nall, nnei, ndescrpt, ncomp);
         }
 
         return new[] { Real(x[0].DType, virial, frames, 9), Real(x[0].DType, atomVirial, frames, nall * 9) };
@@ -220,7 +220,7 @@ internal static partial class DeepmdOps
     [MethodImpl(Jit.Optimized)]
     private static void ProdVirial<P>(OpContext ctx, double[] net, double[] env, double[] rij, int[] nlist, double[] virial, double[] atomVirial,
         int frames, int nloc, int nall, int nnei, int ndescrpt, int ncomp)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         P p = default;
 
@@ -230,7 +230,7 @@ internal static partial class DeepmdOps
         var slot = new double[(Math.Min(nloc, Block) * nnei * 9) + Vector<double>.Count];
 
         // In double with four-wide vectors a slot's row a of the 3×3 sum is one vector (lanes b = 0, 1, 2 and one spare).
-        bool lanes = typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated && Vector<double>.Count == 4;
+        bool lanes = typeof(P) == typeof(F64) && Vector.IsHardwareAccelerated && Vector<double>.Count == 4;
         var sum = new double[9];
         for (int f = 0; f < frames; f++)
         {

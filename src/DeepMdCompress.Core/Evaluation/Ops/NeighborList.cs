@@ -27,7 +27,7 @@ internal sealed class PeriodicCell
     public double Volume { get; }
 
     public static PeriodicCell Create<P>(double[] box, int offset)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         P p = default;
         var b = new double[9];
@@ -53,7 +53,7 @@ internal sealed class PeriodicCell
     }
 
     public void ToFractional<P>(double x, double y, double z, out double f0, out double f1, out double f2)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         P p = default;
         var r = Rec;
@@ -63,7 +63,7 @@ internal sealed class PeriodicCell
     }
 
     public void ToCartesian<P>(double f0, double f1, double f2, out double x, out double y, out double z)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         P p = default;
         var b = Box;
@@ -97,7 +97,7 @@ internal static class PeriodicImages
     /// <summary>Wraps every atom into the cell: f ← fmod(f, 1), +1 if negative, back to Cartesian (in precision P).</summary>
     [MethodImpl(Jit.Optimized)]
     public static void Wrap<P>(double[] coord, int natoms, PeriodicCell cell)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         for (int i = 0; i < natoms; i++)
         {
@@ -109,7 +109,7 @@ internal static class PeriodicImages
         }
 
         static double WrapUnit<Q>(double f)
-            where Q : struct, IPrecision
+            where Q : struct, IRounding
         {
             Q q = default;
             f = q.R(f % 1.0);
@@ -124,10 +124,10 @@ internal static class PeriodicImages
     /// </summary>
     [MethodImpl(Jit.Optimized)]
     public static (double[] Coord, int[] Type, int[] Mapping) Extend<P>(double[] wrapped, int[] type, int nloc, PeriodicCell cell, double rcut)
-        where P : struct, IPrecision
+        where P : struct, IRounding
     {
         P p = default;
-        var dcell = PeriodicCell.Create<DoublePrecision>(cell.Box, 0);
+        var dcell = PeriodicCell.Create<F64>(cell.Box, 0);
         var face = dcell.FaceDistances();
         var ncell = new int[3];
         var ngcell = new int[3];
@@ -157,7 +157,7 @@ internal static class PeriodicImages
         var clist = new List<int>?[localCells];
         for (int i = 0; i < nloc; i++)
         {
-            dcell.ToFractional<DoublePrecision>(wrapped[3 * i], wrapped[(3 * i) + 1], wrapped[(3 * i) + 2], out double f0, out double f1, out double f2);
+            dcell.ToFractional<F64>(wrapped[3 * i], wrapped[(3 * i) + 1], wrapped[(3 * i) + 2], out double f0, out double f1, out double f2);
             int c0 = Bin(f0, ncell[0]), c1 = Bin(f1, ncell[1]), c2 = Bin(f2, ncell[2]);
             long key = (((long)c0 * ncell[1]) + c1) * ncell[2] + c2;
             (clist[key] ??= new List<int>()).Add(i);
@@ -257,7 +257,7 @@ internal static class PeriodicImages
 /// deepmd-kit's full scan, and its order does not matter because formatting sorts with a total order.
 /// </summary>
 internal sealed class NeighborSearch<P>
-    where P : struct, IPrecision
+    where P : struct, IRounding
 {
     private readonly double[] _coord;
     private readonly int _nall;
@@ -342,7 +342,7 @@ internal sealed class NeighborSearch<P>
 
         _cellStart = count;
         _cellAtoms = atoms;
-        if (typeof(P) == typeof(DoublePrecision) && Vector.IsHardwareAccelerated)
+        if (typeof(P) == typeof(F64) && Vector.IsHardwareAccelerated)
         {
             _cx = new double[nall];
             _cy = new double[nall];

@@ -2,7 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
-using DeepMdCompress.Core.Tabulation;
+using DeepMdCompress.Core.Evaluation.Kernels;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 

@@ -2,7 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace DeepMdCompress.Core.Tabulation;
+namespace DeepMdCompress.Core.Evaluation.Kernels;
 
 /// <summary>
 /// Vectorised double kernels on a <see cref="ChannelMajorTable"/>: the same results as the span kernels bit for bit.
@@ -60,7 +60,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<F64>(info, TableLayout.SeT, mode, table.Rows);
+        var loc = new Locator<F64>(info, RowLayout.SeT, mode, table.Rows);
         int pairs = nneiI * nneiJ, w = VectorWidth, vecEnd = L / w * w;
         fixed (double* tab = table.Coefficients, px = emX, po = output)
         {
@@ -102,7 +102,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<F64>(info, TableLayout.SeT, mode, table.Rows);
+        var loc = new Locator<F64>(info, RowLayout.SeT, mode, table.Rows);
         int pairs = nneiI * nneiJ, w = VectorWidth, vecEnd = L / w * w;
         var terms = new double[2 * L];
         fixed (double* tab = table.Coefficients, px = emX, pdy = dy, pdx = dyDemX, pde = dyDem, gx = terms)
@@ -163,7 +163,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
+        var loc = new Locator<F64>(info, RowLayout.Standard, mode, table.Rows);
         int w = VectorWidth, vecEnd = L / w * w;
         fixed (double* tab = table.Coefficients, pe = em, po = output)
         {
@@ -204,7 +204,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
+        var loc = new Locator<F64>(info, RowLayout.Standard, mode, table.Rows);
         int w = VectorWidth, vecEnd = L / w * w;
         var terms = new double[L];
         fixed (double* tab = table.Coefficients, pe = em, pdy = dy, pd = dyDem, g = terms)
@@ -246,7 +246,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
+        var loc = new Locator<F64>(info, RowLayout.Standard, mode, table.Rows);
         int w = VectorWidth, vecEnd = L / w * w;
         fixed (double* tab = table.Coefficients, px = emX, pe = em, ptw = two, po = output)
         {
@@ -368,7 +368,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<F64>(info, TableLayout.Standard, mode, table.Rows);
+        var loc = new Locator<F64>(info, RowLayout.Standard, mode, table.Rows);
 
         // Two blocks of per-slot term rows (see GradSlot). The sums over k are sequential chains; summing two slots
         // together keeps twice as many of them in flight.

@@ -1,6 +1,6 @@
 using System;
 
-namespace DeepMdCompress.Core.Tabulation;
+namespace DeepMdCompress.Core.Evaluation.Kernels;
 
 /// <summary>
 /// A double TabulateFusion table re-laid channel-major for the vectorised kernels: coefficient a_c of channel k in row r

@@ -2,7 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using DeepMdCompress.Core.Errors;
 
-namespace DeepMdCompress.Core.Tabulation;
+namespace DeepMdCompress.Core.Evaluation.Kernels;
 
 /// <summary>
 /// What the kernels return for inputs beyond the table (fact sheet §4.3, §8). Default: <see cref="Clamp"/>, because
@@ -32,8 +32,12 @@ public enum TwoEmbedGradient
     Head = 1,
 }
 
-/// <summary>How a table's rows map to inputs: se_e2_a/se_e2_r/se_atten ([lower, upper) fine, [upper, max) coarse) or se_e3 (coarse [−max, lower) first).</summary>
-public enum TableLayout
+/// <summary>
+/// How the kernels map an input to a row, as deepmd-kit's <c>locate_xx</c> (se_e2_a, se_e2_r, se_atten: fine rows on
+/// [lower, upper), coarse on [upper, max)) and <c>locate_xx_se_t</c> (se_e3: coarse rows on [−max, lower) first).
+/// The evaluator's own notion, read from the op type; the table builder has its own (docs/evaluator.md).
+/// </summary>
+public enum RowLayout
 {
     Standard = 0,
     SeT = 1,
@@ -156,12 +160,12 @@ public static partial class TabulateKernels
     /// The tabulated function and its derivative at one input, per channel (value[k] = G_k(x), derivative[k] = P′_k),
     /// exactly as the kernels compute them in precision T.
     /// </summary>
-    public static void Interpolate(ReadOnlySpan<double> table, in TableInfo info, TableLayout layout, double x, int lastLayerSize,
+    public static void Interpolate(ReadOnlySpan<double> table, in TableInfo info, RowLayout layout, double x, int lastLayerSize,
         Span<double> value, Span<double> derivative, ExtrapolationMode mode = ExtrapolationMode.Clamp) =>
         InterpolateCore<double, F64>(table, info, layout, x, lastLayerSize, value, derivative, mode);
 
-    /// <inheritdoc cref="Interpolate(ReadOnlySpan{double}, in TableInfo, TableLayout, double, int, Span{double}, Span{double}, ExtrapolationMode)"/>
-    public static void Interpolate(ReadOnlySpan<float> table, in TableInfo info, TableLayout layout, float x, int lastLayerSize,
+    /// <inheritdoc cref="Interpolate(ReadOnlySpan{double}, in TableInfo, RowLayout, double, int, Span{double}, Span{double}, ExtrapolationMode)"/>
+    public static void Interpolate(ReadOnlySpan<float> table, in TableInfo info, RowLayout layout, float x, int lastLayerSize,
         Span<float> value, Span<float> derivative, ExtrapolationMode mode = ExtrapolationMode.Clamp) =>
         InterpolateCore<float, F32>(table, info, layout, x, lastLayerSize, value, derivative, mode);
 
@@ -170,7 +174,7 @@ public static partial class TabulateKernels
     /// else double). The kernels refuse (TableTooShort) an input that maps past a table's end; with
     /// <see cref="ExtrapolationMode.Linear"/> a degenerate table (max = upper, e.g. upper 0) needs one row more than it has.
     /// </summary>
-    public static int RequiredRows(in TableInfo info, TableLayout layout, ExtrapolationMode mode, bool float32 = false)
+    public static int RequiredRows(in TableInfo info, RowLayout layout, ExtrapolationMode mode, bool float32 = false)
     {
         CheckInfo(info);
         return float32
@@ -179,7 +183,7 @@ public static partial class TabulateKernels
     }
 
     /// <summary>Values and derivatives at many inputs ([xs.Length, L] each), in the table's precision; inputs are rounded to T first.</summary>
-    internal static void InterpolateMany(Array table, in TableInfo info, TableLayout layout, ReadOnlySpan<double> xs, int lastLayerSize,
+    internal static void InterpolateMany(Array table, in TableInfo info, RowLayout layout, ReadOnlySpan<double> xs, int lastLayerSize,
         Span<double> values, Span<double> derivatives, ExtrapolationMode mode)
     {
         if (table is float[] f)
@@ -193,7 +197,7 @@ public static partial class TabulateKernels
     }
 
     /// <summary>Start and length of every row's interval as the kernels address it (in T), for rows [0, count).</summary>
-    internal static void RowIntervals(in TableInfo info, TableLayout layout, bool float32, Span<double> start, Span<double> length)
+    internal static void RowIntervals(in TableInfo info, RowLayout layout, bool float32, Span<double> start, Span<double> length)
     {
         if (float32)
         {
@@ -218,7 +222,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<TP>(info, TableLayout.Standard, mode, Rows(table.Length, L));
+        var loc = new Locator<TP>(info, RowLayout.Standard, mode, Rows(table.Length, L));
         int stride = 6 * L;
         for (int i = 0; i < nloc; i++)
         {
@@ -268,7 +272,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<TP>(info, TableLayout.Standard, mode, Rows(table.Length, L));
+        var loc = new Locator<TP>(info, RowLayout.Standard, mode, Rows(table.Length, L));
         int stride = 6 * L;
         for (int i = 0; i < nloc; i++)
         {
@@ -355,7 +359,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<TP>(info, TableLayout.SeT, mode, Rows(table.Length, L));
+        var loc = new Locator<TP>(info, RowLayout.SeT, mode, Rows(table.Length, L));
         int stride = 6 * L;
         for (int i = 0; i < nloc; i++)
         {
@@ -384,7 +388,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<TP>(info, TableLayout.SeT, mode, Rows(table.Length, L));
+        var loc = new Locator<TP>(info, RowLayout.SeT, mode, Rows(table.Length, L));
         int stride = 6 * L;
         for (int i = 0; i < nloc; i++)
         {
@@ -425,7 +429,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<TP>(info, TableLayout.Standard, mode, Rows(table.Length, L));
+        var loc = new Locator<TP>(info, RowLayout.Standard, mode, Rows(table.Length, L));
         int stride = 6 * L;
         for (int a = 0; a < nloc * nnei; a++)
         {
@@ -454,7 +458,7 @@ public static partial class TabulateKernels
             return;
         }
 
-        var loc = new Locator<TP>(info, TableLayout.Standard, mode, Rows(table.Length, L));
+        var loc = new Locator<TP>(info, RowLayout.Standard, mode, Rows(table.Length, L));
         int stride = 6 * L;
         for (int a = 0; a < nloc * nnei; a++)
         {
@@ -470,7 +474,7 @@ public static partial class TabulateKernels
         }
     }
 
-    private static void InterpolateCore<T, TP>(ReadOnlySpan<T> table, in TableInfo info, TableLayout layout, T x, int L,
+    private static void InterpolateCore<T, TP>(ReadOnlySpan<T> table, in TableInfo info, RowLayout layout, T x, int L,
         Span<T> value, Span<T> derivative, ExtrapolationMode mode)
         where T : unmanaged
         where TP : struct, IPrecision<T>
@@ -496,7 +500,7 @@ public static partial class TabulateKernels
         }
     }
 
-    private static void InterpolateManyCore<T, TP>(ReadOnlySpan<T> table, in TableInfo info, TableLayout layout, ReadOnlySpan<double> xs, int L,
+    private static void InterpolateManyCore<T, TP>(ReadOnlySpan<T> table, in TableInfo info, RowLayout layout, ReadOnlySpan<double> xs, int L,
         Span<double> values, Span<double> derivatives, ExtrapolationMode mode)
         where T : unmanaged
         where TP : struct, IPrecision<T>
@@ -691,96 +695,6 @@ public static partial class TabulateKernels
 
     private static bool IsFinite(double x) => !double.IsNaN(x) && !double.IsInfinity(x);
 
-    // ---------------------------------------------------------------- precision
-
-    /// <summary>Rounding to the op's T: values are carried in double and rounded to T after every operation.</summary>
-    internal interface IRounding
-    {
-        /// <summary>Rounds an intermediate to T (identity for double; for float, double rounding of +, −, ×, ÷ is exact).</summary>
-        double R(double value);
-
-        /// <summary>C's nextafter(x, toward) in T.</summary>
-        double NextAfter(double x, double toward);
-    }
-
-    /// <summary>Loads and stores of the op's T.</summary>
-    internal interface IPrecision<T> : IRounding
-        where T : unmanaged
-    {
-        double Load(T value);
-
-        T Store(double value);
-    }
-
-    internal readonly struct F64 : IPrecision<double>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public double Load(double value) => value;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public double Store(double value) => value;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public double R(double value) => value;
-
-        public double NextAfter(double x, double toward)
-        {
-            if (double.IsNaN(x) || double.IsNaN(toward))
-            {
-                return double.NaN;
-            }
-
-            if (x == toward)
-            {
-                return toward;
-            }
-
-            if (x == 0)
-            {
-                return toward > 0 ? double.Epsilon : -double.Epsilon;
-            }
-
-            long bits = BitConverter.DoubleToInt64Bits(x);
-            bits += (x < toward) == (x > 0) ? 1 : -1;
-            return BitConverter.Int64BitsToDouble(bits);
-        }
-    }
-
-    internal readonly struct F32 : IPrecision<float>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public double Load(float value) => value;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float Store(double value) => (float)value;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public double R(double value) => (float)value;
-
-        public unsafe double NextAfter(double x, double toward)
-        {
-            float f = (float)x, to = (float)toward;
-            if (float.IsNaN(f) || float.IsNaN(to))
-            {
-                return double.NaN;
-            }
-
-            if (f == to)
-            {
-                return to;
-            }
-
-            if (f == 0)
-            {
-                return to > 0 ? float.Epsilon : -float.Epsilon;
-            }
-
-            int bits = *(int*)&f;
-            bits += (f < to) == (f > 0) ? 1 : -1;
-            return *(float*)&bits;
-        }
-    }
-
     // ---------------------------------------------------------------- locate_xx
 
     /// <summary>
@@ -796,10 +710,10 @@ public static partial class TabulateKernels
         private readonly bool _seT, _linear;
         private readonly TableInfo _info;
 
-        public Locator(in TableInfo info, TableLayout layout, ExtrapolationMode mode, int rows)
+        public Locator(in TableInfo info, RowLayout layout, ExtrapolationMode mode, int rows)
         {
             CheckInfo(info);
-            _seT = layout == TableLayout.SeT;
+            _seT = layout == RowLayout.SeT;
             _linear = mode == ExtrapolationMode.Linear;
             _lower = R(info.Lower);
             _upper = R(info.Upper);
