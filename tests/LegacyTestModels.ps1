@@ -1,5 +1,5 @@
 # Legacy variants of the local tiny model (model version 1.1), made by undoing deepmd-kit's conversion steps
-# (fact sheet §7.2) on its text, so that a fresh clone without ../shared still exercises every conversion.
+# (docs/versions.md#legacy-conversion) on its text, so that a fresh clone without ../shared still exercises every conversion.
 
 function Remove-NodeBlock([string] $text, [string] $name) {
     $pattern = '(?m)^node \{\r?\n  name: "' + [regex]::Escape($name) + '"\r?\n(?:.*\r?\n)*?\}\r?\n'

@@ -118,7 +118,7 @@ Describe 'Measure-EmbeddingRange' {
             $table | Should -Match 'Name\s+Lower\s+Upper'
         }
 
-        It 'gives deeppot''s filter_0_net_0 [-1, 7] at 1 Å (fact sheet)' {
+        It 'gives deeppot''s filter_0_net_0 [-1, 7] at 1 Å (deepmd-kit''s range rule)' {
             $r = Import-FrozenModel (Get-SharedModel 'deeppot.pbtxt') | Measure-EmbeddingRange -MinNborDist 1.0
             $r.Nets[0].Lower | Should -Be -1
             $r.Nets[0].Upper | Should -Be 7

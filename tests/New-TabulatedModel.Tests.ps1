@@ -5,7 +5,7 @@ BeforeDiscovery {
 BeforeAll {
     . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
 
-    # deepmd-kit's ranges for deeppot.pbtxt at min_nbor_dist 1.0 (fact sheet §10): [-1, 7] for centre type O, [-1, 8] for H.
+    # deepmd-kit's ranges for deeppot.pbtxt at min_nbor_dist 1.0 (deepmd-kit's range rule, docs/tables.md#ranges): [-1, 7] for centre type O, [-1, 8] for H.
     function New-Range($model, [hashtable] $bounds, [double] $minNborDist = 1.0) {
         $nets = [DeepMdCompress.NetRange[]] @($model.EmbeddingNets | ForEach-Object {
                 $b = $bounds[$_.CentreType]

@@ -10,7 +10,7 @@ using DeepMdCompress.Core.Proto;
 namespace DeepMdCompress.Core.Compression;
 
 /// <summary>
-/// The nodes <c>dp compress</c> adds or changes (fact sheet §5.8): root <c>model_type</c> = compressed_model,
+/// The nodes <c>dp compress</c> adds or changes (docs/versions.md#the-metadata-compression-writes): root <c>model_type</c> = compressed_model,
 /// <c>train_attr/min_nbor_dist</c>, <c>train_attr/training_script</c> with <c>model.compress</c>, and
 /// <c>model_attr/model_version</c> = the compressing code's version "1.1".
 /// </summary>

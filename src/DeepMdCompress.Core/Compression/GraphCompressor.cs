@@ -61,10 +61,10 @@ public sealed class CompressedGraph
 }
 
 /// <summary>
-/// Graph surgery that turns an original frozen model into a compressed one (fact sheet §5): each embedding
+/// Graph surgery that turns an original frozen model into a compressed one (docs/descriptors.md#rewiring): each embedding
 /// net and the product it feeds becomes one TabulateFusionSe* node, and in the gradient part one
 /// TabulateFusionSe*Grad node feeds the gradients of em_x and em, exactly where TensorFlow's own gradient of
-/// the op would (§4.8, §5.7). What becomes unreachable is removed; every other node is kept byte for byte.
+/// the op would (docs/descriptors.md#rewiring). What becomes unreachable is removed; every other node is kept byte for byte.
 /// </summary>
 public static class GraphCompressor
 {

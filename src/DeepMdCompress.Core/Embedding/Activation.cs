@@ -5,7 +5,7 @@ using DeepMdCompress.Core.Errors;
 namespace DeepMdCompress.Core.Embedding;
 
 /// <summary>
-/// The activations deepmd-kit's TF tabulation accepts (fact sheet §1.3). gelu and gelu_tf are the same function
+/// The activations deepmd-kit's TF tabulation accepts (docs/tables.md#embedding-nets). gelu and gelu_tf are the same function
 /// (functype 2); every other name (silu, linear, none, ...) makes <c>dp compress</c> fail.
 /// </summary>
 public enum EmbeddingActivation
@@ -19,7 +19,7 @@ public enum EmbeddingActivation
     Sigmoid,
 }
 
-/// <summary>Values and first/second derivatives of the embedding activations, as deepmd-kit's derivative ops define them (§3.3).</summary>
+/// <summary>Values and first/second derivatives of the embedding activations, as deepmd-kit's derivative ops define them (docs/tables.md#embedding-nets).</summary>
 public static class Activations
 {
     /// <summary>√(2/π) as deepmd-kit spells it (SQRT_2_PI).</summary>
@@ -104,7 +104,7 @@ public static class Activations
 
     /// <summary>
     /// g = φ′ and gg = φ″ from the pre-activation <paramref name="x"/> and the activation output <paramref name="y"/>
-    /// = φ(x), with the closed forms of deepmd-kit's derivative ops (§3.3). relu/relu6 have φ″ = 0 and φ′ = 0 at the kinks.
+    /// = φ(x), with the closed forms of deepmd-kit's derivative ops (docs/tables.md#embedding-nets). relu/relu6 have φ″ = 0 and φ′ = 0 at the kinks.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Derivatives(EmbeddingActivation activation, double x, double y, out double g, out double gg)

@@ -2,7 +2,7 @@ using System;
 
 namespace DeepMdCompress.Core.Embedding;
 
-/// <summary>How a layer combines its input with φ(x·W + b); decided by the widths alone (fact sheet §1.1).</summary>
+/// <summary>How a layer combines its input with φ(x·W + b); decided by the widths alone (docs/tables.md#embedding-nets).</summary>
 public enum EmbeddingLayerKind
 {
     /// <summary>y = φ(x·W + b).</summary>

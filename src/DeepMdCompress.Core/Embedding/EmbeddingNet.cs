@@ -10,7 +10,7 @@ namespace DeepMdCompress.Core.Embedding;
 /// <summary>
 /// A scalar-input embedding net (input width 1) with its value and first and second derivatives with respect
 /// to the input, per output channel — what deepmd-kit's <c>_make_data</c> computes with its
-/// <c>UnaggregatedDy(2)Dx(S)</c> ops (fact sheet §3). Arithmetic is in double; float32 weights are widened exactly.
+/// <c>UnaggregatedDy(2)Dx(S)</c> ops (docs/tables.md#embedding-nets). Arithmetic is in double; float32 weights are widened exactly.
 /// </summary>
 public sealed class EmbeddingNet
 {
@@ -65,7 +65,7 @@ public sealed class EmbeddingNet
     /// <summary>For gelu_tf: the gelu constants as the graph holds them (values are computed with them; derivatives with deepmd-kit's ops').</summary>
     public GraphGelu? GraphGelu { get; }
 
-    /// <summary>DT_DOUBLE or DT_FLOAT: the dtype of the weights, which is also the table's dtype (§2.8).</summary>
+    /// <summary>DT_DOUBLE or DT_FLOAT: the dtype of the weights, which is also the table's dtype (docs/tables.md#embedding-nets).</summary>
     public DataType Precision { get; }
 
     public bool IsFloat32 => Precision == DataType.DtFloat;

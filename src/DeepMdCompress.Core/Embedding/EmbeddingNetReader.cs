@@ -11,7 +11,7 @@ namespace DeepMdCompress.Core.Embedding;
 
 /// <summary>
 /// Reads the embedding nets of a frozen model from its graph (weights <c>matrix_{l}</c>, <c>bias_{l}</c>) and refuses,
-/// with a specific id, every net deepmd-kit's TF compression cannot tabulate (fact sheet §1, §3.1, §8).
+/// with a specific id, every net deepmd-kit's TF compression cannot tabulate (docs/tables.md#embedding-nets).
 /// </summary>
 public static class EmbeddingNetReader
 {
@@ -81,7 +81,7 @@ public static class EmbeddingNetReader
                     $"Net {info.Name}: {info.MatrixName(l)} is {TensorDecoder.Name(w.DType)} but {info.BiasName(l)} is {TensorDecoder.Name(b.DType)}.");
             }
 
-            // The last layer's dtype is deepmd-kit's data_type (§2.8).
+            // The last layer's dtype is deepmd-kit's data_type (docs/tables.md#embedding-nets).
             precision = w.DType;
             layers.Add(new EmbeddingLayer(w.Shape[0], w.Shape[1], Finite(w, info.MatrixName(l)), Finite(b, info.BiasName(l))));
             inputWidth = w.Shape[1];

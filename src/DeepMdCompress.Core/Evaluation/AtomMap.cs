@@ -3,7 +3,7 @@ using System;
 namespace DeepMdCompress.Core.Evaluation;
 
 /// <summary>
-/// deepmd-kit's AtomMap (evaluator-facts §1.1): a stable sort of the atoms by type. The graph sees atoms in
+/// deepmd-kit's AtomMap (docs/evaluator.md#input-preparation): a stable sort of the atoms by type. The graph sees atoms in
 /// sorted order; results are mapped back to the caller's order.
 /// </summary>
 public sealed class AtomMap

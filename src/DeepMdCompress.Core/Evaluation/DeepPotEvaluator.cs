@@ -12,7 +12,7 @@ namespace DeepMdCompress.Core.Evaluation;
 
 /// <summary>
 /// Evaluates a DeePMD frozen model on atomic configurations the way deepmd-kit's C++ <c>DeepPot</c> (energy
-/// models) and <c>DeepTensor</c> (dipole, polar) do without a neighbour list (evaluator-facts §1.2, §1.7):
+/// models) and <c>DeepTensor</c> (dipole, polar) do without a neighbour list (docs/evaluator.md#input-preparation):
 /// atoms sorted by type, feeds t_coord/t_type/t_box/t_mesh/t_natoms(/t_fparam/t_aparam), outputs mapped
 /// back to the caller's atom order. The graph itself runs on <see cref="GraphInterpreter"/>.
 /// </summary>
@@ -171,7 +171,7 @@ public sealed class DeepPotEvaluator
     public TensorValue[] EvaluateNodes(IReadOnlyDictionary<string, TensorValue> feeds, IReadOnlyList<string> outputNames, CancellationToken cancellationToken = default) =>
         Interpreter.Run(feeds, outputNames, cancellationToken);
 
-    /// <summary>The feeds deepmd-kit's C++ API would pass for these frames (evaluator-facts §1.2 step 5).</summary>
+    /// <summary>The feeds deepmd-kit's C++ API would pass for these frames (docs/evaluator.md#input-preparation).</summary>
     public IReadOnlyDictionary<string, TensorValue> PrepareFeeds(
         double[] coordinates, int[] atomTypes, double[]? box = null, double[]? frameParameters = null, double[]? atomParameters = null, int? frames = null)
     {

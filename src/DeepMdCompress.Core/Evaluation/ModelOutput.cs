@@ -5,7 +5,7 @@ namespace DeepMdCompress;
 
 /// <summary>
 /// What a frozen model computes for one frame, with atoms in the caller's order (deepmd-kit's DeepPot /
-/// DeepTensor conventions, evaluator-facts §1). Energy models fill Energy … AtomVirial; dipole and polar
+/// DeepTensor conventions, docs/evaluator.md#input-preparation). Energy models fill Energy … AtomVirial; dipole and polar
 /// models fill Tensor and AtomTensor.
 /// </summary>
 public sealed class ModelOutput

@@ -12,7 +12,7 @@ namespace DeepMdCompress.Core.Evaluation;
 
 /// <summary>
 /// What a kernel knows about the node it executes: attributes (with TensorFlow's defaults supplied by the
-/// caller, evaluator-facts §3.1), error construction naming the node, cancellation and the parallelism budget.
+/// caller, docs/evaluator.md#how-a-graph-runs), error construction naming the node, cancellation and the parallelism budget.
 /// </summary>
 public sealed class OpContext
 {

@@ -12,7 +12,7 @@ using DeepMdCompress.Core.Proto;
 
 namespace DeepMdCompress.Core.Model;
 
-/// <summary>Derives a <see cref="FrozenModel"/> from a GraphDef (fact sheet §1.5, §5.9, §7).</summary>
+/// <summary>Derives a <see cref="FrozenModel"/> from a GraphDef (docs/descriptors.md, docs/versions.md).</summary>
 public static class ModelIntrospector
 {
     private static readonly HashSet<string> TabulateOps = new(StringComparer.Ordinal)

@@ -11,7 +11,7 @@ using DeepMdCompress.Core.Proto;
 namespace DeepMdCompress.Core.Ranges;
 
 /// <summary>
-/// Each embedding net's input range as deepmd-kit's tabulation derives it from min_nbor_dist (fact sheet §2.2–§2.4):
+/// Each embedding net's input range as deepmd-kit's tabulation derives it from min_nbor_dist (docs/tables.md#ranges):
 /// per centre type, lower = −davg/dstd (an absent neighbour) and upper = ((1/min_nbor_dist)·sw − davg)/dstd (the
 /// closest approach), se_e3 uses ±(sw/(min_nbor_dist·dstd_xyz))²; then floor(lower), ceil(upper), and the nets
 /// deepmd-kit tabulates with the centre types each one covers.

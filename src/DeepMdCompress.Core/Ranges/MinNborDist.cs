@@ -68,7 +68,7 @@ public readonly struct FramePair
 }
 
 /// <summary>
-/// min_nbor_dist from training data, as deepmd-kit 3.x computes it for <c>dp compress</c> (fact sheet §6.3): coordinates
+/// min_nbor_dist from training data, as deepmd-kit 3.x computes it for <c>dp compress</c> (docs/tables.md#ranges): coordinates
 /// as stored (not wrapped), periodic images for integer shifts in [−n, n]³ with n = ceil(1e-6 / face distance) (27 copies
 /// for any real right-handed cell; none for a left-handed one, whose signed face distance is negative), every pair of a
 /// local atom with any extended atom except its own unshifted copy, atoms of negative type left out, no cutoff. The

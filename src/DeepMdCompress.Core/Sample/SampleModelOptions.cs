@@ -16,7 +16,7 @@ public sealed class SampleModelOptions
     /// <summary>Descriptors the generator writes, by deepmd-kit's canonical name.</summary>
     public static IReadOnlyList<string> Descriptors { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3" };
 
-    /// <summary>Embedding-net activations deepmd-kit's tabulation supports (fact sheet §1.3).</summary>
+    /// <summary>Embedding-net activations deepmd-kit's tabulation supports (docs/tables.md#embedding-nets).</summary>
     public static IReadOnlyList<string> Activations { get; } = new[] { "tanh", "gelu", "gelu_tf", "relu", "relu6", "softplus", "sigmoid" };
 
     public static IReadOnlyList<string> Precisions { get; } = new[] { "float64", "float32" };

@@ -5,7 +5,7 @@ using DeepMdCompress.Core.Errors;
 namespace DeepMdCompress.Core.Tabulation;
 
 /// <summary>
-/// numpy's <c>arange(start, stop, step, dtype)</c> for float64 and float32, element for element (fact sheet §2.5):
+/// numpy's <c>arange(start, stop, step, dtype)</c> for float64 and float32, element for element (docs/tables.md#the-two-sub-tables):
 /// length = ceil((stop − start)/step) in double; element 0 = start, element 1 = start + step (added in double, then
 /// stored in the dtype); element k ≥ 2 = e0 + k·d with d = e1 − e0, all in the dtype (numpy's <c>@TYPE@_fill</c>).
 /// </summary>

@@ -11,7 +11,7 @@ using DeepMdCompress.Core.Errors;
 
 namespace DeepMdCompress.Core.Tabulation;
 
-/// <summary>The grid and size of one table, known before anything is built (fact sheet §2.5, §2.9).</summary>
+/// <summary>The grid and size of one table, known before anything is built (docs/tables.md#the-two-sub-tables).</summary>
 internal sealed class TablePlan
 {
     private TablePlan(string name, TableLayout layout, double lower, double upper, int extrapolate, double stride0, double stride1, int frequency, long rows)
@@ -101,7 +101,7 @@ internal sealed class TablePlan
         return (int)Math.Max(1, Math.Min(int.MaxValue, last + 1));
     }
 
-    /// <summary>The sample grid xx in the table's dtype (§2.5); row r of the table spans [xx[r], xx[r+1]].</summary>
+    /// <summary>The sample grid xx in the table's dtype (docs/tables.md#the-two-sub-tables); row r of the table spans [xx[r], xx[r+1]].</summary>
     public double[] Grid(bool float32)
     {
         var xx = new List<double>((int)Math.Min(Rows + 2, int.MaxValue));
@@ -117,7 +117,7 @@ internal sealed class TablePlan
         return xx.ToArray();
     }
 
-    /// <summary>The interval length h of each row used in the coefficient formulas (§2.6), including deepmd-kit's se_e3 quirk.</summary>
+    /// <summary>The interval length h of each row used in the coefficient formulas (docs/tables.md#coefficients), including deepmd-kit's se_e3 quirk.</summary>
     public double[] IntervalLengths(SeTIntervalRule rule)
     {
         int rows = checked((int)Rows);
@@ -212,7 +212,7 @@ internal static class TableBuilder
     }
 
     /// <summary>
-    /// The quintic coefficients of §2.7 for rows [r0, r0 + count), from knot data starting at row r0, with numpy's dtype
+    /// The quintic coefficients of docs/tables.md#coefficients for rows [r0, r0 + count), from knot data starting at row r0, with numpy's dtype
     /// flow: for float32 the knot differences and the small integer multiples are float32, anything multiplied by the
     /// float64 interval length is float64, and the result is stored as float32.
     /// </summary>

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace DeepMdCompress;
 
 /// <summary>
-/// The six numbers of a tabulate op's <c>table_info</c> input (fact sheet §4.2): [lower, upper, max = upper·extrapolate,
+/// The six numbers of a tabulate op's <c>table_info</c> input (docs/tables.md#table_info-and-the-row-locator): [lower, upper, max = upper·extrapolate,
 /// stride0, stride1, check_frequency]. The last one is stored but read by no kernel.
 /// </summary>
 public readonly struct TableInfo : IEquatable<TableInfo>

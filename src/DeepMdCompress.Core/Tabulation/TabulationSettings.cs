@@ -6,7 +6,7 @@ using DeepMdCompress.Core.Errors;
 namespace DeepMdCompress.Core.Tabulation;
 
 /// <summary>
-/// Which rows of an se_e3 table are fitted with the fine interval length (fact sheet §2.6). The grid and the kernel put
+/// Which rows of an se_e3 table are fitted with the fine interval length (docs/tables.md#coefficients). The grid and the kernel put
 /// the fine intervals at rows [n1, n1 + n0); both of deepmd-kit's rules fit row n1 with stride1, and the current one
 /// also fits row n1 + n0 (the first upper coarse row) with stride0. Those rows interpolate badly; the error report shows it.
 /// </summary>

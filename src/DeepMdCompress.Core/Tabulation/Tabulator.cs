@@ -9,7 +9,7 @@ using DeepMdCompress.Core.Errors;
 namespace DeepMdCompress.Core.Tabulation;
 
 /// <summary>
-/// Tabulates a model's embedding nets as deepmd-kit's <c>DPTabulate.build</c> does (fact sheet §2), after forecasting
+/// Tabulates a model's embedding nets as deepmd-kit's <c>DPTabulate.build</c> does (docs/tables.md), after forecasting
 /// the size, optionally choosing the step from a ladder by the worst interpolation error.
 /// </summary>
 public static class Tabulator

@@ -5,7 +5,7 @@ using DeepMdCompress.Core.Proto;
 
 namespace DeepMdCompress.Core.Versioning;
 
-/// <summary>The nodes deepmd-kit's C++ inference reads from an energy model (fact sheet §5.9), with the dtypes it reads them as.</summary>
+/// <summary>The nodes deepmd-kit's C++ inference reads from an energy model (docs/versions.md#what-deepmd-kits-c-inference-loads), with the dtypes it reads them as.</summary>
 public static class CppLoaderNodes
 {
     /// <summary>Scalars read with <c>session_get_scalar</c>; null dtype = more than one is accepted (rcut: double or float).</summary>

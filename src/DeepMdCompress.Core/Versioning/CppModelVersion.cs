@@ -3,12 +3,12 @@ using System;
 namespace DeepMdCompress.Core.Versioning;
 
 /// <summary>
-/// The model-version check of deepmd-kit's C++ inference (<c>model_compatable</c>, fact sheet §5.9), as
+/// The model-version check of deepmd-kit's C++ inference (<c>model_compatable</c>, docs/versions.md#what-deepmd-kits-c-inference-loads), as
 /// deepmd-kit 2.2.9 and every 3.x release do it against their supported version "1.1".
 /// </summary>
 public static class CppModelVersion
 {
-    /// <summary><c>source/config/MODEL_VER</c> of deepmd-kit 2.2.9 … 3.x, and the Python MODEL_VERSION (§7.3).</summary>
+    /// <summary><c>source/config/MODEL_VER</c> of deepmd-kit 2.2.9 … 3.x, and the Python MODEL_VERSION (docs/versions.md#what-deepmd-kits-c-inference-loads).</summary>
     public const string Supported = "1.1";
 
     /// <summary>What the C++ loader uses when the graph has no <c>model_attr/model_version</c> node.</summary>

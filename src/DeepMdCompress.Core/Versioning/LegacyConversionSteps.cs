@@ -10,7 +10,7 @@ using Google.Protobuf;
 namespace DeepMdCompress.Core.Versioning;
 
 /// <summary>
-/// The five steps of deepmd-kit's <c>convert_to_21</c> (fact sheet §7.2) as edits on a GraphDef that the caller
+/// The five steps of deepmd-kit's <c>convert_to_21</c> (docs/versions.md#legacy-conversion) as edits on a GraphDef that the caller
 /// owns (a copy). Each returns a one-line account of what it changed.
 /// </summary>
 internal static class LegacyConversionSteps

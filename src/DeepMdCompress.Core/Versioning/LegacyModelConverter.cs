@@ -36,7 +36,7 @@ public sealed class LegacyConversion
 }
 
 /// <summary>
-/// deepmd-kit's <c>dp convert-from</c> (fact sheet §7.2) as structured edits on a deep copy of the graph: the input
+/// deepmd-kit's <c>dp convert-from</c> (docs/versions.md#legacy-conversion) as structured edits on a deep copy of the graph: the input
 /// model, its GraphDef and its file are never modified.
 /// </summary>
 public static class LegacyModelConverter
@@ -92,7 +92,7 @@ public static class LegacyModelConverter
     }
 
     /// <summary>
-    /// A converted deep copy of <paramref name="graph"/>: every step of §7.2 whose bound lies above <paramref name="from"/>.
+    /// A converted deep copy of <paramref name="graph"/>: every step of docs/versions.md#legacy-conversion whose bound lies above <paramref name="from"/>.
     /// Throws <c>ConversionConflict</c> when a rename or an added constant would give two nodes the same name.
     /// </summary>
     public static GraphDef ConvertGraph(GraphDef graph, string from, out IReadOnlyList<string> steps, CancellationToken cancellationToken = default)

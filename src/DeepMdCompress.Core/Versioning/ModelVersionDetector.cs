@@ -7,7 +7,7 @@ using DeepMdCompress.Core.Proto;
 namespace DeepMdCompress.Core.Versioning;
 
 /// <summary>
-/// deepmd-kit's <c>detect_model_version</c> (fact sheet §7.1), decided from the graph's structure instead of
+/// deepmd-kit's <c>detect_model_version</c> (docs/versions.md#detection), decided from the graph's structure instead of
 /// substring searches in a text dump. The rules and their order are deepmd-kit's; first match wins.
 /// </summary>
 public static class ModelVersionDetector

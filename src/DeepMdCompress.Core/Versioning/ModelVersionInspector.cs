@@ -4,7 +4,7 @@ using System.Linq;
 
 namespace DeepMdCompress.Core.Versioning;
 
-/// <summary>Builds the <see cref="ModelVersionInfo"/> of a model: detection (§7.1), the C++ load check (§5.9) and the next step.</summary>
+/// <summary>Builds the <see cref="ModelVersionInfo"/> of a model: detection (docs/versions.md#detection), the C++ load check (docs/versions.md#what-deepmd-kits-c-inference-loads) and the next step.</summary>
 public static class ModelVersionInspector
 {
     public static ModelVersionInfo Inspect(FrozenModel model)

@@ -4,7 +4,7 @@ using System.Linq;
 
 namespace DeepMdCompress.Core.Versioning;
 
-/// <summary>The deepmd-kit releases whose frozen-graph layouts differ (fact sheet §7).</summary>
+/// <summary>The deepmd-kit releases whose frozen-graph layouts differ (docs/versions.md).</summary>
 public static class SourceVersions
 {
     public const string V0_12 = "0.12";

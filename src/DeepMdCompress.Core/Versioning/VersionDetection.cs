@@ -1,6 +1,6 @@
 namespace DeepMdCompress.Core.Versioning;
 
-/// <summary>The deepmd-kit release a graph was made by, as deepmd-kit's <c>detect_model_version</c> decides it (§7.1).</summary>
+/// <summary>The deepmd-kit release a graph was made by, as deepmd-kit's <c>detect_model_version</c> decides it (docs/versions.md#detection).</summary>
 public sealed class VersionDetection
 {
     internal VersionDetection(string? sourceVersion, bool isAmbiguous, string evidence, string? modelVersion)

@@ -29,7 +29,7 @@ public class CompressionEquivalenceTests
     /// <summary>
     /// Bars per model. deeppot and deeppot-r (tables ≤ 4e-13) meet deepmd-kit's 1e-10. graph.000.pb's nets
     /// bend more (table value error 2.8e-10), dp-original's filter_1_net_1 bends sharply near x ≈ −0.4 (table
-    /// error 9.6e-8, the same in deepmd-kit's own tables, fact sheet §10): their bars follow from those errors;
+    /// error 9.6e-8, the same in deepmd-kit's own tables, measured by an independent numpy re-implementation): their bars follow from those errors;
     /// for dp-original on the 6-atom cases it is the bar of deepmd-kit's own compression test of this model
     /// (assertAlmostEqual places=6, i.e. 5e-7).
     /// </summary>

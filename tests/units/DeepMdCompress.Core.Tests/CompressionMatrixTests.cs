@@ -46,12 +46,12 @@ public class CompressionMatrixTests
     /// tables' value errors are 1e-3 … 2e-2); a frame's error depends on which inputs fall into kink intervals.
     /// Measured ≤ 5.8e-4 (se_e2) and ≤ 2.0e-3 (se_e3) absolute: bars 3e-3 and 1e-2; float32 (the same kinks) ≤ 2.1e-2
     /// relative: bar 6e-2.</item>
-    /// <item>se_e3 (compression-facts §2.4–2.6, §5.4): strides ×10 (0.1 fine, 1.0 coarse), so the quintic error, ∝ h⁶,
+    /// <item>se_e3 (docs/tables.md#ranges, docs/tables.md#coefficients, docs/descriptors.md#rewiring): strides ×10 (0.1 fine, 1.0 coarse), so the quintic error, ∝ h⁶,
     /// is larger; the table of net (i, j) takes the range of type i only, while its inputs come from centres of every
     /// type — here the oxygen centres' H–H products reach 233 against an upper of 148, into the 1.0-wide coarse rows;
     /// and the first and last fine rows are fitted with the wrong interval length. Measured ≤ 1.1e-9 (tanh) and
     /// ≤ 1.3e-9 (gelu_tf): bar 1e-8 for the smooth activations (1e-7 for gelu_tf, as above).</item>
-    /// <item>float32: deepmd-kit fits float32 tables from float32 net values (§2.8); the quintic coefficients divide
+    /// <item>float32: deepmd-kit fits float32 tables from float32 net values (docs/tables.md#embedding-nets); the quintic coefficients divide
     /// value differences rounded at ~6e-8 by h³ … h⁵, so at step 0.01 a table's slope carries ~1e-4 of noise (slope errors
     /// 1e-4 … 4e-3 against the net, where float64 tables have ≤ 1e-11). Moving the knots from numpy's float32 arange to
     /// exactly lower + r·stride was tried and changes nothing. Forces are small sums of larger pair terms, so their

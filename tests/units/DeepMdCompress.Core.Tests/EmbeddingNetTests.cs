@@ -8,13 +8,13 @@ using Xunit;
 
 namespace DeepMdCompress.Core.Tests;
 
-/// <summary>Embedding nets: activations, layer kinds, values and derivatives (fact sheet §1.1, §3), reading from graphs, refusals.</summary>
+/// <summary>Embedding nets: activations, layer kinds, values and derivatives (docs/tables.md#embedding-nets), reading from graphs, refusals.</summary>
 public class EmbeddingNetTests
 {
     public static IEnumerable<object[]> Activations() =>
         Enum.GetValues<EmbeddingActivation>().Select(a => new object[] { a });
 
-    // ---------------------------------------------------------------- §3.3 literally, as the test's own reference
+    // ---------------------------------------------------------------- docs/tables.md#embedding-nets literally, as the test's own reference
 
     private static double Phi(EmbeddingActivation a, double x) => a switch
     {
@@ -27,7 +27,7 @@ public class EmbeddingNetTests
         _ => throw new ArgumentOutOfRangeException(nameof(a)),
     };
 
-    /// <summary>The g and gg columns of the fact sheet's table, written as printed there.</summary>
+    /// <summary>The first and second derivatives of each activation as deepmd-kit's derivative ops define them, written out literally (docs/tables.md#embedding-nets).</summary>
     private static (double G, double GG) Table(EmbeddingActivation a, double x, double y)
     {
         const double c = 0.7978845608028654, ga = 0.044715;
@@ -134,10 +134,10 @@ public class EmbeddingNetTests
         Assert.Equal(id, ex.ErrorId);
     }
 
-    // ---------------------------------------------------------------- §3.1 / §3.2 literally
+    // ---------------------------------------------------------------- docs/tables.md#embedding-nets literally
 
     /// <summary>
-    /// deepmd-kit's _make_data with its UnaggregatedDy(2)Dx(S) ops, transcribed from the fact sheet: returns value, dy, d2y
+    /// deepmd-kit's _make_data with its UnaggregatedDy(2)Dx(S) ops, written out from its definition: returns value, dy, d2y
     /// [n, L] and the smallest distance of any pre-activation from a relu/relu6 kink.
     /// </summary>
     private static (double[,] V, double[,] D, double[,] D2, double Kink) MakeData(EmbeddingNet net, double[] xs)

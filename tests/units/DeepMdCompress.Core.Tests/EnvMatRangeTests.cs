@@ -14,7 +14,7 @@ public class EnvMatRangeTests
 
     public EnvMatRangeTests(ITestOutputHelper output) => _out = output;
 
-    // deepmd-kit's formulas (fact sheet §2.2, §2.3), written out here independently of the library.
+    // deepmd-kit's formulas (docs/tables.md#ranges), written out here independently of the library.
     private static double Sw(double x, double rmin, double rmax)
     {
         if (x >= rmax) return 0;
@@ -88,7 +88,7 @@ public class EnvMatRangeTests
     [SkippableFact]
     public void DeepPotAtOneAngstromGivesTheFactSheetRange()
     {
-        // Fact sheet §10 (independent numpy re-implementation): filter_0_net_0 is [-1, 7] at min_nbor_dist 1.0.
+        // An independent numpy re-implementation of deepmd-kit's rule: filter_0_net_0 is [-1, 7] at min_nbor_dist 1.0.
         var r = EnvMatRange.Measure(FrozenModelReader.Load(TestData.Model("deeppot.pbtxt")), 1.0, MinNborDistSource.Parameter);
         Assert.Equal(-1, r.Nets[0].Lower);
         Assert.Equal(7, r.Nets[0].Upper);

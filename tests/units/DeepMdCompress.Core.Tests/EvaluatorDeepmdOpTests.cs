@@ -7,7 +7,7 @@ using static DeepMdCompress.Core.Tests.TestGraph;
 
 namespace DeepMdCompress.Core.Tests;
 
-/// <summary>deepmd-kit's custom ops on hand-computed cases (evaluator-facts §2).</summary>
+/// <summary>deepmd-kit's custom ops on hand-computed cases (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from).</summary>
 public class EvaluatorDeepmdOpTests
 {
     private const double Tol = 1e-15;
@@ -203,7 +203,7 @@ public class EvaluatorDeepmdOpTests
     }
 
     /// <summary>
-    /// evaluator-facts §2.6, §5.1: rmin/rmax are float32 attrs and their difference is taken in float32;
+    /// docs/evaluator.md#numerics: rmin/rmax are float32 attrs and their difference is taken in float32;
     /// with rcut_smth = float32(1.8) this changes the value by ~1e-8 against a double difference.
     /// </summary>
     [Fact]

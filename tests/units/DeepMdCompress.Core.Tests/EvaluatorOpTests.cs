@@ -7,7 +7,7 @@ using static DeepMdCompress.Core.Tests.TestGraph;
 
 namespace DeepMdCompress.Core.Tests;
 
-/// <summary>Standard TensorFlow ops on hand-computed cases (evaluator-facts §3).</summary>
+/// <summary>Standard TensorFlow ops on hand-computed cases (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from).</summary>
 public class EvaluatorOpTests
 {
     private static double[] Doubles(TensorValue t) => (double[])t.Data;

@@ -134,7 +134,7 @@ public class EvaluatorReferenceTests
         Assert.True(MaxAbs(sum, r.Virial!) < 1e-12);
     }
 
-    /// <summary>evaluator-facts §1.6: a 19×13×13 box has no image within rcut, so it gives the open-system numbers.</summary>
+    /// <summary>docs/evaluator.md#input-preparation: a 19×13×13 box has no image within rcut, so it gives the open-system numbers.</summary>
     [SkippableTheory]
     [InlineData("deeppot.pbtxt")]
     [InlineData("deeppot-r.pbtxt")]
@@ -351,7 +351,7 @@ public class EvaluatorReferenceTests
     }
 
     /// <summary>
-    /// evaluator-facts §5.4: a graph whose descrpt_attr/rcut is DT_FLOAT is fed and run in float32. The
+    /// docs/evaluator.md#numerics: a graph whose descrpt_attr/rcut is DT_FLOAT is fed and run in float32. The
     /// double model converted to float32 must give the double results to float accuracy, and not exactly.
     /// </summary>
     [SkippableFact]

@@ -16,7 +16,7 @@ public class MinNborDistTests
     public MinNborDistTests(ITestOutputHelper output) => _out = output;
 
     /// <summary>
-    /// deepmd-kit 3.x's statistic written out naively (fact sheet §6.3): every local atom against every atom of the
+    /// deepmd-kit 3.x's statistic written out naively (docs/tables.md#ranges): every local atom against every atom of the
     /// 27 images (only the unshifted copy without pbc), except itself unshifted; negative types skipped; start at 100.
     /// </summary>
     private static double BruteForceSquared(double[] c, int[]? types, double[]? box, double start = 100.0)

@@ -12,7 +12,7 @@ namespace DeepMdCompress.Core.Tests;
 
 public class SampleModelGeneratorTests
 {
-    /// <summary>Standard and deepmd-kit ops of the shipped reference models (evaluator-facts §3.3, union).</summary>
+    /// <summary>Standard and deepmd-kit ops of the shipped reference models (docs/testing.md, union).</summary>
     private static readonly HashSet<string> CensusOps = new(StringComparer.Ordinal)
     {
         "Add", "AddN", "AddV2", "BatchMatMul", "BatchMatMulV2", "BiasAdd", "BroadcastGradientArgs", "Cast", "ConcatOffset",
@@ -391,7 +391,7 @@ public class SampleModelGeneratorTests
     [Fact]
     public void CompressionSurgeryNamesOfFactSheetExist()
     {
-        // compression-facts §5.7 (dp-original, neuron [4,8,16]): em, net output, their BatchMatMul and the two gradient ends.
+        // docs/descriptors.md#rewiring (dp-original, neuron [4,8,16]): em, net output, their BatchMatMul and the two gradient ends.
         var index = new GraphIndex(SampleModelGenerator.Generate(SampleHarness.Small("se_e2_a")));
         var mm = index.Get("filter_type_0/MatMul_3");
         Assert.Equal("BatchMatMulV2", mm.Op);

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace DeepMdCompress.Core.Tests;
 
-/// <summary>The TabulateFusion* kernels against deepmd-kit's own kernel test vectors and the worked numbers of fact sheet §4.9.</summary>
+/// <summary>The TabulateFusion* kernels against deepmd-kit's own kernel test vectors and the worked numbers of deepmd-kit's own locate/extrapolation unit test (docs/tables.md#table_info-and-the-row-locator).</summary>
 public class TabulateKernelTests
 {
     private readonly ITestOutputHelper _out;
@@ -266,7 +266,7 @@ public class TabulateKernelTests
         return g;
     }
 
-    // ---------------------------------------------------------------- fact sheet §4.9
+    // ---------------------------------------------------------------- deepmd-kit's locate/extrapolation unit-test numbers
 
     private static readonly double[] WorkedTable =
     {

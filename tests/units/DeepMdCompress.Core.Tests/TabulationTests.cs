@@ -8,14 +8,14 @@ using Xunit.Abstractions;
 
 namespace DeepMdCompress.Core.Tests;
 
-/// <summary>The table builder against deepmd-kit's grid, interval, coefficient and size rules (fact sheet §2) and §10's measured figures.</summary>
+/// <summary>The table builder against deepmd-kit's grid, interval, coefficient and size rules (docs/tables.md) and the figures an independent numpy re-implementation of them measured.</summary>
 public class TabulationTests
 {
     private readonly ITestOutputHelper _out;
 
     public TabulationTests(ITestOutputHelper output) => _out = output;
 
-    // ---------------------------------------------------------------- numpy arange (§2.5)
+    // ---------------------------------------------------------------- numpy arange (docs/tables.md#the-two-sub-tables)
 
     /// <summary>numpy's fill rule written out: e0 = start, e1 = start + step, e_k = e0 + k·(e1 − e0).</summary>
     private static double[] NumpyArange64(double start, double stop, double step)
@@ -72,7 +72,7 @@ public class TabulationTests
         Assert.Equal((double)e1, grid[1]);
     }
 
-    // ---------------------------------------------------------------- deeppot.pbtxt, the fact sheet's reference table
+    // ---------------------------------------------------------------- deeppot.pbtxt, the reference table
 
     private static TabulatedModel DeepPot(out FrozenModel model, TabulationSettings? settings = null)
     {
@@ -100,7 +100,7 @@ public class TabulationTests
         Assert.Equal(4, t.Tables.Count);
     }
 
-    /// <summary>The grid of an A/R table per §2.5, built here with the literal numpy rule.</summary>
+    /// <summary>The grid of an A/R table per docs/tables.md#the-two-sub-tables, built here with the literal numpy rule.</summary>
     private static double[] Grid(double lower, double upper, int ext, double s0, double s1) =>
         NumpyArange64(lower, upper, s0).Concat(NumpyArange64(upper, ext * upper, s1)).Append(ext * upper).ToArray();
 
@@ -122,7 +122,7 @@ public class TabulationTests
         double worstValue = 0, worstSlope = 0, worstCurve = 0;
         for (int r = 0; r < rows; r++)
         {
-            double h = r < 800 ? 0.01 : 0.1; // §2.6: the first int((upper − lower)/stride0) rows have stride0
+            double h = r < 800 ? 0.01 : 0.1; // docs/tables.md#coefficients: the first int((upper − lower)/stride0) rows have stride0
             for (int k = 0; k < L; k++)
             {
                 int o = r * 6 * L + 6 * k;
@@ -409,7 +409,7 @@ public class TabulationTests
         Assert.Same(model.EmbeddingNets[2], byName.Tables[0].Net);
     }
 
-    // ---------------------------------------------------------------- se_e3 (§2.4–§2.6, §5.4)
+    // ---------------------------------------------------------------- se_e3 (docs/tables.md#ranges, docs/tables.md#coefficients, docs/descriptors.md#rewiring)
 
     [Fact]
     public void SeTGridRowsAndStridesFollowDeepmd()

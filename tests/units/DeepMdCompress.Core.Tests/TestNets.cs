@@ -36,7 +36,7 @@ internal static class TestNets
     private static double Round(double x, bool float32) => float32 ? (float)x : x;
 
     /// <summary>
-    /// deepmd-kit's per-net range for two-side se_e2_a/se_e2_r (fact sheet §2.3–§2.4), computed here from
+    /// deepmd-kit's per-net range for two-side se_e2_a/se_e2_r (docs/tables.md#ranges), computed here from
     /// descrpt_attr/t_avg, t_std, rcut_smth and rcut: lower = floor(−davg/dstd), upper = ceil((sw/r − davg)/dstd) of the centre type.
     /// </summary>
     public static EmbeddingRange Ranges(FrozenModel model, double minNborDist)

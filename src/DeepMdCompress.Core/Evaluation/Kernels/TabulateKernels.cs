@@ -5,7 +5,7 @@ using DeepMdCompress.Core.Errors;
 namespace DeepMdCompress.Core.Evaluation.Kernels;
 
 /// <summary>
-/// What the kernels return for inputs beyond the table (fact sheet §4.3, §8). Default: <see cref="Clamp"/>, because
+/// What the kernels return for inputs beyond the table (docs/tables.md#table_info-and-the-row-locator, docs/evaluator.md#numerics). Default: <see cref="Clamp"/>, because
 /// every released deepmd-kit (2.2.9 … 3.1.x, and v3.2.0b0) clamps; HEAD's C¹ rule is not in a release yet.
 /// </summary>
 public enum ExtrapolationMode
@@ -20,7 +20,7 @@ public enum ExtrapolationMode
 }
 
 /// <summary>
-/// The gradient w.r.t. two_embed that TabulateFusionSeAttenGrad returns for a sorted padding tail (§4.7). Forces do not
+/// The gradient w.r.t. two_embed that TabulateFusionSeAttenGrad returns for a sorted padding tail (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from). Forces do not
 /// depend on it (padding slots carry no atom).
 /// </summary>
 public enum TwoEmbedGradient
@@ -44,7 +44,7 @@ public enum RowLayout
 }
 
 /// <summary>
-/// CPU forward and gradient kernels of deepmd-kit's TabulateFusionSeA, SeAtten, SeT and SeR ops (fact sheet §4.3–§4.7),
+/// CPU forward and gradient kernels of deepmd-kit's TabulateFusionSeA, SeAtten, SeT and SeR ops (docs/tables.md#table_info-and-the-row-locator, docs/evaluator.md#the-op-set-and-where-its-semantics-come-from),
 /// for double and float. Span-based and allocation-free; arithmetic follows the op's precision T (float kernels
 /// round every intermediate to float). Tables are row-major [rows, 6·L]; column 6k + c holds a_c of channel k.
 /// </summary>
@@ -698,7 +698,7 @@ public static partial class TabulateKernels
     // ---------------------------------------------------------------- locate_xx
 
     /// <summary>
-    /// deepmd-kit's <c>locate_xx</c> / <c>locate_xx_se_t</c> (§4.3, §4.4) with the table_info numbers in T; a row past
+    /// deepmd-kit's <c>locate_xx</c> / <c>locate_xx_se_t</c> (docs/tables.md#table_info-and-the-row-locator) with the table_info numbers in T; a row past
     /// the table's end is an error instead of an out-of-bounds read.
     /// </summary>
     internal readonly struct Locator<TP>

@@ -9,7 +9,7 @@ using DeepMdCompress.Core.Proto;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
-/// <summary>deepmd-kit's custom ops (evaluator-facts §2): environment matrix, force and virial.</summary>
+/// <summary>deepmd-kit's custom ops (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from): environment matrix, force and virial.</summary>
 internal static partial class DeepmdOps
 {
     public static void Register(OpRegistry r)
@@ -46,7 +46,7 @@ internal static partial class DeepmdOps
     /// <summary>
     /// ProdEnvMatA/R/AMix(coord, type, natoms, box, mesh, davg, dstd) → descrpt, descrpt_deriv, rij, nlist
     /// (+ ntype, nmask for AMix). Mesh length 0: no PBC; 6: PBC (wrap, ghosts, nlist mapped back); 1/7 (AMix
-    /// only): the same; &gt; 16: the neighbour list is inside the mesh tensor (evaluator-facts §2.1–§2.8).
+    /// only): the same; &gt; 16: the neighbour list is inside the mesh tensor (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from).
     /// </summary>
     private static TensorValue[] ProdEnvMat(OpContext ctx, TensorValue[] x, EnvMatKind kind)
     {
@@ -304,7 +304,7 @@ internal static partial class DeepmdOps
         int f = frame.Frame;
         P p = default;
         double rmin = spec.RcutSmth, rmax = spec.Rcut;
-        double diff = (float)(spec.Rcut - spec.RcutSmth); // float32 subtraction (evaluator-facts §2.6)
+        double diff = (float)(spec.Rcut - spec.RcutSmth); // float32 subtraction (docs/evaluator.md#numerics)
         float rcF = spec.Rcut;
         float rc2F = (float)(rcF * rcF);
 
@@ -333,7 +333,7 @@ internal static partial class DeepmdOps
             {
                 ctx.CancellationToken.ThrowIfCancellationRequested();
 
-                // §2.4 candidates, §2.5 formatting (float32 cutoff test and sort key).
+                // Candidates, then formatting into slots (float32 cutoff test and sort key).
                 if (given is not null)
                 {
                     candidates.Clear();
@@ -346,7 +346,7 @@ internal static partial class DeepmdOps
 
                 format.Fill(ext, extType, i, candidates, rc2F, fmt);
 
-                // §2.6 raw environment matrix (padding slots are zero), §2.7 normalisation.
+                // Raw environment matrix (padding slots are zero), then normalisation (docs/evaluator.md).
                 int centreType = type[i];
                 long baseD = ((long)f * nloc + i) * ndescrpt;
                 long baseR = ((long)f * nloc + i) * nnei;
@@ -398,7 +398,7 @@ internal static partial class DeepmdOps
                 }
                 else
                 {
-                    // A padding centre (type < 0) has an all-zero row (§2.7).
+                    // A padding centre (type < 0) has an all-zero row.
                     Array.Clear(output.Descrpt, (int)baseD, ndescrpt);
                     Array.Clear(output.Deriv, (int)(3 * baseD), 3 * ndescrpt);
                 }
@@ -447,7 +447,7 @@ internal static partial class DeepmdOps
     }
 
     /// <summary>
-    /// §2.5 for one centre: keeps the candidates within the float32 cutoff, orders each type's by (float32 d², index)
+    /// Formatting for one centre (docs/evaluator.md): keeps the candidates within the float32 cutoff, orders each type's by (float32 d², index)
     /// and fills that type's slots; the rest of a type's slots are −1. The order is one ulong per candidate (d² bits
     /// above the index: a non-negative float's bits sort like its value), grouped by type first, so the sort is a
     /// primitive one instead of a comparer per pair.
@@ -664,7 +664,7 @@ internal static partial class DeepmdOps
 
     /// <summary>
     /// One filled slot: u = x_j − x_i → values (1/r, x/r², y/r², z/r²)·sw (A) or sw/r (R) and their derivatives
-    /// with respect to the centre position (evaluator-facts §2.6), each step rounded to precision P.
+    /// with respect to the centre position (docs/evaluator.md#numerics), each step rounded to precision P.
     /// </summary>
     [MethodImpl(Jit.Optimized)]
     internal static void EnvMatEntry<P>(double[] u, double rmin, double rmax, double diff, int ncomp, Span<double> value, Span<double> deriv)

@@ -67,7 +67,7 @@ internal static partial class DeepmdOps
     }
 
     /// <summary>
-    /// ProdForceSeA/SeR(net_deriv, in_deriv, nlist, natoms) → force [frames, 3·nall] (evaluator-facts §2.9):
+    /// ProdForceSeA/SeR(net_deriv, in_deriv, nlist, natoms) → force [frames, 3·nall] (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from):
     /// per centre i (ascending), F_i −= net·deriv over all of i's components, then F_j += the components of
     /// each filled slot. Accumulated term by term in this order, as deepmd-kit's serial CPU kernel does.
     /// </summary>
@@ -155,7 +155,7 @@ internal static partial class DeepmdOps
 
     /// <summary>
     /// ProdVirialSeA/SeR(net_deriv, in_deriv, rij, nlist, natoms) → virial [frames, 9], atom_virial
-    /// [frames, 9·nall] (evaluator-facts §2.10): tmp = (−net_q)·rij_b·deriv_{q,a}, subtracted from component
+    /// [frames, 9·nall] (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from): tmp = (−net_q)·rij_b·deriv_{q,a}, subtracted from component
     /// 3a + b of the total and of the neighbour's atomic virial. Slot sums are formed in parallel over centres
     /// and then added in (centre, slot) order, so the result does not depend on the thread count.
     /// </summary>

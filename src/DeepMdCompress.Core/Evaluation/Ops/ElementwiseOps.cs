@@ -3,7 +3,7 @@ using System.Numerics;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
-// Arithmetic of TensorFlow's elementwise ops (evaluator-facts §3.2). Integer division by zero is an error,
+// Arithmetic of TensorFlow's elementwise ops (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from). Integer division by zero is an error,
 // as on TensorFlow's CPU kernels; floor semantics follow Python (remainder takes the divisor's sign).
 
 internal struct AddOp : IBinaryOp
@@ -222,7 +222,7 @@ internal struct SquaredDifferenceOp : IBinaryOp
     public Vector<float> VF(Vector<float> a, Vector<float> b) => (a - b) * (a - b);
 }
 
-/// <summary>TanhGrad(y, dy) = dy·(1 − y²), y the Tanh output (evaluator-facts §3.2).</summary>
+/// <summary>TanhGrad(y, dy) = dy·(1 − y²), y the Tanh output (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from).</summary>
 internal struct TanhGradOp : IBinaryOp
 {
     public bool Vectorizable => true;
@@ -326,7 +326,7 @@ internal struct ReciprocalGradOp : IBinaryOp
     public Vector<float> VF(Vector<float> a, Vector<float> b) => throw new NotSupportedException();
 }
 
-/// <summary>deepmd-kit's GeluGradCustom(dy, x) = dy·gelu′(x) (compression-facts §3.3, functype 2).</summary>
+/// <summary>deepmd-kit's GeluGradCustom(dy, x) = dy·gelu′(x) (docs/tables.md#embedding-nets, functype 2).</summary>
 internal struct GeluGradOp : IBinaryOp
 {
     public bool Vectorizable => false;
@@ -598,7 +598,7 @@ internal struct ErfOp : IUnaryOp
     public long L(long x) => throw new NotSupportedException();
 }
 
-/// <summary>deepmd-kit's GeluCustom (tanh approximation, compression-facts §1.3).</summary>
+/// <summary>deepmd-kit's GeluCustom (tanh approximation, docs/tables.md#embedding-nets).</summary>
 internal struct GeluOp : IUnaryOp
 {
     public bool SupportsIntegers => false;
@@ -609,7 +609,7 @@ internal struct GeluOp : IUnaryOp
 }
 
 /// <summary>
-/// The tanh-approximated gelu of deepmd-kit and its first two derivatives (compression-facts §1.3, §3.3). Written
+/// The tanh-approximated gelu of deepmd-kit and its first two derivatives (docs/tables.md#embedding-nets). Written
 /// apart from Embedding.Activation on purpose: the evaluator checks the tables built from that code, so it must not share it.
 /// </summary>
 internal static class Gelu

@@ -7,7 +7,7 @@ namespace DeepMdCompress.Core.Evaluation.Ops;
 
 /// <summary>
 /// A periodic cell: box rows a, b, c, |volume| and the reciprocal rows (b×c, c×a, a×b)/V
-/// (evaluator-facts §2.3). Every arithmetic step is rounded by the kernel precision P.
+/// (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from). Every arithmetic step is rounded by the kernel precision P.
 /// </summary>
 internal sealed class PeriodicCell
 {
@@ -88,7 +88,7 @@ internal sealed class PeriodicCell
     }
 }
 
-/// <summary>The periodic preparation of deepmd-kit's ProdEnvMat ops: wrapping and ghost images (evaluator-facts §2.3).</summary>
+/// <summary>The periodic preparation of deepmd-kit's ProdEnvMat ops: wrapping and ghost images (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from).</summary>
 internal static class PeriodicImages
 {
     /// <summary>Upper bound on local + ghost atoms of one frame (a tiny box with a long cutoff multiplies atoms).</summary>
@@ -253,7 +253,7 @@ internal static class PeriodicImages
 
 /// <summary>
 /// Candidate neighbours of each centre: every extended atom j ≠ i with |x_i − x_j|² &lt; rc² (in precision P,
-/// rc² = float32 rcut·rcut; evaluator-facts §2.4). A bin grid finds the candidates; the set is the same as
+/// rc² = float32 rcut·rcut; docs/evaluator.md#the-op-set-and-where-its-semantics-come-from). A bin grid finds the candidates; the set is the same as
 /// deepmd-kit's full scan, and its order does not matter because formatting sorts with a total order.
 /// </summary>
 internal sealed class NeighborSearch<P>

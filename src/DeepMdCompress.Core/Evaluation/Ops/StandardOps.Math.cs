@@ -7,7 +7,7 @@ using DeepMdCompress.Core.Proto;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
-/// <summary>TensorFlow's standard ops (evaluator-facts §3), registered by op type.</summary>
+/// <summary>TensorFlow's standard ops (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from), registered by op type.</summary>
 internal static partial class StandardOps
 {
     public static void Register(OpRegistry r)
@@ -58,7 +58,7 @@ internal static partial class StandardOps
         r.Register("Ceil", Unary<CeilOp>);
         r.Register("Erf", Unary<ErfOp>);
 
-        // Activations compression supports (compression-facts §1.3) and their gradients.
+        // Activations compression supports (docs/tables.md#embedding-nets) and their gradients.
         r.Register("Tanh", Tanh);
         r.Register("Sigmoid", Unary<SigmoidOp>);
         r.Register("Relu", Unary<ReluOp>);

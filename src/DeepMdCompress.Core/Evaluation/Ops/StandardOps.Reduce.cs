@@ -384,7 +384,7 @@ internal static partial class StandardOps
 
     /// <summary>
     /// BroadcastGradientArgs(s0, s1) → (r0, r1): the axes each operand's gradient must be summed over
-    /// (TensorFlow's BCast with fewer_dims_optimization, evaluator-facts §3.2).
+    /// (TensorFlow's BCast with fewer_dims_optimization, docs/evaluator.md#the-op-set-and-where-its-semantics-come-from).
     /// </summary>
     private static TensorValue[] BroadcastGradientArgs(OpContext ctx, TensorValue[] x)
     {

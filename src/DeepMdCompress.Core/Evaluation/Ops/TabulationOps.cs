@@ -7,7 +7,7 @@ using DeepMdCompress.Core.Evaluation.Kernels;
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
 /// <summary>
-/// deepmd-kit's TabulateFusion* ops of compressed graphs (fact sheet §4.1, §4.6, §4.7), executed with the
+/// deepmd-kit's TabulateFusion* ops of compressed graphs (docs/evaluator.md#the-op-set-and-where-its-semantics-come-from), executed with the
 /// tabulation kernels. Shape rules are the op's own; the legacy TabulateFusion/TabulateFusionGrad names run
 /// the SeA kernels, as deepmd-kit's op library does.
 /// </summary>

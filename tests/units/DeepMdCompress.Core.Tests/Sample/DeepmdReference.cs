@@ -5,7 +5,7 @@ using DeepMdCompress.Core.Sample;
 namespace DeepMdCompress.Core.Tests.Sample;
 
 /// <summary>
-/// deepmd-kit's energy model written out directly from its formulas (compression-facts §1.1, §5.2–5.4; se_a/se_r/se_t
+/// deepmd-kit's energy model written out directly from its formulas (docs/tables.md#embedding-nets, docs/descriptors.md#rewiring; se_a/se_r/se_t
 /// descriptors, ener fitting with resnet layers), reading the weights by their deepmd-kit names. It never looks at
 /// the graph's structure, so agreeing with an evaluation of the graph proves the graph computes deepmd-kit's model.
 /// </summary>

@@ -7,7 +7,7 @@ using Xunit;
 namespace DeepMdCompress.Core.Tests.Versioning;
 
 /// <summary>
-/// deepmd-kit's own way, written in the tests from the fact sheet (§7.1, §7.2): substring rules and text edits on a
+/// deepmd-kit's own way, written in the tests from deepmd-kit's rules (docs/versions.md#detection, docs/versions.md#legacy-conversion): substring rules and text edits on a
 /// protobuf text dump as TensorFlow's write_graph lays it out (2-space indentation, attrs sorted by key). It is the
 /// oracle the structural detector and converter are compared with; it shares no code with them.
 /// </summary>
@@ -19,7 +19,7 @@ internal static class DeepmdTextOracle
 
     public static GraphDef Parse(string text) => GraphFile.ParseText(Encoding.UTF8.GetBytes(text));
 
-    /// <summary>§7.1, first matching rule wins.</summary>
+    /// <summary>docs/versions.md#detection, first matching rule wins.</summary>
     public static string? Detect(string text)
     {
         if (text.Contains("DescrptNorot"))
@@ -50,7 +50,7 @@ internal static class DeepmdTextOracle
         return text.Contains("string_val: \"1.1\"") ? "2.1" : null;
     }
 
-    /// <summary>§7.2: every step whose bound lies above <paramref name="version"/>, in order.</summary>
+    /// <summary>docs/versions.md#legacy-conversion: every step whose bound lies above <paramref name="version"/>, in order.</summary>
     public static string Convert(string text, string version)
     {
         var v = Version.Parse(version);

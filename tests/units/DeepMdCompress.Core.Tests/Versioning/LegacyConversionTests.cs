@@ -71,7 +71,7 @@ public class LegacyConversionTests
         Assert.Equal(graph.Node.Count + 5, converted.Node.Count);
     }
 
-    /// <summary>Every node deepmd-kit's C++ DeepPot reads (fact sheet §5.9), with the dtype it reads it as.</summary>
+    /// <summary>Every node deepmd-kit's C++ DeepPot reads (docs/versions.md#what-deepmd-kits-c-inference-loads), with the dtype it reads it as.</summary>
     [SkippableFact]
     public void ConvertedSea012HasEverythingTheCppLoaderReads()
     {

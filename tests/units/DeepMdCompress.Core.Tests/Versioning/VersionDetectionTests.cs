@@ -8,7 +8,7 @@ namespace DeepMdCompress.Core.Tests.Versioning;
 
 public class VersionDetectionTests
 {
-    /// <summary>What deepmd-kit reports for the reference models (testdata README, fact sheet §9).</summary>
+    /// <summary>What deepmd-kit reports for the reference models (testdata README, docs/testing.md).</summary>
     public static TheoryData<string, string> SharedModelVersions => new()
     {
         { "sea_012.pbtxt", "0.12" },
