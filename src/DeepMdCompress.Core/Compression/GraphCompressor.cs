@@ -78,7 +78,7 @@ public static class GraphCompressor
         long estimate = model.GetGraphDef().CalculateSize() + tableBytes;
         if (estimate > MaxGraphBytes)
         {
-            throw new ResourceLimitException("GraphTooLarge",
+            throw new ResourceLimitException(ErrorIds.GraphTooLarge,
                 $"The compressed graph would be about {estimate / (1 << 20)} MB, above protobuf's 2 GB limit; use a larger step.");
         }
 
@@ -86,7 +86,7 @@ public static class GraphCompressor
         {
             if (!model.EmbeddingNets.Any(n => n.Name == table.Name))
             {
-                throw new InvalidParameterException("UnknownNet", $"The model has no embedding net named {table.Name}.");
+                throw new InvalidParameterException(ErrorIds.NetNotFound, $"The model has no embedding net named {table.Name}.");
             }
         }
 

@@ -116,7 +116,7 @@ internal sealed class GraphRewrite
     {
         if (table.Table.Dtype != dtype)
         {
-            throw new InvalidParameterException("TableTypeMismatch",
+            throw new InvalidParameterException(ErrorIds.TableTypeMismatch,
                 $"Table {table.Name} is {TensorDecoder.Name(table.Table.Dtype)} but the net computes in {TensorDecoder.Name(dtype)}.");
         }
 

@@ -57,13 +57,13 @@ public sealed class DataSystem
         path = System.IO.Path.GetFullPath(path);
         if (!Directory.Exists(path))
         {
-            throw new DataFileException("SystemNotFound", $"The data system {path} does not exist or is not a folder.", DeepMdErrorKind.ObjectNotFound) { Target = path };
+            throw new DataFileException(ErrorIds.SystemNotFound, $"The data system {path} does not exist or is not a folder.", DeepMdErrorKind.ObjectNotFound) { Target = path };
         }
 
         string typeRaw = System.IO.Path.Combine(path, "type.raw");
         if (!File.Exists(typeRaw))
         {
-            throw new DataFileException("MissingTypeRaw", $"The data system {path} has no type.raw (one integer type per atom).", DeepMdErrorKind.ObjectNotFound) { Target = path };
+            throw new DataFileException(ErrorIds.MissingTypeRaw, $"The data system {path} has no type.raw (one integer type per atom).", DeepMdErrorKind.ObjectNotFound) { Target = path };
         }
 
         var types = ParseTypeRaw(typeRaw);
@@ -71,7 +71,7 @@ public sealed class DataSystem
         string[]? typeMap = File.Exists(typeMapRaw) ? ParseTypeMapRaw(typeMapRaw) : null;
         if (typeMap is not null && types.Max() >= typeMap.Length)
         {
-            throw new DataFileException("TypeMapTooShort",
+            throw new DataFileException(ErrorIds.TypeMapTooShort,
                 $"{typeMapRaw} names {typeMap.Length} element(s) but type.raw uses type {types.Max()}.") { Target = typeMapRaw };
         }
 
@@ -83,7 +83,7 @@ public sealed class DataSystem
             .OrderBy(d => d, StringComparer.Ordinal).ToList();
         if (setDirs.Count == 0)
         {
-            throw new DataFileException("NoSetFolders", $"The data system {path} has no {setPrefix}.* folder.", DeepMdErrorKind.ObjectNotFound) { Target = path };
+            throw new DataFileException(ErrorIds.NoSetFolders, $"The data system {path} has no {setPrefix}.* folder.", DeepMdErrorKind.ObjectNotFound) { Target = path };
         }
 
         bool mixed = File.Exists(System.IO.Path.Combine(setDirs[0], "real_atom_types.npy"));
@@ -93,7 +93,7 @@ public sealed class DataSystem
             bool m = File.Exists(System.IO.Path.Combine(dir, "real_atom_types.npy"));
             if (m != mixed)
             {
-                throw new DataFileException("MixedTypeInconsistent",
+                throw new DataFileException(ErrorIds.MixedTypeInconsistent,
                     $"In {path} some sets have real_atom_types.npy and some do not; deepmd-kit requires all or none.") { Target = dir };
             }
 
@@ -102,7 +102,7 @@ public sealed class DataSystem
 
         if (mixed && typeMap is null)
         {
-            throw new DataFileException("MissingTypeMapRaw", $"The mixed-type data system {path} has no type_map.raw, which deepmd-kit requires for that format.", DeepMdErrorKind.ObjectNotFound) { Target = path };
+            throw new DataFileException(ErrorIds.MissingTypeMapRaw, $"The mixed-type data system {path} has no type_map.raw, which deepmd-kit requires for that format.", DeepMdErrorKind.ObjectNotFound) { Target = path };
         }
 
         return new DataSystem(path, types, typeMap, pbc, mixed, sets);
@@ -130,7 +130,7 @@ public sealed class DataSystem
         var missing = TypeMap.Where(e => !modelTypeMap.Contains(e)).ToList();
         if (missing.Count > 0)
         {
-            throw new DataFileException("TypeMapMismatch",
+            throw new DataFileException(ErrorIds.TypeMapMismatch,
                 $"Elements {string.Join(", ", missing)} of {Path} (type_map.raw: {string.Join(" ", TypeMap)}) are not in the model's type map ({string.Join(" ", modelTypeMap)}).") { Target = Path };
         }
 
@@ -147,7 +147,7 @@ public sealed class DataSystem
             int k = t < 0 ? t + table.Count : t;
             if (k < 0 || k >= table.Count)
             {
-                throw new DataFileException("TypeOutOfRange", $"{Path}: atom {i} has type {t}, outside the {TypeMap.Length} element(s) of type_map.raw.") { Target = Path };
+                throw new DataFileException(ErrorIds.TypeOutOfRange, $"{Path}: atom {i} has type {t}, outside the {TypeMap.Length} element(s) of type_map.raw.") { Target = Path };
             }
 
             result[i] = table[k];
@@ -164,7 +164,7 @@ public sealed class DataSystem
     {
         if (systems.Count > 0 && systems.Any(s => s.MixedType != systems[0].MixedType))
         {
-            throw new DataFileException("MixedTypeInconsistent", "Some data systems are in the mixed-type format (real_atom_types.npy) and some are not; deepmd-kit requires all or none.");
+            throw new DataFileException(ErrorIds.MixedTypeInconsistent, "Some data systems are in the mixed-type format (real_atom_types.npy) and some are not; deepmd-kit requires all or none.");
         }
 
         if (modelTypeMap is { Count: > 0 })
@@ -179,7 +179,7 @@ public sealed class DataSystem
             {
                 if (merged[i] != s.TypeMap[i])
                 {
-                    throw new DataFileException("InconsistentTypeMaps",
+                    throw new DataFileException(ErrorIds.InconsistentTypeMaps,
                         $"The type map of {s.Path} ({string.Join(" ", s.TypeMap)}) contradicts that of another system ({string.Join(" ", merged)}); set model.type_map in the training script.") { Target = s.Path };
                 }
             }
@@ -209,10 +209,10 @@ public sealed class DataSystem
     /// <summary>type.raw as numpy.loadtxt reads it: whitespace-separated numbers, '#' comments; each an int32 integer.</summary>
     internal static int[] ParseTypeRaw(string file)
     {
-        var tokens = ReadTokens(file, "TypeRawInvalid");
+        var tokens = ReadTokens(file, ErrorIds.TypeRawInvalid);
         if (tokens.Count == 0)
         {
-            throw new DataFileException("TypeRawInvalid", $"{file} lists no atoms.") { Target = file };
+            throw new DataFileException(ErrorIds.TypeRawInvalid, $"{file} lists no atoms.") { Target = file };
         }
 
         var types = new int[tokens.Count];
@@ -221,7 +221,7 @@ public sealed class DataSystem
             if (!double.TryParse(tokens[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
                 || Math.Floor(v) != v || v < int.MinValue || v > int.MaxValue)
             {
-                throw new DataFileException("TypeRawInvalid", $"{file}: entry {i + 1} ('{Clip(tokens[i])}') is not an integer atom type.") { Target = file };
+                throw new DataFileException(ErrorIds.TypeRawInvalid, $"{file}: entry {i + 1} ('{Clip(tokens[i])}') is not an integer atom type.") { Target = file };
             }
 
             types[i] = (int)v;
@@ -232,10 +232,10 @@ public sealed class DataSystem
 
     internal static string[] ParseTypeMapRaw(string file)
     {
-        var tokens = ReadTokens(file, "TypeMapRawInvalid");
+        var tokens = ReadTokens(file, ErrorIds.TypeMapRawInvalid);
         if (tokens.Count == 0)
         {
-            throw new DataFileException("TypeMapRawInvalid", $"{file} names no elements.") { Target = file };
+            throw new DataFileException(ErrorIds.TypeMapRawInvalid, $"{file} names no elements.") { Target = file };
         }
 
         return tokens.ToArray();
@@ -265,7 +265,7 @@ public sealed class DataSystem
                 tokens.Add(t);
                 if (tokens.Count > MaxAtoms)
                 {
-                    throw new DataFileException("TooManyAtoms", $"{file} lists more than {MaxAtoms} entries.", DeepMdErrorKind.LimitsExceeded) { Target = file };
+                    throw new DataFileException(ErrorIds.TooManyAtoms, $"{file} lists more than {MaxAtoms} entries.", DeepMdErrorKind.LimitsExceeded) { Target = file };
                 }
             }
         }
@@ -331,7 +331,7 @@ public sealed class DataSet
         string coordFile = System.IO.Path.Combine(dir, "coord.npy");
         if (!File.Exists(coordFile))
         {
-            throw new DataFileException("MissingCoordNpy", $"The set {dir} has no coord.npy.", DeepMdErrorKind.ObjectNotFound) { Target = dir };
+            throw new DataFileException(ErrorIds.MissingCoordNpy, $"The set {dir} has no coord.npy.", DeepMdErrorKind.ObjectNotFound) { Target = dir };
         }
 
         var coord = NpyReader.ReadHeader(coordFile);
@@ -340,18 +340,18 @@ public sealed class DataSet
         long perFrame = coord.Rank == 2 ? coord.Shape[1] : coord.Count;
         if (coord.Rank is 0 or > 2 || perFrame != 3L * natoms)
         {
-            throw new DataFileException("CoordShapeMismatch",
+            throw new DataFileException(ErrorIds.CoordShapeMismatch,
                 $"{coordFile} has shape ({string.Join(", ", coord.Shape)}); expected (nframes, {3L * natoms}) or ({3L * natoms},) for {natoms} atoms in type.raw.") { Target = coordFile };
         }
 
         if (frames == 0)
         {
-            throw new DataFileException("EmptySet", $"{coordFile} holds no frames.") { Target = coordFile };
+            throw new DataFileException(ErrorIds.EmptySet, $"{coordFile} holds no frames.") { Target = coordFile };
         }
 
         if (frames > int.MaxValue)
         {
-            throw new DataFileException("CoordShapeMismatch", $"{coordFile} declares {frames} frames.") { Target = coordFile };
+            throw new DataFileException(ErrorIds.CoordShapeMismatch, $"{coordFile} declares {frames} frames.") { Target = coordFile };
         }
 
         NpyHeader? box = null;
@@ -360,13 +360,13 @@ public sealed class DataSet
         {
             if (!File.Exists(boxFile))
             {
-                throw new DataFileException("MissingBoxNpy", $"The periodic set {dir} has no box.npy (add a nopbc file to the system if it is not periodic).", DeepMdErrorKind.ObjectNotFound) { Target = dir };
+                throw new DataFileException(ErrorIds.MissingBoxNpy, $"The periodic set {dir} has no box.npy (add a nopbc file to the system if it is not periodic).", DeepMdErrorKind.ObjectNotFound) { Target = dir };
             }
 
             box = NpyReader.ReadHeader(boxFile);
             if (box.Count != frames * 9)
             {
-                throw new DataFileException("FrameCountMismatch",
+                throw new DataFileException(ErrorIds.FrameCountMismatch,
                     $"{boxFile} has shape ({string.Join(", ", box.Shape)}), i.e. {box.Count} numbers; {frames} frame(s) of coord.npy need {frames * 9}.") { Target = boxFile };
             }
         }
@@ -377,7 +377,7 @@ public sealed class DataSet
             var th = NpyReader.ReadHeader(typesFile);
             if (th.Count != frames * natoms)
             {
-                throw new DataFileException("FrameCountMismatch",
+                throw new DataFileException(ErrorIds.FrameCountMismatch,
                     $"{typesFile} has shape ({string.Join(", ", th.Shape)}); {frames} frame(s) of {natoms} atoms need {frames * natoms} types.") { Target = typesFile };
             }
         }
@@ -418,7 +418,7 @@ public sealed class DataSet
         var header = NpyReader.ReadHeader(stream, CoordFile);
         if (header.Count != _coord.Count)
         {
-            throw new DataFileException("FrameCountMismatch", $"{CoordFile} changed while it was being read.") { Target = CoordFile };
+            throw new DataFileException(ErrorIds.FrameCountMismatch, $"{CoordFile} changed while it was being read.") { Target = CoordFile };
         }
 
         for (int f = 0; f < FrameCount; f++)
@@ -429,7 +429,7 @@ public sealed class DataSet
             {
                 if (double.IsNaN(coord[k]) || double.IsInfinity(coord[k]))
                 {
-                    throw new DataFileException("NonFiniteCoordinate", $"{CoordFile}: frame {f}, atom {k / 3} has a non-finite coordinate.") { Target = CoordFile };
+                    throw new DataFileException(ErrorIds.NonFiniteCoordinate, $"{CoordFile}: frame {f}, atom {k / 3} has a non-finite coordinate.") { Target = CoordFile };
                 }
             }
 
@@ -440,7 +440,7 @@ public sealed class DataSet
                 Array.Copy(boxes, f * 9, box, 0, 9);
                 if (box.Any(v => double.IsNaN(v) || double.IsInfinity(v)))
                 {
-                    throw new DataFileException("InvalidBox", $"{BoxFile}: frame {f} has a non-finite cell.") { Target = BoxFile };
+                    throw new DataFileException(ErrorIds.InvalidBox, $"{BoxFile}: frame {f} has a non-finite cell.") { Target = BoxFile };
                 }
             }
 

@@ -89,19 +89,19 @@ public static class NpyReader
         int got = ReadUpTo(stream, prefix, 0, 10);
         if (got < 8 || !prefix.Take(6).SequenceEqual(Magic))
         {
-            throw Fail("NpyBadMagic", name, "is not a .npy file (it does not start with the \\x93NUMPY magic string).");
+            throw Fail(ErrorIds.NpyBadMagic, name, "is not a .npy file (it does not start with the \\x93NUMPY magic string).");
         }
 
         int major = prefix[6], minor = prefix[7];
         if (major is < 1 or > 3 || minor != 0)
         {
-            throw Fail("NpyUnsupportedVersion", name, $"has .npy format version {major}.{minor}; only 1.0, 2.0 and 3.0 exist.");
+            throw Fail(ErrorIds.NpyUnsupportedVersion, name, $"has .npy format version {major}.{minor}; only 1.0, 2.0 and 3.0 exist.");
         }
 
         int lengthBytes = major == 1 ? 2 : 4;
         if (got < 8 + lengthBytes && ReadUpTo(stream, prefix, got, 8 + lengthBytes - got) + got < 8 + lengthBytes)
         {
-            throw Fail("NpyTruncated", name, "ends inside the header length field.");
+            throw Fail(ErrorIds.NpyTruncated, name, "ends inside the header length field.");
         }
 
         long headerLength = major == 1
@@ -110,19 +110,19 @@ public static class NpyReader
         long dataOffset = 8 + lengthBytes + headerLength;
         if (headerLength > MaxHeaderLength)
         {
-            throw Fail("NpyHeaderInvalid", name, $"declares a {headerLength}-byte header (limit {MaxHeaderLength}).");
+            throw Fail(ErrorIds.NpyHeaderInvalid, name, $"declares a {headerLength}-byte header (limit {MaxHeaderLength}).");
         }
 
         if (dataOffset > available)
         {
-            throw Fail("NpyTruncated", name, $"declares a {headerLength}-byte header but the file has only {available} bytes.");
+            throw Fail(ErrorIds.NpyTruncated, name, $"declares a {headerLength}-byte header but the file has only {available} bytes.");
         }
 
         stream.Position = start + 8 + lengthBytes;
         var headerBytes = new byte[headerLength];
         if (ReadUpTo(stream, headerBytes, 0, headerBytes.Length) != headerBytes.Length)
         {
-            throw Fail("NpyTruncated", name, "ends inside the header.");
+            throw Fail(ErrorIds.NpyTruncated, name, "ends inside the header.");
         }
 
         // Versions 1 and 2 use latin-1 (each byte one char), version 3 UTF-8.
@@ -131,7 +131,7 @@ public static class NpyReader
         var (dtype, descr) = ParseDescr(dict, name);
         if (!dict.TryGetValue("fortran_order", out var fo) || fo is not bool fortran)
         {
-            throw Fail("NpyHeaderInvalid", name, "has no boolean 'fortran_order' in its header.");
+            throw Fail(ErrorIds.NpyHeaderInvalid, name, "has no boolean 'fortran_order' in its header.");
         }
 
         var shape = ParseShape(dict, name);
@@ -140,7 +140,7 @@ public static class NpyReader
         {
             if (d != 0 && count > long.MaxValue / 8 / d)
             {
-                throw Fail("NpyShapeInvalid", name, $"declares shape ({string.Join(", ", shape)}), whose element count overflows.");
+                throw Fail(ErrorIds.NpyShapeInvalid, name, $"declares shape ({string.Join(", ", shape)}), whose element count overflows.");
             }
 
             count *= d;
@@ -149,7 +149,7 @@ public static class NpyReader
         // Fortran order only changes the layout when two or more axes are longer than 1.
         if (fortran && shape.Count(d => d > 1) > 1)
         {
-            throw Fail("NpyFortranOrder", name, "is stored in Fortran (column-major) order; only C order is supported (save it with numpy.ascontiguousarray).");
+            throw Fail(ErrorIds.NpyFortranOrder, name, "is stored in Fortran (column-major) order; only C order is supported (save it with numpy.ascontiguousarray).");
         }
 
         int size = dtype is NpyDType.Float64 or NpyDType.Int64 ? 8 : 4;
@@ -157,12 +157,12 @@ public static class NpyReader
         long present = available - dataOffset;
         if (present < needed)
         {
-            throw Fail("NpyTruncated", name, $"declares {descr} shape ({string.Join(", ", shape)}), i.e. {needed} data bytes, but holds only {present}.");
+            throw Fail(ErrorIds.NpyTruncated, name, $"declares {descr} shape ({string.Join(", ", shape)}), i.e. {needed} data bytes, but holds only {present}.");
         }
 
         if (present > needed)
         {
-            throw Fail("NpyTrailingData", name, $"declares {descr} shape ({string.Join(", ", shape)}), i.e. {needed} data bytes, but holds {present}.");
+            throw Fail(ErrorIds.NpyTrailingData, name, $"declares {descr} shape ({string.Join(", ", shape)}), i.e. {needed} data bytes, but holds {present}.");
         }
 
         return new NpyHeader(major, dtype, descr, shape, count, start + dataOffset);
@@ -197,7 +197,7 @@ public static class NpyReader
             double v = values[i];
             if (!(v >= int.MinValue && v <= int.MaxValue) || Math.Floor(v) != v)
             {
-                throw Fail("NpyNotInteger", path, $"element {i} ({v.ToString("R", CultureInfo.InvariantCulture)}) is not an int32 integer.");
+                throw Fail(ErrorIds.NpyNotInteger, path, $"element {i} ({v.ToString("R", CultureInfo.InvariantCulture)}) is not an int32 integer.");
             }
 
             result[i] = (int)v;
@@ -228,7 +228,7 @@ public static class NpyReader
             if (bytes != want * size)
             {
                 // The header check saw the bytes; a file shrinking under us is still a truncated file.
-                throw Fail("NpyTruncated", name, "ended while its data was being read.");
+                throw Fail(ErrorIds.NpyTruncated, name, "ended while its data was being read.");
             }
 
             for (int i = 0; i < want; i++)
@@ -255,7 +255,7 @@ public static class NpyReader
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new DataFileException("DataFileNotFound", $"{path} does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = path };
+            throw new DataFileException(ErrorIds.DataFileNotFound, $"{path} does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = path };
         }
     }
 
@@ -263,7 +263,7 @@ public static class NpyReader
     {
         if (header.Count > MaxElements)
         {
-            throw new DataFileException("NpyTooLarge", $"{name}: {header.Count} elements exceed the limit of {MaxElements} for one array.", DeepMdErrorKind.LimitsExceeded) { Target = name };
+            throw new DataFileException(ErrorIds.NpyTooLarge, $"{name}: {header.Count} elements exceed the limit of {MaxElements} for one array.", DeepMdErrorKind.LimitsExceeded) { Target = name };
         }
 
         return new T[header.Count];
@@ -273,17 +273,17 @@ public static class NpyReader
     {
         if (!dict.TryGetValue("descr", out var d))
         {
-            throw Fail("NpyHeaderInvalid", name, "has no 'descr' in its header.");
+            throw Fail(ErrorIds.NpyHeaderInvalid, name, "has no 'descr' in its header.");
         }
 
         if (d is not string descr)
         {
-            throw Fail("NpyUnsupportedDtype", name, "holds a structured (record) array; only plain float32/float64/int32/int64 arrays are supported.");
+            throw Fail(ErrorIds.NpyUnsupportedDtype, name, "holds a structured (record) array; only plain float32/float64/int32/int64 arrays are supported.");
         }
 
         if (descr.Length >= 2 && descr[0] == '>' && descr.Substring(1) is "f4" or "f8" or "i4" or "i8")
         {
-            throw Fail("NpyBigEndian", name, $"is big-endian ({descr}); only little-endian data is supported (convert with array.astype('<{descr.Substring(1)}')).");
+            throw Fail(ErrorIds.NpyBigEndian, name, $"is big-endian ({descr}); only little-endian data is supported (convert with array.astype('<{descr.Substring(1)}')).");
         }
 
         NpyDType? type = descr switch
@@ -296,7 +296,7 @@ public static class NpyReader
         };
         if (type is null)
         {
-            throw Fail("NpyUnsupportedDtype", name, $"has dtype '{descr}'; supported are <f4, <f8, <i4 and <i8.");
+            throw Fail(ErrorIds.NpyUnsupportedDtype, name, $"has dtype '{descr}'; supported are <f4, <f8, <i4 and <i8.");
         }
 
         return (type.Value, descr);
@@ -306,12 +306,12 @@ public static class NpyReader
     {
         if (!dict.TryGetValue("shape", out var s) || s is not PyTuple tuple)
         {
-            throw Fail("NpyHeaderInvalid", name, "has no 'shape' tuple in its header.");
+            throw Fail(ErrorIds.NpyHeaderInvalid, name, "has no 'shape' tuple in its header.");
         }
 
         if (tuple.Items.Count > MaxRank)
         {
-            throw Fail("NpyShapeInvalid", name, $"declares {tuple.Items.Count} dimensions (limit {MaxRank}).");
+            throw Fail(ErrorIds.NpyShapeInvalid, name, $"declares {tuple.Items.Count} dimensions (limit {MaxRank}).");
         }
 
         var shape = new long[tuple.Items.Count];
@@ -319,7 +319,7 @@ public static class NpyReader
         {
             if (tuple.Items[i] is not long d || d < 0)
             {
-                throw Fail("NpyShapeInvalid", name, $"has an invalid dimension {i} in its shape ({tuple.Items[i] ?? "None"}).");
+                throw Fail(ErrorIds.NpyShapeInvalid, name, $"has an invalid dimension {i} in its shape ({tuple.Items[i] ?? "None"}).");
             }
 
             shape[i] = d;
@@ -334,13 +334,13 @@ public static class NpyReader
         object? value = parser.ParseTop();
         if (value is not Dictionary<string, object?> dict)
         {
-            throw Fail("NpyHeaderInvalid", name, "has a header that is not a Python dict literal.");
+            throw Fail(ErrorIds.NpyHeaderInvalid, name, "has a header that is not a Python dict literal.");
         }
 
         var unexpected = dict.Keys.Where(k => k is not ("descr" or "fortran_order" or "shape")).ToList();
         if (unexpected.Count > 0)
         {
-            throw Fail("NpyHeaderInvalid", name, $"has unexpected header keys: {string.Join(", ", unexpected)}.");
+            throw Fail(ErrorIds.NpyHeaderInvalid, name, $"has unexpected header keys: {string.Join(", ", unexpected)}.");
         }
 
         return dict;
@@ -354,7 +354,7 @@ public static class NpyReader
         }
         catch (DecoderFallbackException)
         {
-            throw Fail("NpyHeaderInvalid", name, "has a version 3.0 header that is not valid UTF-8.");
+            throw Fail(ErrorIds.NpyHeaderInvalid, name, "has a version 3.0 header that is not valid UTF-8.");
         }
     }
 
@@ -563,7 +563,7 @@ public static class NpyReader
 
             if (_i == digits || _i - digits > 18)
             {
-                throw new DataFileException("NpyShapeInvalid", $"{_name} has an invalid or absurdly large integer in its header.") { Target = _name };
+                throw new DataFileException(ErrorIds.NpyShapeInvalid, $"{_name} has an invalid or absurdly large integer in its header.") { Target = _name };
             }
 
             long v = long.Parse(_s.Substring(start, _i - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
@@ -602,6 +602,6 @@ public static class NpyReader
             }
         }
 
-        private DataFileException Error(string what) => Fail("NpyHeaderInvalid", _name, $"has a malformed header: it {what}.");
+        private DataFileException Error(string what) => Fail(ErrorIds.NpyHeaderInvalid, _name, $"has a malformed header: it {what}.");
     }
 }

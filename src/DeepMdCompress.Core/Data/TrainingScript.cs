@@ -54,20 +54,20 @@ public sealed class TrainingScript
         path = System.IO.Path.GetFullPath(path);
         if (!File.Exists(path))
         {
-            throw new DataFileException("TrainingScriptNotFound", $"The training script {path} does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = path };
+            throw new DataFileException(ErrorIds.TrainingScriptNotFound, $"The training script {path} does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = path };
         }
 
         string ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
         if (ext is ".yaml" or ".yml")
         {
-            throw new DataFileException("TrainingScriptUnsupportedFormat",
+            throw new DataFileException(ErrorIds.TrainingScriptUnsupportedFormat,
                 $"{path} is a YAML training script; only JSON scripts are read (convert it with: dp convert-input or any YAML-to-JSON tool).") { Target = path };
         }
 
         long length = new FileInfo(path).Length;
         if (length > MaxBytes)
         {
-            throw new DataFileException("TrainingScriptInvalid", $"{path} is {length} bytes (limit {MaxBytes}).", DeepMdErrorKind.LimitsExceeded) { Target = path };
+            throw new DataFileException(ErrorIds.TrainingScriptInvalid, $"{path} is {length} bytes (limit {MaxBytes}).", DeepMdErrorKind.LimitsExceeded) { Target = path };
         }
 
         return Parse(File.ReadAllText(path), System.IO.Path.GetDirectoryName(path)!, path);
@@ -84,7 +84,7 @@ public sealed class TrainingScript
         }
         catch (JsonException ex)
         {
-            throw new DataFileException("TrainingScriptInvalid",
+            throw new DataFileException(ErrorIds.TrainingScriptInvalid,
                 $"{name} is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {ex.Message}") { Target = path };
         }
 
@@ -101,7 +101,7 @@ public sealed class TrainingScript
                 string why = Get(training, "data_dict") is not null || Get(Get(root, "model"), "model_dict") is not null
                     ? " (a multi-task script; give the systems with -TrainingData instead)"
                     : string.Empty;
-                throw new DataFileException("TrainingScriptNoSystems", $"{name} has no training.training_data.systems (nor the older training.systems){why}.") { Target = path };
+                throw new DataFileException(ErrorIds.TrainingScriptNoSystems, $"{name} has no training.training_data.systems (nor the older training.systems){why}.") { Target = path };
             }
 
             List<string> entries;
@@ -116,12 +116,12 @@ public sealed class TrainingScript
             }
             else
             {
-                throw new DataFileException("TrainingScriptInvalid", $"{name}: training systems must be a string or a list of strings.") { Target = path };
+                throw new DataFileException(ErrorIds.TrainingScriptInvalid, $"{name}: training systems must be a string or a list of strings.") { Target = path };
             }
 
             if (entries.Count == 0 || entries.Any(string.IsNullOrWhiteSpace))
             {
-                throw new DataFileException("TrainingScriptNoSystems", $"{name} lists no (or an empty) training system.") { Target = path };
+                throw new DataFileException(ErrorIds.TrainingScriptNoSystems, $"{name} lists no (or an empty) training system.") { Target = path };
             }
 
             string setPrefix = prefix is { ValueKind: JsonValueKind.String } p && !string.IsNullOrEmpty(p.GetString()) ? p.GetString()! : "set";
@@ -157,7 +157,7 @@ public sealed class TrainingScript
 
         if (result.Count == 0)
         {
-            throw new DataFileException("NoSystemFound",
+            throw new DataFileException(ErrorIds.NoSystemFound,
                 $"No data system (a folder with type.raw) was found under {string.Join(", ", Systems)} named by {Path ?? "the training script"}.", DeepMdErrorKind.ObjectNotFound) { Target = Path };
         }
 
@@ -169,7 +169,7 @@ public sealed class TrainingScript
         if (System.IO.Path.IsPathRooted(entry))
         {
             return Directory.Exists(entry) ? System.IO.Path.GetFullPath(entry)
-                : throw new DataFileException("SystemNotFound", $"The training system {entry} named by {Path ?? "the training script"} does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = entry };
+                : throw new DataFileException(ErrorIds.SystemNotFound, $"The training system {entry} named by {Path ?? "the training script"} does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = entry };
         }
 
         var tried = new List<string> { System.IO.Path.GetFullPath(System.IO.Path.Combine(BaseDirectory, entry)) };
@@ -191,7 +191,7 @@ public sealed class TrainingScript
             }
         }
 
-        throw new DataFileException("SystemNotFound",
+        throw new DataFileException(ErrorIds.SystemNotFound,
             $"The training system '{entry}' named by {Path ?? "the training script"} was not found; looked in: {string.Join(", ", tried.Distinct())}.", DeepMdErrorKind.ObjectNotFound) { Target = entry };
     }
 
@@ -219,7 +219,7 @@ public static class SystemLocator
         folder = Path.GetFullPath(folder);
         if (!Directory.Exists(folder))
         {
-            throw new DataFileException("SystemNotFound", $"The data folder {folder} does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = folder };
+            throw new DataFileException(ErrorIds.SystemNotFound, $"The data folder {folder} does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = folder };
         }
 
         var found = new List<string>();
@@ -231,7 +231,7 @@ public static class SystemLocator
         else if (found.Count == 0 && Directory.GetDirectories(folder, "set.*").Length > 0)
         {
             // It has sets, so it was meant as a system: say what is missing rather than "no system found".
-            throw new DataFileException("MissingTypeRaw", $"The data system {folder} has no type.raw (one integer type per atom).", DeepMdErrorKind.ObjectNotFound) { Target = folder };
+            throw new DataFileException(ErrorIds.MissingTypeRaw, $"The data system {folder} has no type.raw (one integer type per atom).", DeepMdErrorKind.ObjectNotFound) { Target = folder };
         }
 
         return found;
@@ -267,7 +267,7 @@ public static class SystemLocator
                 found.Add(child);
                 if (found.Count > MaxSystems)
                 {
-                    throw new DataFileException("TooManySystems", $"More than {MaxSystems} data systems were found below {dir}.", DeepMdErrorKind.LimitsExceeded) { Target = dir };
+                    throw new DataFileException(ErrorIds.TooManySystems, $"More than {MaxSystems} data systems were found below {dir}.", DeepMdErrorKind.LimitsExceeded) { Target = dir };
                 }
             }
 

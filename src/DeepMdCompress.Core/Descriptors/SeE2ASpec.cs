@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using DeepMdCompress.Core.Compression;
+using DeepMdCompress.Core.Errors;
 
 namespace DeepMdCompress.Core.Descriptors;
 
@@ -56,5 +57,5 @@ public sealed class SeE2ASpec : PerTypeNetsSpec
     /// <summary>Each table with its net, in the tables' (deepmd-kit's) order.</summary>
     internal static IEnumerable<(EmbeddingNetInfo Net, TableTensor Table)> Pair(DescriptorPart part, IReadOnlyList<TableTensor> tables) =>
         tables.Select(t => (part.Nets.FirstOrDefault(n => n.Name == t.Name)
-            ?? throw new Errors.InvalidParameterException("UnknownNet", $"The {part.Type} descriptor has no embedding net named {t.Name}."), t));
+            ?? throw new Errors.InvalidParameterException(ErrorIds.NetNotFound, $"The {part.Type} descriptor has no embedding net named {t.Name}."), t));
 }

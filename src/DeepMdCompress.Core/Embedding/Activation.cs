@@ -37,9 +37,9 @@ public static class Activations
         }
 
         throw name is null
-            ? new UnsupportedModelException("UnknownActivation",
+            ? new UnsupportedModelException(ErrorIds.UnknownActivation,
                 "The embedding activation could not be determined (no training script names it and the graph shows no known activation op), so the net cannot be tabulated.")
-            : new UnsupportedModelException("UnsupportedActivation",
+            : new UnsupportedModelException(ErrorIds.UnsupportedActivation,
                 $"The embedding activation '{name}' cannot be tabulated: deepmd-kit's TF compression knows only tanh, gelu, gelu_tf, relu, relu6, softplus and sigmoid (\"Unknown activation function type!\").");
     }
 

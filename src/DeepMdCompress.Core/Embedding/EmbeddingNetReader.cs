@@ -46,7 +46,7 @@ public static class EmbeddingNetReader
         int depth = info.Neuron.Length;
         if (depth == 0)
         {
-            throw new ModelStructureException("InvalidEmbeddingNet", $"Net {info.Name}: no layer weights {info.MatrixName(1)} in the graph.");
+            throw new ModelStructureException(ErrorIds.InvalidEmbeddingNet, $"Net {info.Name}: no layer weights {info.MatrixName(1)} in the graph.");
         }
 
 
@@ -60,24 +60,24 @@ public static class EmbeddingNetReader
 
             if (w.Rank != 2)
             {
-                throw new ModelStructureException("InvalidEmbeddingNet", $"Net {info.Name}: {info.MatrixName(l)} has rank {w.Rank}; a weight matrix has rank 2.");
+                throw new ModelStructureException(ErrorIds.InvalidEmbeddingNet, $"Net {info.Name}: {info.MatrixName(l)} has rank {w.Rank}; a weight matrix has rank 2.");
             }
 
             if (w.Shape[0] != inputWidth)
             {
-                throw new ModelStructureException("InvalidEmbeddingNet",
+                throw new ModelStructureException(ErrorIds.InvalidEmbeddingNet,
                     $"Net {info.Name}: {info.MatrixName(l)} is [{w.Shape[0]}, {w.Shape[1]}] but the previous layer gives {inputWidth} values.");
             }
 
             if (b.Count != w.Shape[1])
             {
-                throw new ModelStructureException("InvalidEmbeddingNet",
+                throw new ModelStructureException(ErrorIds.InvalidEmbeddingNet,
                     $"Net {info.Name}: {info.BiasName(l)} has {b.Count} values for a layer of width {w.Shape[1]}.");
             }
 
             if (w.DType != b.DType)
             {
-                throw new ModelStructureException("InvalidEmbeddingNet",
+                throw new ModelStructureException(ErrorIds.InvalidEmbeddingNet,
                     $"Net {info.Name}: {info.MatrixName(l)} is {TensorDecoder.Name(w.DType)} but {info.BiasName(l)} is {TensorDecoder.Name(b.DType)}.");
             }
 
@@ -106,21 +106,21 @@ public static class EmbeddingNetReader
         var node = index.Find(name);
         if (node is null)
         {
-            throw new ModelStructureException("InvalidEmbeddingNet", $"Net {net}: the graph has no node {name}.");
+            throw new ModelStructureException(ErrorIds.InvalidEmbeddingNet, $"Net {net}: the graph has no node {name}.");
         }
 
         // Checked before decoding: our tensor decoder does not read half-precision values at all.
         if (node.Attr.TryGetValue("value", out var attr) && attr.Tensor?.Dtype is DataType.DtHalf or DataType.DtBfloat16)
         {
-            throw new UnsupportedModelException("HalfPrecisionNotSupported",
+            throw new UnsupportedModelException(ErrorIds.HalfPrecisionNotSupported,
                 $"Net {net}: {name} is {TensorDecoder.Name(attr.Tensor.Dtype)}; deepmd-kit's compression does not support half precision.");
         }
 
         var value = index.TryGetConst(name)
-            ?? throw new ModelStructureException("InvalidEmbeddingNet", $"Net {net}: {name} is a {node.Op} node, not a constant.");
+            ?? throw new ModelStructureException(ErrorIds.InvalidEmbeddingNet, $"Net {net}: {name} is a {node.Op} node, not a constant.");
         return value.DType is DataType.DtDouble or DataType.DtFloat
             ? value
-            : throw new ModelStructureException("InvalidEmbeddingNet", $"Net {net}: {name} is {TensorDecoder.Name(value.DType)}, not a float tensor.");
+            : throw new ModelStructureException(ErrorIds.InvalidEmbeddingNet, $"Net {net}: {name} is {TensorDecoder.Name(value.DType)}, not a float tensor.");
     }
 
     private static double[] Finite(TensorValue value, string name)
@@ -130,7 +130,7 @@ public static class EmbeddingNetReader
         {
             if (double.IsNaN(x) || double.IsInfinity(x))
             {
-                throw new ModelStructureException("InvalidWeights", $"Embedding-net weight {name} contains NaN or infinite values.");
+                throw new ModelStructureException(ErrorIds.InvalidWeights, $"Embedding-net weight {name} contains NaN or infinite values.");
             }
         }
 

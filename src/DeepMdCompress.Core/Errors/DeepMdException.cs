@@ -39,7 +39,7 @@ public class DeepMdException : Exception
 /// <summary>A graph file that cannot be parsed (binary or text format).</summary>
 public sealed class GraphFormatException : DeepMdException
 {
-    public GraphFormatException(string message, int line = 0, int column = 0, Exception? inner = null, string errorId = "GraphParseError")
+    public GraphFormatException(string message, int line = 0, int column = 0, Exception? inner = null, string errorId = ErrorIds.GraphParseError)
         : base(errorId, DeepMdErrorKind.InvalidData, line > 0 ? $"line {line}, column {column}: {message}" : message, inner)
     {
         Line = line;
@@ -54,7 +54,7 @@ public sealed class GraphFormatException : DeepMdException
 /// <summary>A tensor whose declared shape, dtype or content is inconsistent or too large.</summary>
 public sealed class TensorDataException : DeepMdException
 {
-    public TensorDataException(string message, string errorId = "InvalidTensor")
+    public TensorDataException(string message, string errorId = ErrorIds.InvalidTensor)
         : base(errorId, DeepMdErrorKind.InvalidData, message) { }
 }
 

@@ -33,13 +33,13 @@ public sealed class DeepPotEvaluator
         NTypes = checked((int)RequiredConst("descrpt_attr/ntypes").ScalarInt64());
         if (NTypes <= 0)
         {
-            throw new ModelStructureException("InvalidNTypes", $"descrpt_attr/ntypes is {NTypes}; it must be positive.");
+            throw new ModelStructureException(ErrorIds.InvalidNTypes, $"descrpt_attr/ntypes is {NTypes}; it must be positive.");
         }
 
         DimFParam = Math.Max(0, (int)(OptionalConst("fitting_attr/dfparam")?.ScalarInt64() ?? 0));
         DimAParam = Math.Max(0, (int)(OptionalConst("fitting_attr/daparam")?.ScalarInt64() ?? 0));
         var type = RequiredConst("model_attr/model_type");
-        ModelType = type.DType == DataType.DtString ? type.ScalarString() : throw new ModelStructureException("InvalidModelType", "model_attr/model_type is not a string.");
+        ModelType = type.DType == DataType.DtString ? type.ScalarString() : throw new ModelStructureException(ErrorIds.InvalidModelType, "model_attr/model_type is not a string.");
         switch (ModelType)
         {
             case "ener":
@@ -50,7 +50,7 @@ public sealed class DeepPotEvaluator
                 SelectedTypes = RequiredConst("model_attr/sel_type").AsInt32Array();
                 break;
             default:
-                throw new UnsupportedModelException("UnsupportedModelType",
+                throw new UnsupportedModelException(ErrorIds.UnsupportedModelType,
                     $"Model type '{ModelType}' cannot be evaluated; supported are ener, dipole and polar.");
         }
     }
@@ -211,13 +211,13 @@ public sealed class DeepPotEvaluator
         {
             if (coordinates.Length != 0)
             {
-                throw new InvalidParameterException("CoordinateCountMismatch", $"{coordinates.Length} coordinates were given for 0 atoms.");
+                throw new InvalidParameterException(ErrorIds.CoordinateCountMismatch, $"{coordinates.Length} coordinates were given for 0 atoms.");
             }
 
             nframes = frames ?? (box is { Length: > 0 } ? Math.Max(1, box.Length / 9) : 1);
             if (nframes < 1)
             {
-                throw new InvalidParameterException("InvalidFrameCount", $"The frame count must be positive, got {nframes}.");
+                throw new InvalidParameterException(ErrorIds.InvalidFrameCount, $"The frame count must be positive, got {nframes}.");
             }
 
             // Nothing to evaluate: deepmd-kit returns zeros without looking at box or parameters.
@@ -227,14 +227,14 @@ public sealed class DeepPotEvaluator
         {
             if (coordinates.Length == 0 || coordinates.Length % (3 * natoms) != 0)
             {
-                throw new InvalidParameterException("CoordinateCountMismatch",
+                throw new InvalidParameterException(ErrorIds.CoordinateCountMismatch,
                     $"{coordinates.Length} coordinates were given for {natoms} atoms; expected a positive multiple of 3·{natoms} = {3 * natoms} (x, y, z per atom, frame after frame).");
             }
 
             nframes = coordinates.Length / (3 * natoms);
             if (frames is int fr && fr != nframes)
             {
-                throw new InvalidParameterException("CoordinateCountMismatch", $"{coordinates.Length} coordinates hold {nframes} frame(s) of {natoms} atoms, not {fr}.");
+                throw new InvalidParameterException(ErrorIds.CoordinateCountMismatch, $"{coordinates.Length} coordinates hold {nframes} frame(s) of {natoms} atoms, not {fr}.");
             }
         }
 
@@ -242,7 +242,7 @@ public sealed class DeepPotEvaluator
         {
             if (double.IsNaN(coordinates[i]) || double.IsInfinity(coordinates[i]))
             {
-                throw new InvalidParameterException("NonFiniteCoordinate",
+                throw new InvalidParameterException(ErrorIds.NonFiniteCoordinate,
                     $"Coordinate {i} (frame {i / Math.Max(1, 3 * natoms)}, atom {i / 3 % Math.Max(1, natoms)}, {"xyz"[i % 3]}) is {coordinates[i].ToString(CultureInfo.InvariantCulture)}.");
             }
         }
@@ -252,7 +252,7 @@ public sealed class DeepPotEvaluator
             if (atomTypes[i] < 0 || atomTypes[i] >= NTypes)
             {
                 string names = Model.TypeMap is { } tm ? $" ({string.Join(" ", tm)})" : string.Empty;
-                throw new InvalidParameterException("UnknownAtomType",
+                throw new InvalidParameterException(ErrorIds.UnknownAtomType,
                     $"Atom {i} has type {atomTypes[i]}, but the model knows types 0..{NTypes - 1}{names}.");
             }
         }
@@ -262,7 +262,7 @@ public sealed class DeepPotEvaluator
         {
             if (box.Length != 9 && box.Length != 9 * nframes)
             {
-                throw new InvalidParameterException("BoxCountMismatch",
+                throw new InvalidParameterException(ErrorIds.BoxCountMismatch,
                     $"The box has {box.Length} values; give 9 (one box for every frame) or 9·{nframes} = {9 * nframes} (one per frame), or none for an open system.");
             }
 
@@ -274,8 +274,8 @@ public sealed class DeepPotEvaluator
             }
         }
 
-        input.FParam = Parameters(fparam, DimFParam, 1, nframes, "FrameParameterMismatch", "frame");
-        input.AParam = Parameters(aparam, DimAParam, natoms, nframes, "AtomParameterMismatch", "atomic");
+        input.FParam = Parameters(fparam, DimFParam, 1, nframes, ErrorIds.FrameParameterMismatch, "frame");
+        input.AParam = Parameters(aparam, DimAParam, natoms, nframes, ErrorIds.AtomParameterMismatch, "atomic");
         return input;
     }
 
@@ -285,14 +285,14 @@ public sealed class DeepPotEvaluator
         Array.Copy(boxes, 9 * frame, b, 0, 9);
         if (b.Any(v => double.IsNaN(v) || double.IsInfinity(v)))
         {
-            throw new InvalidParameterException("NonFiniteBox", $"The box of frame {frame} contains NaN or infinite values.");
+            throw new InvalidParameterException(ErrorIds.NonFiniteBox, $"The box of frame {frame} contains NaN or infinite values.");
         }
 
         double det = (b[0] * ((b[4] * b[8]) - (b[5] * b[7]))) - (b[1] * ((b[3] * b[8]) - (b[5] * b[6]))) + (b[2] * ((b[3] * b[7]) - (b[4] * b[6])));
         double scale = Norm(b, 0) * Norm(b, 3) * Norm(b, 6);
         if (!(Math.Abs(det) > 1e-12 * scale) || scale == 0)
         {
-            throw new InvalidParameterException("DegenerateBox",
+            throw new InvalidParameterException(ErrorIds.DegenerateBox,
                 $"The box of frame {frame} has zero volume (cell vectors [{string.Join(", ", b.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}] are linearly dependent).");
         }
 
@@ -311,7 +311,7 @@ public sealed class DeepPotEvaluator
 
         if (values.Any(v => double.IsNaN(v) || double.IsInfinity(v)))
         {
-            throw new InvalidParameterException("NonFiniteParameter", $"The {what} parameters contain NaN or infinite values.");
+            throw new InvalidParameterException(ErrorIds.NonFiniteParameter, $"The {what} parameters contain NaN or infinite values.");
         }
 
         if (per > 0 && values.Length == per)
@@ -513,7 +513,7 @@ public sealed class DeepPotEvaluator
     {
         if (t.Count != expected)
         {
-            throw new GraphExecutionException("UnexpectedOutputShape",
+            throw new GraphExecutionException(ErrorIds.UnexpectedOutputShape,
                 $"The graph output '{name}' has shape {Shapes.Format(t.Shape)} ({t.Count} values), but {expected} were expected.", name);
         }
 
@@ -521,7 +521,7 @@ public sealed class DeepPotEvaluator
         {
             double[] d => d,
             float[] f => Array.ConvertAll(f, x => (double)x),
-            _ => throw new GraphExecutionException("UnexpectedOutputShape", $"The graph output '{name}' has dtype {TensorDecoder.Name(t.DType)}, not a floating-point type.", name),
+            _ => throw new GraphExecutionException(ErrorIds.UnexpectedOutputShape, $"The graph output '{name}' has dtype {TensorDecoder.Name(t.DType)}, not a floating-point type.", name),
         };
     }
 
@@ -535,9 +535,9 @@ public sealed class DeepPotEvaluator
 
     private TensorValue RequiredConst(string name)
     {
-        var node = _index.Find(name) ?? throw new ModelStructureException("MissingNode",
+        var node = _index.Find(name) ?? throw new ModelStructureException(ErrorIds.MissingNode,
             $"The graph has no node named '{name}', which deepmd-kit's inference reads; the model cannot be evaluated.");
-        return _index.TryGetConst(node.Name) ?? throw new ModelStructureException("InvalidModelAttribute", $"The node '{name}' is not a constant.");
+        return _index.TryGetConst(node.Name) ?? throw new ModelStructureException(ErrorIds.InvalidModelAttribute, $"The node '{name}' is not a constant.");
     }
 
     private TensorValue? OptionalConst(string name) => _index.TryGetConst(name);

@@ -46,7 +46,7 @@ public sealed class EvaluationFrames
     {
         if (maxFrames <= 0)
         {
-            throw new InvalidParameterException("InvalidMaxFrames", $"MaxFrames must be positive, got {maxFrames}.");
+            throw new InvalidParameterException(ErrorIds.InvalidMaxFrames, $"MaxFrames must be positive, got {maxFrames}.");
         }
 
         var system = DataSystem.Open(path);
@@ -80,7 +80,7 @@ public sealed class EvaluationFrames
 
         if (count == 0)
         {
-            throw new DataFileException("NoFrames", $"The data system {system.Path} has no frames.");
+            throw new DataFileException(ErrorIds.NoFrames, $"The data system {system.Path} has no frames.");
         }
 
         return new EvaluationFrames(coords.ToArray(), types, system.Pbc ? boxes.ToArray() : null, fparam.ToArray(), aparam.ToArray(), count, system.Path);
@@ -94,10 +94,10 @@ public sealed class EvaluationFrames
         }
 
         var values = set.ReadArray(name, out _)
-            ?? throw new DataFileException("MissingParameters", $"The model needs {name} ({perFrame} per frame) but {set.Path} has no {name}.npy.");
+            ?? throw new DataFileException(ErrorIds.MissingParameters, $"The model needs {name} ({perFrame} per frame) but {set.Path} has no {name}.npy.");
         if (values.Length < (long)frames * perFrame)
         {
-            throw new DataFileException("FrameCountMismatch", $"{set.Path}/{name}.npy has {values.Length} values; {frames} frame(s) need {frames * perFrame}.");
+            throw new DataFileException(ErrorIds.FrameCountMismatch, $"{set.Path}/{name}.npy has {values.Length} values; {frames} frame(s) need {frames * perFrame}.");
         }
 
         into.AddRange(values.Take(frames * perFrame));

@@ -34,7 +34,7 @@ public sealed class GraphInterpreter
         {
             if (_byName.ContainsKey(_nodes[i].Name))
             {
-                throw new ModelStructureException("DuplicateNode", $"The graph has two nodes named '{_nodes[i].Name}'; TensorFlow would refuse to load it.");
+                throw new ModelStructureException(ErrorIds.DuplicateNode, $"The graph has two nodes named '{_nodes[i].Name}'; TensorFlow would refuse to load it.");
             }
 
             _byName.Add(_nodes[i].Name, i);
@@ -124,7 +124,7 @@ public sealed class GraphInterpreter
 
         if (!_byName.TryGetValue(nodeName, out int node))
         {
-            throw new ModelStructureException("MissingNode", $"The graph has no node named '{nodeName}' (requested as {role} '{name}').");
+            throw new ModelStructureException(ErrorIds.MissingNode, $"The graph has no node named '{nodeName}' (requested as {role} '{name}').");
         }
 
         return (node, output);
@@ -135,7 +135,7 @@ public sealed class GraphInterpreter
         if (node.Op is "Placeholder" or "PlaceholderWithDefault" && output == 0
             && node.Attr.TryGetValue("dtype", out var dt) && dt.ValueCase == AttrValue.ValueOneofCase.Type && dt.Type != value.DType)
         {
-            throw new GraphExecutionException("FeedTypeMismatch",
+            throw new GraphExecutionException(ErrorIds.FeedTypeMismatch,
                 $"The feed for '{node.Name}' has dtype {TensorDecoder.Name(value.DType)} but the placeholder is {TensorDecoder.Name(dt.Type)}.",
                 node.Name, node.Op, DeepMdErrorKind.InvalidArgument);
         }
@@ -217,7 +217,7 @@ public sealed class GraphInterpreter
                     var (pName, pOut) = GraphIndex.ParseInput(inputs[k]);
                     if (!_byName.TryGetValue(pName, out int p))
                     {
-                        throw new ModelStructureException("MissingNode", $"Node '{_nodes[n].Name}' ({_nodes[n].Op}) has input '{inputs[k]}', but the graph has no node named '{pName}'.");
+                        throw new ModelStructureException(ErrorIds.MissingNode, $"Node '{_nodes[n].Name}' ({_nodes[n].Op}) has input '{inputs[k]}', but the graph has no node named '{pName}'.");
                     }
 
                     if (pOut >= 0 && fedIndex.ContainsKey(Key(p, pOut)))
@@ -227,7 +227,7 @@ public sealed class GraphInterpreter
 
                     if (state[p] == Open)
                     {
-                        throw new ModelStructureException("GraphCycle", $"The graph has a cycle through node '{_nodes[p].Name}'; frozen inference graphs have none.");
+                        throw new ModelStructureException(ErrorIds.GraphCycle, $"The graph has a cycle through node '{_nodes[p].Name}'; frozen inference graphs have none.");
                     }
 
                     if (state[p] == Unvisited)
@@ -255,7 +255,7 @@ public sealed class GraphInterpreter
             var node = _nodes[order[s]];
             if (!Registry.TryGet(node.Op, out var kernel))
             {
-                throw new GraphExecutionException("UnsupportedOp",
+                throw new GraphExecutionException(ErrorIds.UnsupportedOp,
                     $"The evaluator does not implement op type '{node.Op}' (node '{node.Name}').", node.Name, node.Op, DeepMdErrorKind.NotImplemented);
             }
 
@@ -659,7 +659,7 @@ public sealed class GraphInterpreter
         if (output >= outs.Length)
         {
             var p = _nodes[plan.Steps[producer].Node];
-            throw new GraphExecutionException("InvalidOutputIndex",
+            throw new GraphExecutionException(ErrorIds.InvalidOutputIndex,
                 $"Output {output} of node '{p.Name}' ({p.Op}) was requested{(consumer is null ? string.Empty : $" by node '{consumer.Name}'")}, but it has only {outs.Length} output(s).",
                 consumer?.Name ?? p.Name, consumer?.Op ?? p.Op);
         }
@@ -679,6 +679,6 @@ public sealed class GraphInterpreter
     private static Exception Wrap(Exception ex, NodeDef node) => ex switch
     {
         DeepMdException or OperationCanceledException => ex,
-        _ => new GraphExecutionException("OpFailed", $"{node.Op} node '{node.Name}' failed: {ex.Message}", node.Name, node.Op, DeepMdErrorKind.InvalidData, ex),
+        _ => new GraphExecutionException(ErrorIds.OpFailed, $"{node.Op} node '{node.Name}' failed: {ex.Message}", node.Name, node.Op, DeepMdErrorKind.InvalidData, ex),
     };
 }

@@ -16,12 +16,12 @@ public static class ModelComparer
     {
         if (!(tolerance >= 0) || double.IsInfinity(tolerance))
         {
-            throw new InvalidParameterException("InvalidTolerance", $"Tolerance must be a finite number ≥ 0, got {tolerance}.");
+            throw new InvalidParameterException(ErrorIds.InvalidTolerance, $"Tolerance must be a finite number ≥ 0, got {tolerance}.");
         }
 
         if (reference.ModelType is not (null or "ener") || difference.ModelType is not (null or "ener"))
         {
-            throw new UnsupportedModelException("NotAnEnergyModel", "Compare-FrozenModel compares energy models (model_type ener).");
+            throw new UnsupportedModelException(ErrorIds.NotAnEnergyModel, "Compare-FrozenModel compares energy models (model_type ener).");
         }
 
         var a = Evaluate(reference, frames, progress, cancellationToken);

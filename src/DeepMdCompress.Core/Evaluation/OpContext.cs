@@ -104,7 +104,7 @@ public sealed class OpContext
             : throw MissingAttr(name, "tensor");
 
     /// <summary>An error that TensorFlow would raise while running this node (bad shapes, indices, dtypes).</summary>
-    public GraphExecutionException Error(string message, string errorId = "InvalidOpInput") =>
+    public GraphExecutionException Error(string message, string errorId = ErrorIds.InvalidOpInput) =>
         new(errorId, $"{OpType} node '{Name}': {message}", Name, OpType);
 
     public void RequireInputs(TensorValue[] inputs, int count)
@@ -205,7 +205,7 @@ public sealed class OpContext
     }
 
     private GraphExecutionException MissingAttr(string name, string kind) =>
-        Error($"required {kind} attribute '{name}' is missing.", "MissingAttribute");
+        Error($"required {kind} attribute '{name}' is missing.", ErrorIds.MissingAttribute);
 
     public override string ToString() => string.Format(CultureInfo.InvariantCulture, "{0} '{1}'", OpType, Name);
 }

@@ -21,13 +21,13 @@ public static class Shapes
         {
             if (d < 0)
             {
-                throw new TensorDataException($"shape {Format(shape)} has a negative dimension", "InvalidTensorShape");
+                throw new TensorDataException($"shape {Format(shape)} has a negative dimension", ErrorIds.InvalidTensorShape);
             }
 
             n *= d;
             if (n > TensorDecoder.MaxElements)
             {
-                throw new ResourceLimitException("TensorTooLarge", $"a tensor of shape {Format(shape)} would have more than {TensorDecoder.MaxElements} elements");
+                throw new ResourceLimitException(ErrorIds.TensorTooLarge, $"a tensor of shape {Format(shape)} would have more than {TensorDecoder.MaxElements} elements");
             }
         }
 
@@ -115,7 +115,7 @@ public static class Shapes
         DataType.DtInt64 => new long[count],
         DataType.DtBool => new bool[count],
         DataType.DtString => FilledStrings(count),
-        _ => throw new TensorDataException($"tensors of type {TensorDecoder.Name(dtype)} are not supported by the evaluator", "UnsupportedTensorType"),
+        _ => throw new TensorDataException($"tensors of type {TensorDecoder.Name(dtype)} are not supported by the evaluator", ErrorIds.UnsupportedTensorType),
     };
 
     public static TensorValue Zeros(DataType dtype, int[] shape) => new(dtype, shape, Allocate(dtype, Count(shape)));

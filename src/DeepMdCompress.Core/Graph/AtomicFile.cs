@@ -17,23 +17,23 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         if (inputPath is not null && string.Equals(Path.GetFullPath(inputPath), full, StringComparison.OrdinalIgnoreCase))
         {
-            throw new OutputWriteException("OutputIsInput", $"Refusing to overwrite the input file '{full}'; write to another path.") { Target = full };
+            throw new OutputWriteException(ErrorIds.OutputIsInput, $"Refusing to overwrite the input file '{full}'; write to another path.") { Target = full };
         }
 
         if (Directory.Exists(full))
         {
-            throw new OutputWriteException("OutputPathIsDirectory", $"Output path '{full}' is a directory.") { Target = full };
+            throw new OutputWriteException(ErrorIds.OutputPathIsDirectory, $"Output path '{full}' is a directory.") { Target = full };
         }
 
         string dir = Path.GetDirectoryName(full) ?? ".";
         if (!Directory.Exists(dir))
         {
-            throw new OutputWriteException("OutputDirectoryNotFound", $"Output folder '{dir}' does not exist.") { Target = full };
+            throw new OutputWriteException(ErrorIds.OutputDirectoryNotFound, $"Output folder '{dir}' does not exist.") { Target = full };
         }
 
         if (!overwrite && File.Exists(full))
         {
-            throw new OutputWriteException("OutputFileExists", $"'{full}' already exists; use -Force to overwrite it.") { Target = full };
+            throw new OutputWriteException(ErrorIds.OutputFileExists, $"'{full}' already exists; use -Force to overwrite it.") { Target = full };
         }
     }
 
@@ -71,14 +71,14 @@ public static class AtomicFile
         {
             if (!overwrite && File.Exists(full))
             {
-                throw new OutputWriteException("OutputFileExists", $"'{full}' was created by someone else while writing; use -Force to overwrite it.", ex) { Target = full };
+                throw new OutputWriteException(ErrorIds.OutputFileExists, $"'{full}' was created by someone else while writing; use -Force to overwrite it.", ex) { Target = full };
             }
 
-            throw new OutputWriteException("OutputWriteFailed", $"Could not write '{full}': {ex.Message}", ex) { Target = full };
+            throw new OutputWriteException(ErrorIds.OutputWriteFailed, $"Could not write '{full}': {ex.Message}", ex) { Target = full };
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new OutputWriteException("OutputAccessDenied", $"Could not write '{full}': {ex.Message}", ex) { Target = full };
+            throw new OutputWriteException(ErrorIds.OutputAccessDenied, $"Could not write '{full}': {ex.Message}", ex) { Target = full };
         }
         finally
         {

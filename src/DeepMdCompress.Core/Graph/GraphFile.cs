@@ -25,18 +25,18 @@ public static class GraphFile
     {
         if (Directory.Exists(path))
         {
-            throw new DataFileException("PathIsDirectory", $"'{path}' is a directory, not a graph file.", DeepMdErrorKind.InvalidArgument) { Target = path };
+            throw new DataFileException(ErrorIds.PathIsDirectory, $"'{path}' is a directory, not a graph file.", DeepMdErrorKind.InvalidArgument) { Target = path };
         }
 
         if (!File.Exists(path))
         {
-            throw new DataFileException("FileNotFound", $"Graph file '{path}' does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = path };
+            throw new DataFileException(ErrorIds.FileNotFound, $"Graph file '{path}' does not exist.", DeepMdErrorKind.ObjectNotFound) { Target = path };
         }
 
         long length = new FileInfo(path).Length;
         if (length > MaxGraphBytes)
         {
-            throw new ResourceLimitException("GraphTooLarge", $"'{path}' is {length} bytes; a GraphDef cannot exceed protobuf's 2 GB limit.") { Target = path };
+            throw new ResourceLimitException(ErrorIds.GraphTooLarge, $"'{path}' is {length} bytes; a GraphDef cannot exceed protobuf's 2 GB limit.") { Target = path };
         }
 
         byte[] bytes = File.ReadAllBytes(path);
@@ -56,7 +56,7 @@ public static class GraphFile
     {
         if (bytes.Length == 0)
         {
-            throw new GraphFormatException("the file is empty", errorId: "EmptyFile");
+            throw new GraphFormatException("the file is empty", errorId: ErrorIds.EmptyFile);
         }
 
         detected = format ?? (LooksLikeText(bytes) ? GraphFormat.Text : GraphFormat.Binary);

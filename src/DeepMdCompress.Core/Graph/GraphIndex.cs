@@ -33,7 +33,7 @@ public sealed class GraphIndex
     public NodeDef? Find(string name) => _byName.TryGetValue(name, out var node) ? node : null;
 
     public NodeDef Get(string name) => Find(name)
-        ?? throw new ModelStructureException("MissingNode", $"The graph has no node named '{name}'.");
+        ?? throw new ModelStructureException(ErrorIds.MissingNode, $"The graph has no node named '{name}'.");
 
     /// <summary>Splits an input reference <c>name</c>, <c>name:k</c> or <c>^name</c> (control) into node name and output index (-1 for control).</summary>
     public static (string Node, int Output) ParseInput(string input)

@@ -31,7 +31,7 @@ public static class TensorDecoder
 
         if (shape.UnknownRank)
         {
-            throw new TensorDataException($"{context}: a constant tensor cannot have unknown rank", "InvalidTensorShape");
+            throw new TensorDataException($"{context}: a constant tensor cannot have unknown rank", ErrorIds.InvalidTensorShape);
         }
 
         var dims = new int[shape.Dim.Count];
@@ -40,7 +40,7 @@ public static class TensorDecoder
             long size = shape.Dim[i].Size;
             if (size < 0 || size > int.MaxValue)
             {
-                throw new TensorDataException($"{context}: dimension {i} has invalid size {size}", "InvalidTensorShape");
+                throw new TensorDataException($"{context}: dimension {i} has invalid size {size}", ErrorIds.InvalidTensorShape);
             }
 
             dims[i] = (int)size;
@@ -58,7 +58,7 @@ public static class TensorDecoder
             count *= d;
             if (count > MaxElements)
             {
-                throw new ResourceLimitException("TensorTooLarge",
+                throw new ResourceLimitException(ErrorIds.TensorTooLarge,
                     $"{context}: declared shape [{string.Join(", ", shape)}] has more than {MaxElements} elements");
             }
         }
@@ -89,14 +89,14 @@ public static class TensorDecoder
             int size = ElementSize(dtype);
             if (size == 0)
             {
-                throw new TensorDataException($"{context}: tensor_content is not supported for {Name(dtype)}", "UnsupportedTensorType");
+                throw new TensorDataException($"{context}: tensor_content is not supported for {Name(dtype)}", ErrorIds.UnsupportedTensorType);
             }
 
             if (proto.TensorContent.Length != count * size)
             {
                 throw new TensorDataException(
                     $"{context}: shape [{string.Join(", ", shape)}] needs {count * size} bytes of {Name(dtype)} but tensor_content has {proto.TensorContent.Length}",
-                    "TensorSizeMismatch");
+                    ErrorIds.TensorSizeMismatch);
             }
 
             return new TensorValue(dtype, shape, FromContent(dtype, proto.TensorContent.Span, n));
@@ -110,7 +110,7 @@ public static class TensorDecoder
             DataType.DtInt64 => new TensorValue(dtype, shape, Fill(proto.Int64Val.ToArray(), n, context)),
             DataType.DtBool => new TensorValue(dtype, shape, Fill(proto.BoolVal.ToArray(), n, context)),
             DataType.DtString => new TensorValue(dtype, shape, Fill(proto.StringVal.Select(s => s.ToByteArray()).ToArray(), n, context, Array.Empty<byte>())),
-            _ => throw new TensorDataException($"{context}: tensors of type {Name(dtype)} are not supported", "UnsupportedTensorType"),
+            _ => throw new TensorDataException($"{context}: tensors of type {Name(dtype)} are not supported", ErrorIds.UnsupportedTensorType),
         };
     }
 
@@ -184,12 +184,12 @@ public static class TensorDecoder
 
         if (values.Length > n)
         {
-            throw new TensorDataException($"{context}: {values.Length} values given for a tensor of {n} elements", "TensorSizeMismatch");
+            throw new TensorDataException($"{context}: {values.Length} values given for a tensor of {n} elements", ErrorIds.TensorSizeMismatch);
         }
 
         if (n > MaxRepeatedElements && n > values.Length)
         {
-            throw new ResourceLimitException("TensorTooLarge",
+            throw new ResourceLimitException(ErrorIds.TensorTooLarge,
                 $"{context}: {values.Length} value(s) would have to be repeated to fill {n} elements (limit {MaxRepeatedElements})");
         }
 

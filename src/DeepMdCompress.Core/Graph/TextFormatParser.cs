@@ -157,7 +157,7 @@ public static class TextFormatParser
         {
             if (depth + 1 > MaxDepth)
             {
-                throw new GraphFormatException($"messages are nested deeper than {MaxDepth} levels", _t.Line, _t.Column, errorId: "NestingTooDeep");
+                throw new GraphFormatException($"messages are nested deeper than {MaxDepth} levels", _t.Line, _t.Column, errorId: ErrorIds.NestingTooDeep);
             }
 
             char close = OpenBrace(field.Name);
@@ -185,7 +185,7 @@ public static class TextFormatParser
         {
             if (depth + 1 > MaxDepth)
             {
-                throw new GraphFormatException($"messages are nested deeper than {MaxDepth} levels", _t.Line, _t.Column, errorId: "NestingTooDeep");
+                throw new GraphFormatException($"messages are nested deeper than {MaxDepth} levels", _t.Line, _t.Column, errorId: ErrorIds.NestingTooDeep);
             }
 
             var entryType = field.MessageType;

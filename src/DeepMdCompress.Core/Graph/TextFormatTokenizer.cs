@@ -182,7 +182,7 @@ internal sealed class TextFormatTokenizer
             ReadOneString(bytes);
             if (bytes.Length > _maxStringBytes)
             {
-                throw new GraphFormatException($"a string literal is longer than {_maxStringBytes} bytes", startLine, startCol, errorId: "StringTooLong");
+                throw new GraphFormatException($"a string literal is longer than {_maxStringBytes} bytes", startLine, startCol, errorId: ErrorIds.StringTooLong);
             }
             int save = _pos, saveLine = _line, saveLineStart = _lineStart;
             SkipWhitespaceAndComments();

@@ -30,7 +30,7 @@ public static class ModelIntrospector
 
         if (graph.Node.Count == 0)
         {
-            throw new ModelStructureException("NotADeePMDModel", "The graph has no nodes, so it is not a DeePMD model.");
+            throw new ModelStructureException(ErrorIds.NotADeePMDModel, "The graph has no nodes, so it is not a DeePMD model.");
         }
 
         var envMats = graph.Node.Where(n => DescriptorRegistry.EnvMatOps.Contains(n.Op)).ToList();
@@ -40,7 +40,7 @@ public static class ModelIntrospector
             string what = hasAttrs
                 ? "it has DeePMD attribute nodes but no environment-matrix op (ProdEnvMatA/ProdEnvMatR/…)"
                 : "it has no environment-matrix op (ProdEnvMatA, ProdEnvMatR, DescrptSeA, …) and no descrpt_attr/* nodes";
-            throw new ModelStructureException("NotADeePMDModel", $"The graph ({graph.Node.Count} nodes) is not a DeePMD model: {what}.");
+            throw new ModelStructureException(ErrorIds.NotADeePMDModel, $"The graph ({graph.Node.Count} nodes) is not a DeePMD model: {what}.");
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -208,17 +208,17 @@ public static class ModelIntrospector
     {
         if (model.Sel is { } sel && sel.Any(s => s < 0))
         {
-            throw new ModelStructureException("InvalidSel", $"The descriptor's sel [{string.Join(", ", sel)}] has a negative entry.");
+            throw new ModelStructureException(ErrorIds.InvalidSel, $"The descriptor's sel [{string.Join(", ", sel)}] has a negative entry.");
         }
 
         if (model.Rcut is double rc && (double.IsNaN(rc) || double.IsInfinity(rc) || rc <= 0))
         {
-            throw new ModelStructureException("InvalidCutoff", $"rcut = {rc.ToString(CultureInfo.InvariantCulture)} is not a positive finite number.");
+            throw new ModelStructureException(ErrorIds.InvalidCutoff, $"rcut = {rc.ToString(CultureInfo.InvariantCulture)} is not a positive finite number.");
         }
 
         if (model.Rcut is double rcut && model.RcutSmth is double smth && !(smth < rcut))
         {
-            throw new ModelStructureException("InvalidCutoff",
+            throw new ModelStructureException(ErrorIds.InvalidCutoff,
                 $"rcut_smth = {smth.ToString(CultureInfo.InvariantCulture)} must be smaller than rcut = {rcut.ToString(CultureInfo.InvariantCulture)}.");
         }
 
@@ -226,19 +226,19 @@ public static class ModelIntrospector
         {
             if (nt <= 0)
             {
-                throw new ModelStructureException("InvalidNTypes", $"ntypes = {nt} must be positive.");
+                throw new ModelStructureException(ErrorIds.InvalidNTypes, $"ntypes = {nt} must be positive.");
             }
 
             if (model.TypeMap is { } tm && tm.Length < nt)
             {
-                throw new ModelStructureException("TypeMapTooShort", $"The type map ({string.Join(" ", tm)}) names {tm.Length} types but the model has {nt}.");
+                throw new ModelStructureException(ErrorIds.TypeMapTooShort, $"The type map ({string.Join(" ", tm)}) names {tm.Length} types but the model has {nt}.");
             }
 
             foreach (var part in model.Descriptors)
             {
                 if (part.Sel is { } s && part.Spec.SelPerType && s.Length != nt)
                 {
-                    throw new ModelStructureException("InvalidSel", $"sel of the {part} descriptor has {s.Length} entries but the model has {nt} types.");
+                    throw new ModelStructureException(ErrorIds.InvalidSel, $"sel of the {part} descriptor has {s.Length} entries but the model has {nt} types.");
                 }
             }
         }
@@ -254,12 +254,12 @@ public static class ModelIntrospector
             var data = value.AsDoubleArray();
             if (data.Any(x => double.IsNaN(x) || double.IsInfinity(x)))
             {
-                throw new ModelStructureException("InvalidStatistics", $"{stat} contains NaN or infinite values.");
+                throw new ModelStructureException(ErrorIds.InvalidStatistics, $"{stat} contains NaN or infinite values.");
             }
 
             if (stat.EndsWith("t_std", StringComparison.Ordinal) && data.Any(x => x == 0))
             {
-                throw new ModelStructureException("InvalidStatistics", $"{stat} contains zeros; the descriptor would divide by zero.");
+                throw new ModelStructureException(ErrorIds.InvalidStatistics, $"{stat} contains zeros; the descriptor would divide by zero.");
             }
         }
 
@@ -272,7 +272,7 @@ public static class ModelIntrospector
                     var w = SafeConst(index, name);
                     if (w is not null && w.AsDoubleArray().Any(x => double.IsNaN(x) || double.IsInfinity(x)))
                     {
-                        throw new ModelStructureException("InvalidWeights", $"Embedding-net weight {name} contains NaN or infinite values.");
+                        throw new ModelStructureException(ErrorIds.InvalidWeights, $"Embedding-net weight {name} contains NaN or infinite values.");
                     }
                 }
             }

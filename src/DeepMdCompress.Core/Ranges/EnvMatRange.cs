@@ -46,10 +46,10 @@ public static class EnvMatRange
         string v = value.ToString("R", CultureInfo.InvariantCulture);
         if (source == MinNborDistSource.Graph)
         {
-            throw new ModelStructureException("InvalidGraphMinNborDist", $"The graph's train_attr/min_nbor_dist is {v}; it must be a positive finite distance.");
+            throw new ModelStructureException(ErrorIds.InvalidGraphMinNborDist, $"The graph's train_attr/min_nbor_dist is {v}; it must be a positive finite distance.");
         }
 
-        throw new InvalidParameterException("InvalidMinNborDist", $"min_nbor_dist = {v} is not a positive finite distance (Å).");
+        throw new InvalidParameterException(ErrorIds.InvalidMinNborDist, $"min_nbor_dist = {v} is not a positive finite distance (Å).");
     }
 
     /// <summary>
@@ -118,7 +118,7 @@ public static class EnvMatRange
     {
         ValidateMinNborDist(minNborDist, source);
         CompressionCapability.EnsureFamilies(model);
-        int ntypes = model.NTypes ?? throw new ModelStructureException("MissingNTypes", "The model's number of types is unknown (no descrpt_attr/ntypes and no t_avg).");
+        int ntypes = model.NTypes ?? throw new ModelStructureException(ErrorIds.MissingNTypes, "The model's number of types is unknown (no descrpt_attr/ntypes and no t_avg).");
         var allNotes = new List<string>(notes ?? Enumerable.Empty<string>());
         var result = new List<NetRange>();
         double firstRcut = double.NaN, firstSmth = double.NaN;
@@ -186,7 +186,7 @@ public static class EnvMatRange
         var std = index.TryGetConst(part.AttrScope + "/t_std") ?? (part.Index < 0 ? index.TryGetConst("t_std") : null);
         if (avg is null || std is null)
         {
-            throw new ModelStructureException("MissingStatistics", $"The graph has no {part.AttrScope}/t_avg and t_std constants (the descriptor's davg/dstd).");
+            throw new ModelStructureException(ErrorIds.MissingStatistics, $"The graph has no {part.AttrScope}/t_avg and t_std constants (the descriptor's davg/dstd).");
         }
 
         int minCols = part.Spec.StatisticsPerNeighbour;
@@ -194,21 +194,21 @@ public static class EnvMatRange
         {
             if (t.DType is not (DataType.DtDouble or DataType.DtFloat) || t.Rank != 2 || t.Shape[0] != ntypes || t.Shape[1] < minCols)
             {
-                throw new ModelStructureException("InvalidStatistics",
+                throw new ModelStructureException(ErrorIds.InvalidStatistics,
                     $"{n} is {t}; expected a float tensor of shape [{ntypes}, ndescrpt ≥ {minCols}].");
             }
         }
 
         if (avg.Shape[1] != std.Shape[1])
         {
-            throw new ModelStructureException("InvalidStatistics", $"t_avg {avg} and t_std {std} differ in shape.");
+            throw new ModelStructureException(ErrorIds.InvalidStatistics, $"t_avg {avg} and t_std {std} differ in shape.");
         }
 
         var s = std.AsDoubleArray();
         var a = avg.AsDoubleArray();
         if (s.Any(x => x == 0 || double.IsNaN(x) || double.IsInfinity(x)) || a.Any(x => double.IsNaN(x) || double.IsInfinity(x)))
         {
-            throw new ModelStructureException("InvalidStatistics", "t_avg/t_std contain NaN, infinite or (t_std) zero values.");
+            throw new ModelStructureException(ErrorIds.InvalidStatistics, "t_avg/t_std contain NaN, infinite or (t_std) zero values.");
         }
 
         return (avg, std);
@@ -237,12 +237,12 @@ public static class EnvMatRange
 
         if (rcut is not double r || smth is not double sm)
         {
-            throw new ModelStructureException("MissingCutoff", "The model's rcut or rcut_smth is unknown, so the switch function cannot be evaluated.");
+            throw new ModelStructureException(ErrorIds.MissingCutoff, "The model's rcut or rcut_smth is unknown, so the switch function cannot be evaluated.");
         }
 
         if (!(r > 0) || double.IsInfinity(r) || !(sm < r) || double.IsNaN(sm))
         {
-            throw new ModelStructureException("InvalidCutoff", $"rcut = {Format(r)}, rcut_smth = {Format(sm)}: rcut must be positive and larger than rcut_smth.");
+            throw new ModelStructureException(ErrorIds.InvalidCutoff, $"rcut = {Format(r)}, rcut_smth = {Format(sm)}: rcut must be positive and larger than rcut_smth.");
         }
 
         return (r, sm);

@@ -136,7 +136,7 @@ public static class MinNborDist
                     {
                         if (pair.DistanceSquared == 0)
                         {
-                            throw new DataFileException("OverlappingAtoms",
+                            throw new DataFileException(ErrorIds.OverlappingAtoms,
                                 $"Some atoms are overlapping in {set.Path}: in frame {frame.Index}, atom {pair.Atom} and {Describe(pair)} are at distance 0. Remove the duplicated atoms from the training data.") { Target = set.Path };
                         }
 
@@ -261,13 +261,13 @@ public static class MinNborDist
             double face = det / areas[k];
             if (det == 0 || areas[k] == 0 || double.IsNaN(face) || double.IsInfinity(face))
             {
-                throw new DataFileException("InvalidBox", $"{name}: frame {frame} has a degenerate cell (zero volume); a periodic system needs three independent cell vectors.") { Target = name };
+                throw new DataFileException(ErrorIds.InvalidBox, $"{name}: frame {frame} has a degenerate cell (zero volume); a periodic system needs three independent cell vectors.") { Target = name };
             }
 
             double count = Math.Ceiling(GhostRcut / face);
             if (count > MaxImagesPerAxis)
             {
-                throw new DataFileException("InvalidBox", $"{name}: frame {frame} has a cell only {face.ToString("G3", CultureInfo.InvariantCulture)} Å thick.") { Target = name };
+                throw new DataFileException(ErrorIds.InvalidBox, $"{name}: frame {frame} has a cell only {face.ToString("G3", CultureInfo.InvariantCulture)} Å thick.") { Target = name };
             }
 
             n[k] = Math.Max(0, (int)count);

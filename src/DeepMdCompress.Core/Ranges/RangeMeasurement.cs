@@ -49,7 +49,7 @@ public sealed class MinNborDistInput
             var systems = TrainingData!.SelectMany(SystemLocator.Expand).ToList();
             if (systems.Count == 0)
             {
-                throw new DataFileException("NoSystemFound",
+                throw new DataFileException(ErrorIds.NoSystemFound,
                     $"No data system (a folder with type.raw) was found under {string.Join(", ", TrainingData!)}.", DeepMdErrorKind.ObjectNotFound);
             }
 
@@ -123,7 +123,7 @@ public static class RangeMeasurement
             return Finish(model, stats.MinNborDist, MinNborDistSource.TrainingData, string.Join(", ", stats.Systems), stats, notes, skipped);
         }
 
-        throw new InvalidParameterException("MinNborDistUnavailable",
+        throw new InvalidParameterException(ErrorIds.MinNborDistUnavailable,
             "The model has no train_attr/min_nbor_dist; give -MinNborDist, -TrainingScript (input.json with the training systems) or -TrainingData (system folders)."
             + (model.TrainingScript is not null ? " (The graph embeds a training script, but its system paths refer to the machine it was trained on.)" : string.Empty));
     }

@@ -105,7 +105,7 @@ public sealed class SampleModelOptions
         var parts = (text ?? string.Empty).Split(new[] { '-', ',', ':' }, StringSplitOptions.None);
         if (parts.Length != 2 || parts.Any(p => p.Trim().Length == 0))
         {
-            throw new InvalidParameterException("InvalidExcludePair", $"Exclude pair '{text}' must be two types joined by '-', e.g. O-H or 0-1.");
+            throw new InvalidParameterException(ErrorIds.InvalidExcludePair, $"Exclude pair '{text}' must be two types joined by '-', e.g. O-H or 0-1.");
         }
 
         return parts.Select(p =>
@@ -122,7 +122,7 @@ public sealed class SampleModelOptions
                 return index;
             }
 
-            throw new InvalidParameterException("InvalidExcludePair",
+            throw new InvalidParameterException(ErrorIds.InvalidExcludePair,
                 $"Exclude pair '{text}': '{s}' is neither a type index nor a name in the type map ({string.Join(" ", typeMap)}).");
         }).ToArray();
     }
@@ -142,97 +142,97 @@ public sealed class SampleModelOptions
         string? descriptor = CanonicalDescriptor(Descriptor);
         if (descriptor is null)
         {
-            throw Invalid("UnknownDescriptor", $"Descriptor '{Descriptor}' is not one the generator writes ({string.Join(", ", Descriptors)}; aliases se_a, se_r, se_t).");
+            throw Invalid(ErrorIds.UnknownDescriptor, $"Descriptor '{Descriptor}' is not one the generator writes ({string.Join(", ", Descriptors)}; aliases se_a, se_r, se_t).");
         }
 
         if (TypeMap is null || TypeMap.Count == 0)
         {
-            throw Invalid("TypeMapEmpty", "The type map must name at least one type.");
+            throw Invalid(ErrorIds.TypeMapEmpty, "The type map must name at least one type.");
         }
 
         if (TypeMap.Any(t => string.IsNullOrWhiteSpace(t) || t.Any(char.IsWhiteSpace)))
         {
-            throw Invalid("InvalidTypeName", "Type names must be non-empty and contain no white space (model_attr/tmap is space-separated).");
+            throw Invalid(ErrorIds.InvalidTypeName, "Type names must be non-empty and contain no white space (model_attr/tmap is space-separated).");
         }
 
         if (TypeMap.Distinct(StringComparer.Ordinal).Count() != TypeMap.Count)
         {
-            throw Invalid("DuplicateTypeName", $"The type map ({string.Join(" ", TypeMap)}) names a type twice.");
+            throw Invalid(ErrorIds.DuplicateTypeName, $"The type map ({string.Join(" ", TypeMap)}) names a type twice.");
         }
 
         if (TypeMap.Count > MaxTypes)
         {
-            throw Invalid("TooManyTypes", $"The type map has {TypeMap.Count} types; the generator supports at most {MaxTypes}.");
+            throw Invalid(ErrorIds.TooManyTypes, $"The type map has {TypeMap.Count} types; the generator supports at most {MaxTypes}.");
         }
 
         if (Sel is null || Sel.Count != TypeMap.Count)
         {
-            throw Invalid("SelCountMismatch", $"sel has {Sel?.Count ?? 0} entries but the type map has {TypeMap.Count} types; give one per type.");
+            throw Invalid(ErrorIds.SelCountMismatch, $"sel has {Sel?.Count ?? 0} entries but the type map has {TypeMap.Count} types; give one per type.");
         }
 
         if (Sel.Any(s => s < 0))
         {
-            throw Invalid("InvalidSel", $"sel [{string.Join(", ", Sel)}] has a negative entry.");
+            throw Invalid(ErrorIds.InvalidSel, $"sel [{string.Join(", ", Sel)}] has a negative entry.");
         }
 
         if (Sel.Sum() == 0)
         {
-            throw Invalid("InvalidSel", "sel must reserve at least one neighbour slot.");
+            throw Invalid(ErrorIds.InvalidSel, "sel must reserve at least one neighbour slot.");
         }
 
         if (descriptor == "se_e3" && Sel.Any(s => s == 0))
         {
-            throw Invalid("InvalidSel", "se_e3 needs at least one neighbour slot per type (its nets act on pairs of slots).");
+            throw Invalid(ErrorIds.InvalidSel, "se_e3 needs at least one neighbour slot per type (its nets act on pairs of slots).");
         }
 
         if (!IsFinite(Rcut) || Rcut <= 0)
         {
-            throw Invalid("InvalidCutoff", $"rcut = {Format(Rcut)} must be a positive number.");
+            throw Invalid(ErrorIds.InvalidCutoff, $"rcut = {Format(Rcut)} must be a positive number.");
         }
 
         if (!IsFinite(RcutSmth) || RcutSmth < 0)
         {
-            throw Invalid("InvalidCutoff", $"rcut_smth = {Format(RcutSmth)} must be a non-negative number.");
+            throw Invalid(ErrorIds.InvalidCutoff, $"rcut_smth = {Format(RcutSmth)} must be a non-negative number.");
         }
 
         if (RcutSmth >= Rcut)
         {
-            throw Invalid("InvalidCutoff", $"rcut_smth = {Format(RcutSmth)} must be smaller than rcut = {Format(Rcut)}.");
+            throw Invalid(ErrorIds.InvalidCutoff, $"rcut_smth = {Format(RcutSmth)} must be smaller than rcut = {Format(Rcut)}.");
         }
 
         if (Neuron is null || Neuron.Count == 0)
         {
-            throw Invalid("NeuronEmpty", "The embedding net needs at least one layer (neuron must not be empty).");
+            throw Invalid(ErrorIds.NeuronEmpty, "The embedding net needs at least one layer (neuron must not be empty).");
         }
 
         if (Neuron.Any(n => n <= 0))
         {
-            throw Invalid("InvalidNeuron", $"neuron [{string.Join(", ", Neuron)}] must contain positive widths.");
+            throw Invalid(ErrorIds.InvalidNeuron, $"neuron [{string.Join(", ", Neuron)}] must contain positive widths.");
         }
 
         if (FittingNeuron is null || FittingNeuron.Any(n => n <= 0))
         {
-            throw Invalid("InvalidFittingNeuron", $"fitting neuron [{string.Join(", ", FittingNeuron ?? new List<int>())}] must contain positive widths.");
+            throw Invalid(ErrorIds.InvalidFittingNeuron, $"fitting neuron [{string.Join(", ", FittingNeuron ?? new List<int>())}] must contain positive widths.");
         }
 
         if (descriptor == "se_e2_a" && (AxisNeuron <= 0 || AxisNeuron > Neuron[Neuron.Count - 1]))
         {
-            throw Invalid("InvalidAxisNeuron", $"axis_neuron = {AxisNeuron} must be between 1 and the last embedding width {Neuron[Neuron.Count - 1]}.");
+            throw Invalid(ErrorIds.InvalidAxisNeuron, $"axis_neuron = {AxisNeuron} must be between 1 and the last embedding width {Neuron[Neuron.Count - 1]}.");
         }
 
         if (!Activations.Contains(Activation?.ToLowerInvariant() ?? string.Empty))
         {
-            throw Invalid("UnknownActivation", $"Activation '{Activation}' is not one deepmd-kit can tabulate ({string.Join(", ", Activations)}).");
+            throw Invalid(ErrorIds.UnknownActivation, $"Activation '{Activation}' is not one deepmd-kit can tabulate ({string.Join(", ", Activations)}).");
         }
 
         if (!Precisions.Contains(Precision?.ToLowerInvariant() ?? string.Empty))
         {
-            throw Invalid("UnknownPrecision", $"Precision '{Precision}' must be float64 or float32.");
+            throw Invalid(ErrorIds.UnknownPrecision, $"Precision '{Precision}' must be float64 or float32.");
         }
 
         if (descriptor == "se_e3" && TypeOneSide)
         {
-            throw Invalid("TypeOneSideNotSupported", "se_e3 has one net per type pair; type_one_side does not apply.");
+            throw Invalid(ErrorIds.TypeOneSideNotSupported, "se_e3 has one net per type pair; type_one_side does not apply.");
         }
 
         if (ExcludeTypes is null)
@@ -242,38 +242,38 @@ public sealed class SampleModelOptions
 
         if (descriptor == "se_e3" && ExcludeTypes.Count > 0)
         {
-            throw Invalid("ExcludeTypesNotSupported", "deepmd-kit's se_e3 has no exclude_types.");
+            throw Invalid(ErrorIds.ExcludeTypesNotSupported, "deepmd-kit's se_e3 has no exclude_types.");
         }
 
         foreach (var pair in ExcludeTypes)
         {
             if (pair is null || pair.Length != 2)
             {
-                throw Invalid("InvalidExcludePair", "Each excluded pair must have exactly two types.");
+                throw Invalid(ErrorIds.InvalidExcludePair, "Each excluded pair must have exactly two types.");
             }
 
             if (pair.Any(t => t < 0 || t >= TypeMap.Count))
             {
-                throw Invalid("ExcludeTypeOutOfRange", $"Exclude pair [{pair[0]}, {pair[1]}] names a type outside 0..{TypeMap.Count - 1}.");
+                throw Invalid(ErrorIds.ExcludeTypeOutOfRange, $"Exclude pair [{pair[0]}, {pair[1]}] names a type outside 0..{TypeMap.Count - 1}.");
             }
         }
 
         int pairs = TypeMap.Count * TypeMap.Count;
         if (ExcludeTypes.Count > 0 && Enumerable.Range(0, pairs).All(k => IsExcluded(k / TypeMap.Count, k % TypeMap.Count)))
         {
-            throw Invalid("AllPairsExcluded", "Every type pair is excluded, so the energy would not depend on the coordinates.");
+            throw Invalid(ErrorIds.AllPairsExcluded, "Every type pair is excluded, so the energy would not depend on the coordinates.");
         }
 
         double minDist = EffectiveMinNborDist;
         if (!IsFinite(minDist) || minDist <= 0 || minDist >= Rcut)
         {
-            throw Invalid("InvalidMinNborDist", $"min_nbor_dist = {Format(minDist)} must be positive and smaller than rcut = {Format(Rcut)}.");
+            throw Invalid(ErrorIds.InvalidMinNborDist, $"min_nbor_dist = {Format(minDist)} must be positive and smaller than rcut = {Format(Rcut)}.");
         }
 
         long parameters = CountParameters(descriptor);
         if (parameters > MaxParameters)
         {
-            throw new ResourceLimitException("SampleModelTooLarge", $"The requested model has {parameters} weights; the generator's limit is {MaxParameters}.");
+            throw new ResourceLimitException(ErrorIds.SampleModelTooLarge, $"The requested model has {parameters} weights; the generator's limit is {MaxParameters}.");
         }
     }
 

@@ -17,7 +17,7 @@ internal static class NumpyArange
         double n = Math.Ceiling((stop - start) / step);
         if (double.IsNaN(n))
         {
-            throw new InvalidParameterException("InvalidGrid", $"arange({start}, {stop}, {step}) has no defined length.");
+            throw new InvalidParameterException(ErrorIds.InvalidGrid, $"arange({start}, {stop}, {step}) has no defined length.");
         }
 
         return n <= 0 ? 0 : n >= long.MaxValue ? long.MaxValue : (long)n;
@@ -29,7 +29,7 @@ internal static class NumpyArange
         long n = Length(start, stop, step);
         if (n > int.MaxValue - into.Count)
         {
-            throw new ResourceLimitException("TableTooLarge", $"arange({start}, {stop}, {step}) has {n} elements, too many for one table.");
+            throw new ResourceLimitException(ErrorIds.TableTooLarge, $"arange({start}, {stop}, {step}) has {n} elements, too many for one table.");
         }
 
         if (n == 0)

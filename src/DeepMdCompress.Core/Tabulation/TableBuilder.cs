@@ -55,18 +55,18 @@ internal sealed class TablePlan
     {
         if (double.IsNaN(lower) || double.IsNaN(upper) || double.IsInfinity(lower) || double.IsInfinity(upper) || !(lower < upper))
         {
-            throw new InvalidParameterException("InvalidRange", $"Net {name}: the range [{F(lower)}, {F(upper)}] is not an interval of finite numbers with lower < upper.");
+            throw new InvalidParameterException(ErrorIds.InvalidRange, $"Net {name}: the range [{F(lower)}, {F(upper)}] is not an interval of finite numbers with lower < upper.");
         }
 
         if (layout == TableLayout.Standard && upper < 0)
         {
-            throw new InvalidParameterException("InvalidRange",
+            throw new InvalidParameterException(ErrorIds.InvalidRange,
                 $"Net {name}: upper = {F(upper)} is negative, so the coarse table [upper, upper·extrapolate) would run backwards.");
         }
 
         if (layout == TableLayout.SeT && lower != -upper)
         {
-            throw new InvalidParameterException("InvalidRange",
+            throw new InvalidParameterException(ErrorIds.InvalidRange,
                 $"Net {name}: an se_e3 table needs lower = −upper (deepmd-kit's range gives it and the kernel starts at −upper·extrapolate), got [{F(lower)}, {F(upper)}].");
         }
 
@@ -77,7 +77,7 @@ internal sealed class TablePlan
         long rows = double.IsNaN(count) || count < 1 ? 0 : count >= long.MaxValue / 8 ? long.MaxValue / 8 : (long)count;
         if (rows < 1)
         {
-            throw new InvalidParameterException("InvalidGrid", $"Net {name}: the grid over [{F(lower)}, {F(max)}] has no interval with stride {F(stride0)}.");
+            throw new InvalidParameterException(ErrorIds.InvalidGrid, $"Net {name}: the grid over [{F(lower)}, {F(max)}] has no interval with stride {F(stride0)}.");
         }
 
         return new TablePlan(name, layout, lower, upper, extrapolate, stride0, stride1, frequency, rows);
@@ -162,7 +162,7 @@ internal static class TableBuilder
         int L = net.LastLayerSize;
         if (plan.Rows * 6L * L > TabulationLimits.MaxTableElements)
         {
-            throw new ResourceLimitException("TableTooLarge",
+            throw new ResourceLimitException(ErrorIds.TableTooLarge,
                 $"Net {plan.Name}: a table of {plan.Rows} rows × {6 * L} columns has more than {TabulationLimits.MaxTableElements} elements.");
         }
 
@@ -171,14 +171,14 @@ internal static class TableBuilder
         double[] grid = plan.Grid(f32);
         if (grid.Length < rows + 1)
         {
-            throw new InvalidParameterException("InconsistentTable",
+            throw new InvalidParameterException(ErrorIds.InconsistentTable,
                 $"Net {plan.Name}: the grid has {grid.Length} points but nspline is {rows}; deepmd-kit's arrays would not line up with step {plan.Stride0}.");
         }
 
         int kernelRows = plan.AddressedRows(f32);
         if (kernelRows > rows)
         {
-            throw new InvalidParameterException("InconsistentTable",
+            throw new InvalidParameterException(ErrorIds.InconsistentTable,
                 $"Net {plan.Name}: the kernels would address {kernelRows} rows of a table with {rows} (the step does not divide the range evenly in floating point); choose another step.");
         }
 

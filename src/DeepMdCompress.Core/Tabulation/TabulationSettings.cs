@@ -59,12 +59,12 @@ public sealed class TabulationSettings
             double target = MaxError.Value;
             if (double.IsNaN(target) || double.IsInfinity(target) || target <= 0)
             {
-                throw new InvalidParameterException("InvalidMaxError", $"MaxError must be a positive number, got {Format(target)}.");
+                throw new InvalidParameterException(ErrorIds.InvalidMaxError, $"MaxError must be a positive number, got {Format(target)}.");
             }
 
             if (StepLadder is null || StepLadder.Count == 0)
             {
-                throw new InvalidParameterException("InvalidStepLadder", "The step ladder is empty.");
+                throw new InvalidParameterException(ErrorIds.InvalidStepLadder, "The step ladder is empty.");
             }
 
             foreach (double s in StepLadder)
@@ -75,7 +75,7 @@ public sealed class TabulationSettings
 
         if (Extrapolate < 1)
         {
-            throw new InvalidParameterException("InvalidExtrapolate",
+            throw new InvalidParameterException(ErrorIds.InvalidExtrapolate,
                 $"Extrapolate must be an integer of at least 1 (the coarse table ends at upper·extrapolate), got {Extrapolate}.");
         }
     }
@@ -84,7 +84,7 @@ public sealed class TabulationSettings
     {
         if (double.IsNaN(step) || double.IsInfinity(step) || step <= 0)
         {
-            throw new InvalidParameterException("InvalidStep", $"{what} must be a positive finite number, got {Format(step)}.");
+            throw new InvalidParameterException(ErrorIds.InvalidStep, $"{what} must be a positive finite number, got {Format(step)}.");
         }
     }
 

@@ -142,7 +142,7 @@ public static class Tabulator
         }
 
         string tried = string.Join("; ", trials.Select(t => $"step {F(t.Step)}: {t.MaxValueError.ToString("G3", CultureInfo.InvariantCulture)}"));
-        throw new InvalidParameterException("MaxErrorNotReached",
+        throw new InvalidParameterException(ErrorIds.MaxErrorNotReached,
             $"No step of the ladder reaches a worst value error of {F(target)} (tried {tried}).{stoppedBySize} Allow a larger -MaxError or give -Step directly.");
     }
 
@@ -177,7 +177,7 @@ public static class Tabulator
         string advice = fits is double s
             ? $"The smallest step of the ladder ({string.Join(", ", TabulationSettings.DefaultStepLadder.Select(F))}) that fits is {F(s)}."
             : "Not even the largest step of the ladder fits; narrow the range (a larger min_nbor_dist) or lower -Extrapolate.";
-        throw new ResourceLimitException("GraphTooLarge",
+        throw new ResourceLimitException(ErrorIds.GraphTooLarge,
             $"The tables at step {F(step)} would take {bytes} bytes ({total} with the rest of the graph), above protobuf's 2 GB limit for a graph. {advice}");
     }
 
@@ -212,7 +212,7 @@ public static class Tabulator
         var activation = EmbeddingNetReader.CheckModel(model);
         if (range.Nets.Count == 0)
         {
-            throw new InvalidParameterException("NoNetsToTabulate", "The embedding range lists no nets, so there is nothing to tabulate.");
+            throw new InvalidParameterException(ErrorIds.NoNetsToTabulate, "The embedding range lists no nets, so there is nothing to tabulate.");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -221,11 +221,11 @@ public static class Tabulator
         {
             if (!seen.Add(r.Name))
             {
-                throw new InvalidParameterException("DuplicateNet", $"The embedding range lists net {r.Name} twice.");
+                throw new InvalidParameterException(ErrorIds.DuplicateNet, $"The embedding range lists net {r.Name} twice.");
             }
 
             var info = r.Net ?? model.EmbeddingNets.FirstOrDefault(n => n.Name == r.Name)
-                ?? throw new InvalidParameterException("NetNotFound",
+                ?? throw new InvalidParameterException(ErrorIds.NetNotFound,
                     $"The model has no embedding net {r.Name} (it has {string.Join(", ", model.EmbeddingNets.Select(n => n.Name))}).");
             var spec = info.Descriptor?.Spec ?? model.Descriptors.FirstOrDefault()?.Spec;
             jobs.Add(new NetJob(EmbeddingNetReader.Read(model, info, activation), r.Name, r.Lower, r.Upper,

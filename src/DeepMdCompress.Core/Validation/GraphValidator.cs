@@ -12,7 +12,7 @@ namespace DeepMdCompress.Core.Validation;
 public sealed class GraphValidationException : DeepMdException
 {
     public GraphValidationException(IReadOnlyList<string> problems)
-        : base("InvalidGraph", DeepMdErrorKind.InvalidData,
+        : base(ErrorIds.InvalidGraph, DeepMdErrorKind.InvalidData,
             $"The graph would not load in TensorFlow: {problems.Count} problem(s). " + string.Join(" ", problems.Take(10)) + (problems.Count > 10 ? " …" : string.Empty))
     {
         Problems = problems;

@@ -13,11 +13,11 @@ public sealed class ModelVersionException : DeepMdException
     public ModelVersionException(string errorId, DeepMdErrorKind kind, string message)
         : base(errorId, kind, message) { }
 
-    internal static ModelVersionException Unknown(string message) => new("UnknownModelVersion", DeepMdErrorKind.InvalidData, message);
+    internal static ModelVersionException Unknown(string message) => new(ErrorIds.UnknownModelVersion, DeepMdErrorKind.InvalidData, message);
 
-    internal static ModelVersionException Mismatch(string message) => new("VersionMismatch", DeepMdErrorKind.InvalidArgument, message);
+    internal static ModelVersionException Mismatch(string message) => new(ErrorIds.VersionMismatch, DeepMdErrorKind.InvalidArgument, message);
 
-    internal static ModelVersionException InvalidSource(string message) => new("InvalidSourceVersion", DeepMdErrorKind.InvalidArgument, message);
+    internal static ModelVersionException InvalidSource(string message) => new(ErrorIds.InvalidSourceVersion, DeepMdErrorKind.InvalidArgument, message);
 
-    internal static ModelVersionException Conflict(string message) => new("ConversionConflict", DeepMdErrorKind.InvalidData, message);
+    internal static ModelVersionException Conflict(string message) => new(ErrorIds.ConversionConflict, DeepMdErrorKind.InvalidData, message);
 }

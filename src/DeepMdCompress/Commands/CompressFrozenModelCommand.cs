@@ -88,8 +88,8 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
             var settings = new TabulationSettings
             {
                 Step = Step,
-                Extrapolate = RequireInteger(Extrapolate, "Extrapolate", "InvalidExtrapolate", "dp compress -e takes an int"),
-                Frequency = RequireInteger(Frequency, "Frequency", "InvalidFrequency", "dp compress -f takes an int"),
+                Extrapolate = RequireInteger(Extrapolate, "Extrapolate", ErrorIds.InvalidExtrapolate, "dp compress -e takes an int"),
+                Frequency = RequireInteger(Frequency, "Frequency", ErrorIds.InvalidFrequency, "dp compress -f takes an int"),
                 MaxError = ParameterSetName == MaxErrorSet ? MaxError : null,
             };
             settings.Validate();

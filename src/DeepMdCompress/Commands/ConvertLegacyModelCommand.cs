@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using DeepMdCompress.Core.Versioning;
+using DeepMdCompress.Core.Errors;
 
 namespace DeepMdCompress.Commands;
 
@@ -8,7 +9,7 @@ namespace DeepMdCompress.Commands;
 /// Upgrades a model made by an old deepmd-kit (0.12 … 2.0) to the 2.1 layout in memory, like <c>dp convert-from</c>;
 /// Export-FrozenModel writes the result. The input model and its file are never changed.
 /// </summary>
-[Cmdlet(VerbsData.Convert, "LegacyModel")]
+[Cmdlet(VerbsData.Convert, ErrorIds.LegacyModel)]
 [OutputType(typeof(FrozenModel))]
 public sealed class ConvertLegacyModelCommand : DeepMdCmdlet
 {

@@ -38,12 +38,12 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
 
         return ex switch
         {
-            FileNotFoundException => new ErrorRecord(ex, "FileNotFound", ErrorCategory.ObjectNotFound, target),
-            DirectoryNotFoundException => new ErrorRecord(ex, "DirectoryNotFound", ErrorCategory.ObjectNotFound, target),
-            UnauthorizedAccessException => new ErrorRecord(ex, "AccessDenied", ErrorCategory.PermissionDenied, target),
-            IOException => new ErrorRecord(ex, "IOError", ErrorCategory.ReadError, target),
-            OperationCanceledException => new ErrorRecord(ex, "OperationStopped", ErrorCategory.OperationStopped, target),
-            _ => new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target),
+            FileNotFoundException => new ErrorRecord(ex, ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, target),
+            DirectoryNotFoundException => new ErrorRecord(ex, ErrorIds.DirectoryNotFound, ErrorCategory.ObjectNotFound, target),
+            UnauthorizedAccessException => new ErrorRecord(ex, ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, target),
+            IOException => new ErrorRecord(ex, ErrorIds.IOError, ErrorCategory.ReadError, target),
+            OperationCanceledException => new ErrorRecord(ex, ErrorIds.OperationStopped, ErrorCategory.OperationStopped, target),
+            _ => new ErrorRecord(ex, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
         };
     }
 
@@ -83,7 +83,7 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
                     if (!File.Exists(resolved) && !Directory.Exists(resolved))
                     {
                         WriteError(new ErrorRecord(new FileNotFoundException($"Cannot find path '{resolved}' because it does not exist.", resolved),
-                            "FileNotFound", ErrorCategory.ObjectNotFound, p));
+                            ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, p));
                         continue;
                     }
 
@@ -99,7 +99,7 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
 
                     if (resolved.Count == 0)
                     {
-                        WriteError(new ErrorRecord(new FileNotFoundException($"No file matches '{p}'."), "FileNotFound", ErrorCategory.ObjectNotFound, p));
+                        WriteError(new ErrorRecord(new FileNotFoundException($"No file matches '{p}'."), ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, p));
                     }
 
                     result.AddRange(resolved);
@@ -107,11 +107,11 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
             }
             catch (ItemNotFoundException ex)
             {
-                WriteError(new ErrorRecord(ex, "FileNotFound", ErrorCategory.ObjectNotFound, p));
+                WriteError(new ErrorRecord(ex, ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, p));
             }
             catch (Exception ex) when (ex is System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or PSArgumentException)
             {
-                WriteError(new ErrorRecord(ex, "PathNotFound", ErrorCategory.ObjectNotFound, p));
+                WriteError(new ErrorRecord(ex, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, p));
             }
         }
 
@@ -124,7 +124,7 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
         if (provider.ImplementingType != typeof(FileSystemProvider))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is not a FileSystem path."), "PathNotFileSystem", ErrorCategory.InvalidArgument, path));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is not a FileSystem path."), ErrorIds.PathNotFileSystem, ErrorCategory.InvalidArgument, path));
         }
 
         return resolved;
@@ -195,7 +195,7 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
             }
             catch (ItemNotFoundException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"The training data folder '{p}' does not exist.", ex), "SystemNotFound", ErrorCategory.ObjectNotFound, p));
+                ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"The training data folder '{p}' does not exist.", ex), ErrorIds.SystemNotFound, ErrorCategory.ObjectNotFound, p));
             }
         }
 
@@ -218,7 +218,7 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         if (provider.ImplementingType != typeof(FileSystemProvider))
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{path}' is not a FileSystem path (provider {provider.Name})."),
-                "PathNotFileSystem", ErrorCategory.InvalidArgument, path));
+                ErrorIds.PathNotFileSystem, ErrorCategory.InvalidArgument, path));
         }
     }
 
@@ -230,7 +230,7 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         }
 
         WriteError(new ErrorRecord(new ArgumentException($"'{p}' is not a FileSystem path (provider {provider.Name})."),
-            "PathNotFileSystem", ErrorCategory.InvalidArgument, p));
+            ErrorIds.PathNotFileSystem, ErrorCategory.InvalidArgument, p));
         return false;
     }
 

@@ -63,7 +63,7 @@ public sealed class ExportFrozenModelCommand : DeepMdCmdlet
         if (source is null)
         {
             WriteError(new ErrorRecord(new ArgumentException($"InputObject must be a DeepMdCompress.FrozenModel or TabulatedModel, not {InputObject.BaseObject.GetType().FullName}."),
-                "InvalidInputType", ErrorCategory.InvalidArgument, InputObject));
+                ErrorIds.InvalidInputType, ErrorCategory.InvalidArgument, InputObject));
             return;
         }
 

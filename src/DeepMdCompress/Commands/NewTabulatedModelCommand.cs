@@ -46,8 +46,8 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
             _settings = new TabulationSettings
             {
                 Step = Step,
-                Extrapolate = RequireInteger(Extrapolate, "Extrapolate", "InvalidExtrapolate", "the coarse table ends at upper·extrapolate; dp compress -e takes an int"),
-                Frequency = RequireInteger(Frequency, "Frequency", "InvalidFrequency", "dp compress -f takes an int"),
+                Extrapolate = RequireInteger(Extrapolate, "Extrapolate", ErrorIds.InvalidExtrapolate, "the coarse table ends at upper·extrapolate; dp compress -e takes an int"),
+                Frequency = RequireInteger(Frequency, "Frequency", ErrorIds.InvalidFrequency, "dp compress -f takes an int"),
                 MaxError = ParameterSetName == MaxErrorSet ? MaxError : null,
             };
             _settings.Validate();

@@ -579,7 +579,7 @@ public static partial class TabulateKernels
         if (tableLength % (6 * L) != 0)
         {
             throw new TensorDataException(
-                $"A table of {tableLength} numbers is not a whole number of rows of 6·{L} coefficients.", "TableShapeMismatch");
+                $"A table of {tableLength} numbers is not a whole number of rows of 6·{L} coefficients.", ErrorIds.TableShapeMismatch);
         }
 
         return tableLength / (6 * L);
@@ -689,7 +689,7 @@ public static partial class TabulateKernels
         if (!finite || info.Stride0 <= 0 || info.Stride1 <= 0 || info.Upper < info.Lower || info.Max < info.Upper)
         {
             throw new TensorDataException(
-                $"table_info {info} is invalid: it needs finite lower ≤ upper ≤ max and positive strides.", "InvalidTableInfo");
+                $"table_info {info} is invalid: it needs finite lower ≤ upper ≤ max and positive strides.", ErrorIds.InvalidTableInfo);
         }
     }
 
@@ -796,7 +796,7 @@ public static partial class TabulateKernels
                 _linear && row == _tailRow && row > _clampRow
                     ? $"C¹ extrapolation with table_info {_info} reads row {row} of a table with {_lastRow + 1} rows (a degenerate table whose max equals upper); use ExtrapolationMode.Clamp or a table with max > upper."
                     : $"Table_info {_info} maps an input to row {row} of a table with {_lastRow + 1} rows.",
-                "TableTooShort");
+                ErrorIds.TableTooShort);
 
         /// <summary>Where row r starts and how long it is, by the same arithmetic as <see cref="Locate"/>.</summary>
         public void RowIntervals(Span<double> start, Span<double> length)

@@ -6,6 +6,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
+using DeepMdCompress.Core.Errors;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
@@ -148,17 +149,17 @@ internal static partial class DeepmdOps
             6 => MeshMode.Pbc,
             1 when kind == EnvMatKind.AMix => MeshMode.NoPbc,
             7 when kind == EnvMatKind.AMix => MeshMode.Pbc,
-            1 or 7 => throw ctx.Error("Mixed types are not supported by this OP.", "MixedTypesUnsupported"),
-            16 => throw ctx.Error("a mesh of 16 carries LAMMPS neighbour-list pointers, which cannot be used outside LAMMPS.", "UnsupportedMesh"),
+            1 or 7 => throw ctx.Error("Mixed types are not supported by this OP.", ErrorIds.MixedTypesUnsupported),
+            16 => throw ctx.Error("a mesh of 16 carries LAMMPS neighbour-list pointers, which cannot be used outside LAMMPS.", ErrorIds.UnsupportedMesh),
             > 16 => MeshMode.ListInMesh,
-            _ => throw ctx.Error($"invalid mesh tensor (length {meshLength}).", "InvalidMesh"),
+            _ => throw ctx.Error($"invalid mesh tensor (length {meshLength}).", ErrorIds.InvalidMesh),
         };
 
         foreach (int ty in (int[])type.Data)
         {
             if (ty >= ntypes)
             {
-                throw ctx.Error($"atom type {ty} is not below ntypes = {ntypes}.", "UnknownAtomType");
+                throw ctx.Error($"atom type {ty} is not below ntypes = {ntypes}.", ErrorIds.UnknownAtomType);
             }
         }
 
@@ -281,7 +282,7 @@ internal static partial class DeepmdOps
             var cell = PeriodicCell.Create<P>(box, 0);
             if (!(cell.Volume > 0) || double.IsInfinity(cell.Volume))
             {
-                throw ctx.Error($"the box of frame {frame.Frame} has volume {cell.Volume}; a periodic cell needs a positive finite volume.", "DegenerateBox");
+                throw ctx.Error($"the box of frame {frame.Frame} has volume {cell.Volume}; a periodic cell needs a positive finite volume.", ErrorIds.DegenerateBox);
             }
 
             PeriodicImages.Wrap<P>(coord, frame.Nall, cell);
@@ -749,7 +750,7 @@ internal static partial class DeepmdOps
     {
         if (mesh.Length < 16 + (2 * nloc))
         {
-            throw ctx.Error($"a mesh of length {mesh.Length} cannot hold the neighbour list of {nloc} atoms.", "InvalidMesh");
+            throw ctx.Error($"a mesh of length {mesh.Length} cannot hold the neighbour list of {nloc} atoms.", ErrorIds.InvalidMesh);
         }
 
         var lists = new List<int>[nloc];
@@ -765,7 +766,7 @@ internal static partial class DeepmdOps
             int count = mesh[16 + nloc + ii];
             if (centre < 0 || centre >= nloc || count < 0 || k + count > mesh.Length)
             {
-                throw ctx.Error($"the neighbour list in the mesh tensor is inconsistent at entry {ii}.", "InvalidMesh");
+                throw ctx.Error($"the neighbour list in the mesh tensor is inconsistent at entry {ii}.", ErrorIds.InvalidMesh);
             }
 
             for (int c = 0; c < count; c++)
@@ -773,7 +774,7 @@ internal static partial class DeepmdOps
                 int j = mesh[k + c];
                 if (j < 0 || j >= nall)
                 {
-                    throw ctx.Error($"neighbour index {j} is not in [0, {nall}).", "InvalidMesh");
+                    throw ctx.Error($"neighbour index {j} is not in [0, {nall}).", ErrorIds.InvalidMesh);
                 }
 
                 lists[centre].Add(j);

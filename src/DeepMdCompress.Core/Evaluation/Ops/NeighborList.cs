@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Numerics;
+using DeepMdCompress.Core.Errors;
 
 namespace DeepMdCompress.Core.Evaluation.Ops;
 
@@ -149,7 +150,7 @@ internal static class PeriodicImages
         long localCells = (long)ncell[0] * ncell[1] * ncell[2];
         if (localCells > MaxExtendedAtoms || totalCells / Math.Max(1, localCells) * Math.Max(1, nloc) > MaxExtendedAtoms)
         {
-            throw new Errors.ResourceLimitException("TooManyPeriodicImages",
+            throw new Errors.ResourceLimitException(ErrorIds.TooManyPeriodicImages,
                 $"The periodic cell is so small against rcut = {rcut} that more than {MaxExtendedAtoms} periodic images would be needed.");
         }
 
@@ -211,7 +212,7 @@ internal static class PeriodicImages
 
                     if (types.Count > MaxExtendedAtoms)
                     {
-                        throw new Errors.ResourceLimitException("TooManyPeriodicImages",
+                        throw new Errors.ResourceLimitException(ErrorIds.TooManyPeriodicImages,
                             $"More than {MaxExtendedAtoms} periodic images would be needed for rcut = {rcut}.");
                     }
                 }

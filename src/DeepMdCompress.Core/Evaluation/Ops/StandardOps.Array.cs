@@ -18,7 +18,7 @@ internal static partial class StandardOps
         r.Register("IdentityN", (c, x) => x);
         r.Register("NoOp", (c, x) => Array.Empty<TensorValue>());
         r.Register("CheckNumerics", CheckNumerics);
-        r.Register("Placeholder", (c, x) => throw new GraphExecutionException("MissingFeed",
+        r.Register("Placeholder", (c, x) => throw new GraphExecutionException(ErrorIds.MissingFeed,
             $"The placeholder '{c.Name}' must be fed a value.", c.Name, c.OpType, DeepMdErrorKind.InvalidArgument));
         r.Register("PlaceholderWithDefault", Identity);
 
@@ -74,7 +74,7 @@ internal static partial class StandardOps
         };
         if (bad)
         {
-            throw ctx.Error($"{ctx.String("message", "tensor")} has NaN or Inf values.", "CheckNumericsFailed");
+            throw ctx.Error($"{ctx.String("message", "tensor")} has NaN or Inf values.", ErrorIds.CheckNumericsFailed);
         }
 
         return x;
@@ -1179,7 +1179,7 @@ internal static partial class StandardOps
         ctx.RequireInputs(x, 3);
         if (ctx.Int("batch_dims", 0) != 0)
         {
-            throw ctx.Error("batch_dims other than 0 are not supported.", "UnsupportedAttribute");
+            throw ctx.Error("batch_dims other than 0 are not supported.", ErrorIds.UnsupportedAttribute);
         }
 
         int axis = NormalizeAxis(ctx, ctx.IntScalar(x[2], "axis"), Math.Max(1, x[0].Rank), "axis");
@@ -1395,7 +1395,7 @@ internal static partial class StandardOps
 
         if (count > TensorDecoder.MaxElements)
         {
-            throw new ResourceLimitException("TensorTooLarge", $"Range node '{ctx.Name}' would produce {count} elements.");
+            throw new ResourceLimitException(ErrorIds.TensorTooLarge, $"Range node '{ctx.Name}' would produce {count} elements.");
         }
 
         int n = (int)count;
