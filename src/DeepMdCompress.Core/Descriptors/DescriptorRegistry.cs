@@ -71,7 +71,7 @@ public static class DescriptorRegistry
             string suffix = k < 0 ? string.Empty : "_" + k.ToString(CultureInfo.InvariantCulture);
             JsonElement? script = k < 0 ? descriptorScript : Member(descriptorScript, k);
             var evidence = new PartEvidence(node, suffix, catalog, index, script, ntypes);
-            var spec = All.FirstOrDefault(s => s.Recognises(evidence)) ?? All.First(s => s.EnvMatOps.Contains(node.Op));
+            var spec = Recognised(evidence);
             if (evidence.DeclaredType is { } declared && declared != spec.Name)
             {
                 notes.Add($"DescriptorType: the training script says '{declared}'; the graph's layout is that of {spec.Name}.");
@@ -95,6 +95,28 @@ public static class DescriptorRegistry
         }
 
         return parts;
+    }
+
+    // A compressed graph's nets are tables now, so its layout says little: the training script it carries names the
+    // family, else the TabulateFusion op type does (in reverse order, so that a family's default beats its variants).
+    private static DescriptorSpec Recognised(PartEvidence evidence)
+    {
+        string op = evidence.EnvMat.Op;
+        if (!evidence.HasNets)
+        {
+            if (Find(evidence.DeclaredType) is { } declared && declared.EnvMatOps.Contains(op))
+            {
+                return declared;
+            }
+
+            var tabulated = new HashSet<string>(evidence.Index.Nodes.Where(n => n.Op.StartsWith("TabulateFusion", StringComparison.Ordinal)).Select(n => n.Op), StringComparer.Ordinal);
+            if (All.Reverse().FirstOrDefault(s => s.EnvMatOps.Contains(op) && s.TabulateOp is { } t && tabulated.Contains(t)) is { } byOp)
+            {
+                return byOp;
+            }
+        }
+
+        return All.FirstOrDefault(s => s.Recognises(evidence)) ?? All.First(s => s.EnvMatOps.Contains(op));
     }
 
     /// <summary>A hybrid member's index, from the statistics its env-matrix op reads (<c>descrpt_attr_k/t_avg</c>).</summary>

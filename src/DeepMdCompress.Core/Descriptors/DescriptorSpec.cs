@@ -74,6 +74,9 @@ internal sealed class PartEvidence
 
     public bool HasStripNet => Catalog.StripNet(Suffix) is not null;
 
+    /// <summary>Whether this descriptor has any embedding net left (a compressed graph's are tables).</summary>
+    public bool HasNets => Catalog.Nets(Suffix, (NetNaming[])Enum.GetValues(typeof(NetNaming))).Any();
+
     /// <summary>Whether the graph has a type embedding (<c>t_typeebd</c>, possibly suffixed).</summary>
     public bool HasTypeEmbedding => Index.Nodes.Any(n => n.Name.StartsWith("t_typeebd", StringComparison.Ordinal));
 }

@@ -124,7 +124,7 @@ public sealed class FrozenModel
     public string? TrainingScript { get; internal set; }
 
     /// <summary>The training script parsed (null when absent or not valid JSON).</summary>
-    public JsonElement? TrainingScriptJson { get; internal set; }
+    internal JsonElement? TrainingScriptJson { get; set; }
 
     /// <summary><c>train_attr/min_nbor_dist</c> when the graph carries it.</summary>
     public double? MinNborDist { get; internal set; }

@@ -26,28 +26,61 @@ public static class ModelIntrospector
     {
         var model = new FrozenModel(graph) { Path = path, Format = format, NodeCount = graph.Node.Count };
         var notes = new List<string>();
-        var index = model.Index;
+        var envMats = EnvironmentMatrixOps(graph, model.Index);
+        cancellationToken.ThrowIfCancellationRequested();
+        ReadModelAttributes(model, notes);
 
+        // Training script first: several facts (activation, exclude_types, type_map) are only certain from it.
+        var script = ReadTrainingScript(model, notes);
+        var descriptorScript = script is { } s ? Get(s, "model", "descriptor") : null;
+        ReadNTypes(model, notes);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        ApplyDescriptors(model, DescriptorRegistry.Recognise(model.Index, envMats, descriptorScript, model.NTypes, notes), notes);
+        if (descriptorScript is { } d)
+        {
+            FillFromTrainingScript(model, d, notes);
+        }
+
+        ReadTypeMap(model, script, notes);
+        ReadFittingParameters(model, notes);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        model.FittingNeuron = FittingWidths(model.Index, notes);
+        model.Notes = notes;
+        Validate(model, model.Index);
+        return model;
+    }
+
+    // Every DeePMD descriptor is an environment-matrix op; a graph without one is not a DeePMD model.
+    private static List<NodeDef> EnvironmentMatrixOps(GraphDef graph, GraphIndex index)
+    {
         if (graph.Node.Count == 0)
         {
             throw new ModelStructureException(ErrorIds.NotADeePMDModel, "The graph has no nodes, so it is not a DeePMD model.");
         }
 
         var envMats = graph.Node.Where(n => DescriptorRegistry.EnvMatOps.Contains(n.Op)).ToList();
-        bool hasAttrs = index.Contains("descrpt_attr/rcut") || index.Contains("t_rcut") || index.Contains("model_attr/model_type");
         if (envMats.Count == 0)
         {
+            bool hasAttrs = index.Contains("descrpt_attr/rcut") || index.Contains("t_rcut") || index.Contains("model_attr/model_type");
             string what = hasAttrs
                 ? "it has DeePMD attribute nodes but no environment-matrix op (ProdEnvMatA/ProdEnvMatR/…)"
                 : "it has no environment-matrix op (ProdEnvMatA, ProdEnvMatR, DescrptSeA, …) and no descrpt_attr/* nodes";
             throw new ModelStructureException(ErrorIds.NotADeePMDModel, $"The graph ({graph.Node.Count} nodes) is not a DeePMD model: {what}.");
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        return envMats;
+    }
+
+    private static void ReadModelAttributes(FrozenModel model, List<string> notes)
+    {
+        var index = model.Index;
         model.ModelType = ConstString(index, "model_attr/model_type");
         model.ModelVersion = ConstString(index, "model_attr/model_version");
         model.RootModelType = ConstString(index, "model_type");
-        model.IsCompressed = model.RootModelType == "compressed_model" || graph.Node.Any(n => TabulateOps.Contains(n.Op));
+        model.IsCompressed = model.RootModelType == "compressed_model" || model.GetGraphDef().Node.Any(n => TabulateOps.Contains(n.Op));
+        model.MinNborDist = ConstDouble(index, "train_attr/min_nbor_dist");
         if (model.ModelType is null)
         {
             notes.Add("ModelType: the graph has no model_attr/model_type node (a legacy model; energy models were the only kind then).");
@@ -57,28 +90,32 @@ public static class ModelIntrospector
         {
             notes.Add("ModelVersion: the graph has no model_attr/model_version node (made before deepmd-kit 1.3/2.0).");
         }
+    }
 
-        // Training script first: several facts (activation, exclude_types, type_map) are only certain from it.
-        model.TrainingScript = ConstString(index, "train_attr/training_script");
-        JsonElement? script = null;
-        if (model.TrainingScript is { } scriptText)
+    private static JsonElement? ReadTrainingScript(FrozenModel model, List<string> notes)
+    {
+        model.TrainingScript = ConstString(model.Index, "train_attr/training_script");
+        if (model.TrainingScript is not { } text)
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(scriptText);
-                script = doc.RootElement.Clone();
-                model.TrainingScriptJson = script;
-            }
-            catch (JsonException ex)
-            {
-                notes.Add($"TrainingScript: train_attr/training_script is not valid JSON ({ex.Message}).");
-            }
+            return null;
         }
 
-        var descriptorScript = script is { } s1 ? Get(s1, "model", "descriptor") : null;
-        model.MinNborDist = ConstDouble(index, "train_attr/min_nbor_dist");
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            model.TrainingScriptJson = doc.RootElement.Clone();
+            return model.TrainingScriptJson;
+        }
+        catch (JsonException ex)
+        {
+            notes.Add($"TrainingScript: train_attr/training_script is not valid JSON ({ex.Message}).");
+            return null;
+        }
+    }
 
-        // ntypes, rcut
+    private static void ReadNTypes(FrozenModel model, List<string> notes)
+    {
+        var index = model.Index;
         model.NTypes = (int?)ConstLong(index, "descrpt_attr/ntypes") ?? (int?)ConstLong(index, "t_ntypes");
         if (model.NTypes is null)
         {
@@ -89,9 +126,11 @@ public static class ModelIntrospector
                 notes.Add("NTypes: no descrpt_attr/ntypes node; taken from the rows of t_avg.");
             }
         }
+    }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var parts = DescriptorRegistry.Recognise(index, envMats, descriptorScript, model.NTypes, notes);
+    // The model-level descriptor facts: those of the only part, or of a hybrid's first part.
+    private static void ApplyDescriptors(FrozenModel model, IReadOnlyList<DescriptorPart> parts, List<string> notes)
+    {
         var first = parts[0];
         model.Descriptors = parts;
         model.DescriptorOp = first.EnvMatOp;
@@ -101,7 +140,7 @@ public static class ModelIntrospector
             notes.Add($"DescriptorType: {parts.Count} environment-matrix ops ({string.Join(", ", parts.Select(p => p.EnvMatOp))}), i.e. a hybrid of {string.Join(" + ", parts.Select(p => p.Type))}; per-descriptor facts are those of the first (see Descriptors).");
         }
 
-        model.Rcut = ConstDouble(index, "descrpt_attr/rcut") ?? ConstDouble(index, "t_rcut") ?? first.Rcut;
+        model.Rcut = ConstDouble(model.Index, "descrpt_attr/rcut") ?? ConstDouble(model.Index, "t_rcut") ?? first.Rcut;
         model.RcutSmth = first.RcutSmth;
         model.Sel = first.Sel;
         model.EmbeddingNets = parts.SelectMany(p => p.Nets).ToList();
@@ -111,9 +150,54 @@ public static class ModelIntrospector
         model.Activation = first.Activation;
         model.TypeOneSide = first.TypeOneSide;
         model.ExcludeTypes = first.ExcludeTypes;
+    }
 
-        // type map
-        string? tmap = ConstString(index, "model_attr/tmap");
+    // A compressed graph has no embedding nets left to read; its training script still says how they were built.
+    private static void FillFromTrainingScript(FrozenModel model, JsonElement descriptor, List<string> notes)
+    {
+        if (model.Descriptors.Count > 1 && descriptor.TryGetProperty("list", out var list) && list.ValueKind == JsonValueKind.Array
+            && list.GetArrayLength() > 0)
+        {
+            descriptor = list[0];
+        }
+
+        var filled = new List<string>();
+        if (model.EmbeddingNeuron is null && Get(descriptor, "neuron") is { ValueKind: JsonValueKind.Array } neuron
+            && neuron.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)))
+        {
+            model.EmbeddingNeuron = neuron.EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            filled.Add("EmbeddingNeuron");
+        }
+
+        if (model.Activation is null && Str(descriptor, "activation_function") is { } activation)
+        {
+            model.Activation = activation;
+            filled.Add("Activation");
+        }
+
+        if (model.Precision is null && Str(descriptor, "precision") is { } precision)
+        {
+            // deepmd-kit's "default" precision is float64.
+            model.Precision = precision == "default" ? "float64" : precision;
+            filled.Add("Precision");
+        }
+
+        if (model.TypeOneSide is null && Get(descriptor, "type_one_side") is { } oneSide
+            && oneSide.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            model.TypeOneSide = oneSide.ValueKind == JsonValueKind.True;
+            filled.Add("TypeOneSide");
+        }
+
+        if (filled.Count > 0)
+        {
+            notes.Add($"{string.Join(", ", filled)}: not in the graph's nets{(model.IsCompressed ? " (they are tabulated)" : string.Empty)}; taken from the training script's model.descriptor.");
+        }
+    }
+
+    private static void ReadTypeMap(FrozenModel model, JsonElement? script, List<string> notes)
+    {
+        string? tmap = ConstString(model.Index, "model_attr/tmap");
         if (!string.IsNullOrWhiteSpace(tmap))
         {
             model.TypeMap = tmap!.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries);
@@ -129,8 +213,11 @@ public static class ModelIntrospector
         {
             notes.Add(tmap is null ? "TypeMap: the graph has no model_attr/tmap node and no training script." : "TypeMap: model_attr/tmap is empty and there is no training script to name the types.");
         }
+    }
 
-        // fitting parameters
+    private static void ReadFittingParameters(FrozenModel model, List<string> notes)
+    {
+        var index = model.Index;
         model.DimFParam = (int?)ConstLong(index, "fitting_attr/dfparam");
         model.DimAParam = (int?)ConstLong(index, "fitting_attr/daparam");
         if (model.DimFParam is null)
@@ -144,12 +231,6 @@ public static class ModelIntrospector
             model.DimAParam = index.Contains("t_aparam") ? null : 0;
             notes.Add("DimAParam: no fitting_attr/daparam node" + (model.DimAParam == 0 ? "; the graph has no t_aparam input, so 0." : "."));
         }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        model.FittingNeuron = FittingWidths(index, notes);
-        model.Notes = notes;
-        Validate(model, index);
-        return model;
     }
 
     private static int[]? FittingWidths(GraphIndex index, List<string> notes)
