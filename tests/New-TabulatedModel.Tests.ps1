@@ -132,4 +132,16 @@ Describe 'New-TabulatedModel' {
         @($help.examples.example).Count | Should -BeGreaterOrEqual 3
         $help.examples.example[0].code | Should -Match 'New-TabulatedModel'
     }
+
+    It 'fits se_e3 tables by the interval rule it is given (Legacy by default)' {
+        $model = New-SampleModel -Descriptor se_e3 -TypeMap O, H -Sel 4, 8 -Rcut 3 -RcutSmth 0.5 -Neuron 2, 4 -FittingNeuron 8 -Seed 3 -MinNborDist 0.9
+        $range = $model | Measure-EmbeddingRange
+        $legacy = $range | New-TabulatedModel
+        $current = $range | New-TabulatedModel -SeTIntervalRule Current
+        $legacy.SeTIntervalRule | Should -Be 'Legacy'
+        $current.SeTIntervalRule | Should -Be 'Current'
+        # The Current rule fits the first coarse row above the fine part with the fine length: its error grows.
+        $current.Tables[0].MaxValueError | Should -BeGreaterThan (100 * $legacy.Tables[0].MaxValueError)
+        { $range | New-TabulatedModel -SeTIntervalRule Newest } | Should -Throw -ErrorId 'CannotConvertArgumentNoMessage,DeepMdCompress.Commands.NewTabulatedModelCommand'
+    }
 }

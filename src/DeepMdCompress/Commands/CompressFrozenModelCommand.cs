@@ -50,6 +50,10 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
     [Alias("f")]
     public double Frequency { get; set; } = -1;
 
+    /// <summary>Which se_e3 table rows get the fine interval length: Legacy (deepmd-kit 2.2.9 … 3.1.1) or Current (3.1.2 and later).</summary>
+    [Parameter]
+    public SeTIntervalRule SeTIntervalRule { get; set; } = SeTIntervalRule.Legacy;
+
     /// <summary>dp compress -t: training script whose systems give min_nbor_dist when the graph has none.</summary>
     [Parameter]
     [Alias("t")]
@@ -91,6 +95,7 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
                 Extrapolate = RequireInteger(Extrapolate, "Extrapolate", ErrorIds.InvalidExtrapolate, "dp compress -e takes an int"),
                 Frequency = RequireInteger(Frequency, "Frequency", ErrorIds.InvalidFrequency, "dp compress -f takes an int"),
                 MaxError = ParameterSetName == MaxErrorSet ? MaxError : null,
+                SeTIntervalRule = SeTIntervalRule,
             };
             settings.Validate();
             AtomicFile.CheckTarget(output, Force, input);

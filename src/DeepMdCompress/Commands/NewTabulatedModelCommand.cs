@@ -35,6 +35,10 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
     [Parameter]
     public double Frequency { get; set; } = -1;
 
+    /// <summary>Which se_e3 table rows get the fine interval length: Legacy (deepmd-kit 2.2.9 … 3.1.1) or Current (3.1.2 and later).</summary>
+    [Parameter]
+    public SeTIntervalRule SeTIntervalRule { get; set; } = SeTIntervalRule.Legacy;
+
     /// <summary>Choose the largest step of the ladder whose worst value error over all nets is at most this.</summary>
     [Parameter(Mandatory = true, ParameterSetName = MaxErrorSet)]
     public double MaxError { get; set; }
@@ -49,6 +53,7 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
                 Extrapolate = RequireInteger(Extrapolate, "Extrapolate", ErrorIds.InvalidExtrapolate, "the coarse table ends at upper·extrapolate; dp compress -e takes an int"),
                 Frequency = RequireInteger(Frequency, "Frequency", ErrorIds.InvalidFrequency, "dp compress -f takes an int"),
                 MaxError = ParameterSetName == MaxErrorSet ? MaxError : null,
+                SeTIntervalRule = SeTIntervalRule,
             };
             _settings.Validate();
         }

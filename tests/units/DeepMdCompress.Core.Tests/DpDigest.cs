@@ -78,6 +78,12 @@ public sealed class DigestNode
 
     public string? Sha256 => _json.TryGetProperty("sha256", out var s) ? s.GetString() : null;
 
+    /// <summary>For a Const stored by digest: its smallest and largest value.</summary>
+    public double? Min => _json.TryGetProperty("min", out var m) ? m.GetDouble() : null;
+
+    /// <inheritdoc cref="Min"/>
+    public double? Max => _json.TryGetProperty("max", out var m) ? m.GetDouble() : null;
+
     /// <summary>For a table Const: the TabulateFusion node it feeds.</summary>
     public string? TableFor => _json.TryGetProperty("table_for", out var t) ? t.GetString() : null;
 
