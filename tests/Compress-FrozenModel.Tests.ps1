@@ -101,10 +101,76 @@ Describe 'Compress-FrozenModel' {
             [DeepMdCompress.Core.Graph.GraphFile]::Write($g, $noDist, 'Binary', $false, [Threading.CancellationToken]::None)
             $p.InputPath = $noDist
         }
-        Compress-FrozenModel @p -ErrorAction SilentlyContinue -ErrorVariable err
-        $err.Count | Should -Be 1
-        $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        # Parameter mistakes stop the command before it reads any input (about_DeepMdCompress_Errors).
+        $e = $null
+        try { Compress-FrozenModel @p -ErrorAction SilentlyContinue } catch { $e = $_ }
+        $e | Should -Not -BeNullOrEmpty -Because 'a parameter mistake is a terminating error'
+        $e.FullyQualifiedErrorId | Should -BeLike "$Id,*"
         Test-Path $out | Should -BeFalse
+    }
+
+    It 'writes one file per input into a folder, named as dp compress names its output' {
+        $models = Join-Path $dir 'models'
+        New-Item -ItemType Directory $models | Out-Null
+        foreach ($n in 'graph.000', 'graph.001') { Copy-Item $sample (Join-Path $models "$n.pb") }
+        $outDir = Join-Path $dir 'out'
+        # A missing folder is a parameter mistake without -Force ...
+        { Get-ChildItem $models -Filter *.pb | Compress-FrozenModel -OutputPath "$outDir/" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OutputDirectoryNotFound,*'
+        # ... and created with it.
+        $s = Get-ChildItem $models -Filter *.pb | Compress-FrozenModel -OutputPath "$outDir/" -Force
+        $s.Count | Should -Be 2
+        (Get-ChildItem $outDir).Name | Sort-Object | Should -Be @('graph.000_compressed.pb', 'graph.001_compressed.pb')
+        $s.OutputPath | ForEach-Object { (Import-FrozenModel $_).IsCompressed | Should -BeTrue }
+    }
+
+    It 'fills a name template per input' {
+        $models = Join-Path $dir 'models'
+        New-Item -ItemType Directory $models | Out-Null
+        foreach ($n in 'a', 'b') { Copy-Item $sample (Join-Path $models "$n.pb") }
+        $s = Get-ChildItem $models -Filter *.pb | Compress-FrozenModel -OutputPath (Join-Path $dir '{BaseName}-s{Step}.pbtxt') -Step 0.02
+        (Split-Path -Leaf $s.OutputPath) | Should -Be @('a-s0.02.pbtxt', 'b-s0.02.pbtxt')
+        (Import-FrozenModel $s[0].OutputPath).Format | Should -Be 'Text'
+    }
+
+    It 'writes next to the input as {BaseName}_compressed without -OutputPath' {
+        $copy = Join-Path $dir 'frozen_model.pb'
+        Copy-Item $sample $copy
+        $s = Compress-FrozenModel $copy
+        $s.OutputPath | Should -Be (Join-Path $dir 'frozen_model_compressed.pb')
+        Test-Path $s.OutputPath | Should -BeTrue
+    }
+
+    It 'refuses two inputs that would write one file, before any work' {
+        $models = Join-Path $dir 'models'
+        New-Item -ItemType Directory $models | Out-Null
+        foreach ($n in 'a', 'b') { Copy-Item $sample (Join-Path $models "$n.pb") }
+        $out = Join-Path $dir 'batch.pb'
+        { Get-ChildItem $models -Filter *.pb | Compress-FrozenModel -OutputPath $out -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OutputClash,*'
+        Test-Path $out | Should -BeFalse -Because 'nothing is compressed when two inputs clash'
+    }
+
+    It 'previews with -WhatIf: the summary it computed, marked as a preview' {
+        $out = Join-Path $dir 'w.pb'
+        $s = Compress-FrozenModel $sample $out -WhatIf
+        $s.IsPreview | Should -BeTrue
+        $s.Nets.Count | Should -Be 4
+        $s.OutputBytes | Should -BeGreaterThan 0
+        ($s | Out-String) | Should -Match 'preview'
+        Test-Path $out | Should -BeFalse
+    }
+
+    It 'lists the nodes compression removed and added' {
+        $s = Compress-FrozenModel $sample (Join-Path $dir 'c.pb')
+        $s.RemovedNodes | Should -Contain 'filter_type_0/matrix_1_0'
+        $s.AddedNodes | Where-Object { $_ -like '*TabulateFusionSeA*' } | Should -Not -BeNullOrEmpty
+        $s.NodesBefore - $s.RemovedNodes.Count + $s.AddedNodes.Count | Should -Be $s.NodesAfter
+    }
+
+    It 'reports its decisions with -Verbose' {
+        $v = Compress-FrozenModel $sample (Join-Path $dir 'c.pb') -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($v.Message -join "`n") | Should -Match 'min_nbor_dist 0.9 Å from Graph'
     }
 
     It 'refuses a legacy model and names Convert-LegacyModel' -Skip:(-not $HasShared) {

@@ -213,9 +213,10 @@ Describe 'Compress-FrozenModel write faults' {
         finally { if ($IsRoot) { umount $ro } else { chmod 755 $ro } }
     }
 
-    It 'output path is a directory: clear error' {
-        Compress-FrozenModel $src $dir -Force -ErrorAction SilentlyContinue -ErrorVariable err
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputPathIsDirectory,*'
+    It 'output path is a directory: the output goes into it under dp compress''s default name' {
+        $s = Compress-FrozenModel $src $dir -Force
+        $s.OutputPath | Should -Be (Join-Path $dir (([IO.Path]::GetFileNameWithoutExtension($src)) + '_compressed.pb'))
+        (Import-FrozenModel $s.OutputPath).IsCompressed | Should -BeTrue
         Get-Leftovers $dir | Should -BeNullOrEmpty
     }
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 
@@ -38,6 +39,16 @@ public sealed class CompressedNetSummary
 /// <summary>What Compress-FrozenModel did: input, output, min_nbor_dist and where it came from, per-net tables, sizes.</summary>
 public sealed class CompressionSummary
 {
+    public CompressionSummary(string inputPath, string outputPath, TabulatedModel tabulated, long inputBytes, long outputBytes,
+        FrozenModel original, FrozenModel compressed, IReadOnlyList<string> notes)
+        : this(inputPath, outputPath, tabulated, inputBytes, outputBytes, original.NodeCount, compressed.NodeCount, notes)
+    {
+        var kept = new HashSet<string>(compressed.GetGraphDef().Node.Select(n => n.Name), StringComparer.Ordinal);
+        RemovedNodes = original.GetGraphDef().Node.Select(n => n.Name).Where(n => !kept.Contains(n)).ToList();
+        var before = new HashSet<string>(original.GetGraphDef().Node.Select(n => n.Name), StringComparer.Ordinal);
+        AddedNodes = compressed.GetGraphDef().Node.Select(n => n.Name).Where(n => !before.Contains(n)).ToList();
+    }
+
     public CompressionSummary(string inputPath, string outputPath, TabulatedModel tabulated, long inputBytes, long outputBytes,
         int nodesBefore, int nodesAfter, IReadOnlyList<string> notes)
     {
@@ -96,4 +107,13 @@ public sealed class CompressionSummary
     public double MaxDerivativeError { get; }
 
     public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>True for the summary of -WhatIf: nothing was written, and OutputBytes is the binary graph's size.</summary>
+    public bool IsPreview { get; init; }
+
+    /// <summary>The nodes of the original that the compressed graph no longer has (the tabulated nets and what only they used).</summary>
+    public IReadOnlyList<string> RemovedNodes { get; } = Array.Empty<string>();
+
+    /// <summary>The nodes compression added (TabulateFusion ops, their tables and table_info, gradient ops, metadata).</summary>
+    public IReadOnlyList<string> AddedNodes { get; } = Array.Empty<string>();
 }

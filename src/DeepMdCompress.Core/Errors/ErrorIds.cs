@@ -42,6 +42,9 @@ public static class ErrorIds
     /// <summary>The output path is the input file, which is never overwritten.</summary>
     public const string OutputIsInput = "OutputIsInput";
 
+    /// <summary>Two inputs of one command would write the same output file.</summary>
+    public const string OutputClash = "OutputClash";
+
     /// <summary>The output path is a folder.</summary>
     public const string OutputPathIsDirectory = "OutputPathIsDirectory";
 

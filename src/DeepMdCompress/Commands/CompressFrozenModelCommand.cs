@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using System.IO;
 using System.Management.Automation;
 using DeepMdCompress.Core;
@@ -29,11 +32,19 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
     [ValidateNotNullOrEmpty]
     public string InputPath { get; set; } = string.Empty;
 
-    /// <summary>dp compress -o: where to write the compressed model (.pb: binary, .pbtxt: text).</summary>
-    [Parameter(Mandatory = true, Position = 1)]
+    /// <summary>
+    /// dp compress -o: the compressed model's file (.pb: binary, .pbtxt: text), a folder (existing, or ending in a
+    /// separator; created with -Force) or a name template ({BaseName}, {Name}, {Extension}, {Step}). Without it the
+    /// output sits next to the input as {BaseName}_compressed{Extension}, dp compress's default name.
+    /// </summary>
+    [Parameter(Position = 1)]
     [Alias("o", "Output")]
     [ValidateNotNullOrEmpty]
-    public string OutputPath { get; set; } = string.Empty;
+    public string? OutputPath { get; set; }
+
+    /// <summary>Binary (.pb) or Text (.pbtxt); by default chosen from the output file's extension.</summary>
+    [Parameter]
+    public GraphFileFormat? Format { get; set; }
 
     /// <summary>dp compress -s: stride of the fine table (the coarse one is 10·Step).</summary>
     [Parameter(ParameterSetName = StepSet)]
@@ -78,18 +89,17 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        string input = ResolveInputPaths(new[] { InputPath }, literal: true) is { Count: 1 } paths ? paths[0] : string.Empty;
-        if (input.Length == 0)
-        {
-            return;
-        }
+    private readonly List<(string Input, string Output)> _jobs = new();
+    private TabulationSettings _settings = new();
+    private MinNborDistInput _minNborDist = new();
+    private string? _output;
 
-        string output = ResolveOutputPath(OutputPath);
+    // Parameter mistakes stop the command before any input is read (about_DeepMdCompress_Errors).
+    protected override void BeginProcessing()
+    {
         try
         {
-            var settings = new TabulationSettings
+            _settings = new TabulationSettings
             {
                 Step = Step,
                 Extrapolate = RequireInteger(Extrapolate, "Extrapolate", ErrorIds.InvalidExtrapolate, "dp compress -e takes an int"),
@@ -97,44 +107,116 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
                 MaxError = ParameterSetName == MaxErrorSet ? MaxError : null,
                 SeTIntervalRule = SeTIntervalRule,
             };
-            settings.Validate();
+            _settings.Validate();
+        }
+        catch (DeepMdException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, null));
+        }
+
+        _minNborDist = new MinNborDistInput { WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath };
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)))
+        {
+            if (!(MinNborDist > 0) || double.IsInfinity(MinNborDist))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-MinNborDist {MinNborDist.ToString("R", CultureInfo.InvariantCulture)} is not a positive finite distance (Å)."),
+                    ErrorIds.InvalidMinNborDist, ErrorCategory.InvalidArgument, MinNborDist));
+            }
+
+            _minNborDist.Value = MinNborDist;
+        }
+
+        if (TrainingScript is not null)
+        {
+            _minNborDist.TrainingScript = ResolveFileSystemPath(TrainingScript);
+            if (!File.Exists(_minNborDist.TrainingScript))
+            {
+                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The training script {_minNborDist.TrainingScript} does not exist.", _minNborDist.TrainingScript),
+                    ErrorIds.TrainingScriptNotFound, ErrorCategory.ObjectNotFound, _minNborDist.TrainingScript));
+            }
+        }
+
+        if (TrainingData is not null)
+        {
+            _minNborDist.TrainingData = ResolveTrainingData(TrainingData);
+        }
+
+        if (OutputPath is not null)
+        {
+            _output = ResolveOutputFolderOrTemplate(OutputPath, Force);
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        string input = ResolveInputPaths(new[] { InputPath }, literal: true) is { Count: 1 } paths ? paths[0] : string.Empty;
+        if (input.Length > 0)
+        {
+            _jobs.Add((input, OutputNaming.For(input, _output, _settings.Step)));
+        }
+    }
+
+    // Every input is known here, so two that would write one file are refused before any work.
+    protected override void EndProcessing()
+    {
+        try
+        {
+            OutputNaming.CheckClashes(_jobs);
+        }
+        catch (DeepMdException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, _output));
+        }
+
+        for (int k = 0; k < _jobs.Count; k++)
+        {
+            if (_jobs.Count > 1)
+            {
+                WriteProgress(new ProgressRecord(4, "Compressing frozen models", $"{k + 1} of {_jobs.Count}: {_jobs[k].Input}")
+                    { PercentComplete = 100 * k / _jobs.Count });
+            }
+
+            Compress(_jobs[k].Input, _jobs[k].Output);
+        }
+
+        if (_jobs.Count > 1)
+        {
+            WriteProgress(new ProgressRecord(4, "Compressing frozen models", "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    private void Compress(string input, string output)
+    {
+        try
+        {
             AtomicFile.CheckTarget(output, Force, input);
-
-            var minNborDist = new MinNborDistInput { WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath };
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)))
-            {
-                minNborDist.Value = MinNborDist;
-            }
-
-            if (TrainingScript is not null)
-            {
-                minNborDist.TrainingScript = ResolveFileSystemPath(TrainingScript);
-            }
-
-            if (TrainingData is not null)
-            {
-                minNborDist.TrainingData = ResolveTrainingData(TrainingData);
-            }
-
-            WriteProgress(new ProgressRecord(3, Activity, $"Reading {input}") { PercentComplete = 0 });
+            WriteProgress(new ProgressRecord(3, Activity, $"Reading {input}") { PercentComplete = 0, ParentActivityId = _jobs.Count > 1 ? 4 : -1 });
             var model = FrozenModelReader.Load(input, CancelToken);
             var progress = new CallbackProgress<CompressionProgress>(p =>
-                WriteProgress(new ProgressRecord(3, Activity, p.Stage) { PercentComplete = p.Percent, CurrentOperation = p.Detail }));
-            var compressed = ModelCompressor.Compress(model, minNborDist, settings, InputPath, progress, CancelToken);
-            foreach (string note in compressed.Graph.Notes)
+                WriteProgress(new ProgressRecord(3, Activity, p.Stage) { PercentComplete = p.Percent, CurrentOperation = p.Detail, ParentActivityId = _jobs.Count > 1 ? 4 : -1 }));
+            var compressed = ModelCompressor.Compress(model, _minNborDist, _settings, Path.GetFileName(input), progress, CancelToken);
+            foreach (string note in compressed.Tabulated.Range.Notes.Concat(compressed.Graph.Notes))
             {
-                WriteVerbose(note);
+                WriteVerbose($"{input}: {note}");
             }
 
-            if (!ShouldProcess(output, $"Write the compressed model ({compressed.Tabulated.Tables.Count} tabulated nets, step {settings.Step}) from {input}"))
+            WriteVerbose($"{input}: min_nbor_dist {compressed.Tabulated.Range.MinNborDist.ToString("R", CultureInfo.InvariantCulture)} Å from {compressed.Tabulated.Range.MinNborDistSource}"
+                + (compressed.Tabulated.Range.MinNborDistOrigin is { } origin ? $" ({origin})" : string.Empty)
+                + $"; {compressed.Tabulated.Tables.Count} net(s) tabulated with step {compressed.Tabulated.Step.ToString("R", CultureInfo.InvariantCulture)}.");
+            var graph = compressed.Model.GetGraphDef();
+            if (!ShouldProcess(output, $"Write the compressed model ({compressed.Tabulated.Tables.Count} tabulated nets, step {compressed.Tabulated.Step}) from {input}"))
             {
+                // -WhatIf: everything but the write was done, so the summary is the preview.
+                WriteObject(new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, graph.CalculateSize(),
+                    model, compressed.Model, compressed.Graph.Notes) { IsPreview = true });
                 return;
             }
 
-            WriteProgress(new ProgressRecord(3, Activity, $"Writing {output}") { PercentComplete = 95 });
-            GraphFile.Write(compressed.Model.GetGraphDef(), output, GraphFile.FormatFromExtension(output), overwrite: Force, CancelToken);
-            WriteObject(new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, new FileInfo(output).Length,
-                model.NodeCount, compressed.Model.NodeCount, compressed.Graph.Notes));
+            if (WriteGraph(() => graph, output, FormatFor(output, Format), Force, Activity))
+            {
+                WriteObject(new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, new FileInfo(output).Length,
+                    model, compressed.Model, compressed.Graph.Notes));
+            }
         }
         catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
         {
@@ -146,7 +228,7 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
         }
         finally
         {
-            WriteProgress(new ProgressRecord(3, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(3, Activity, "Done") { RecordType = ProgressRecordType.Completed, ParentActivityId = _jobs.Count > 1 ? 4 : -1 });
         }
     }
 }

@@ -130,6 +130,36 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         return resolved;
     }
 
+    /// <summary>
+    /// Resolves an -OutputPath that may name one file per input: a file, a template (OutputNaming) or a folder (an
+    /// existing one, or a path ending in a separator, created here with -Force; without it a missing folder stops the command).
+    /// </summary>
+    protected string ResolveOutputFolderOrTemplate(string path, bool force)
+    {
+        bool endsInSeparator = path.EndsWith("/", StringComparison.Ordinal) || path.EndsWith("\\", StringComparison.Ordinal);
+        string resolved = ResolveOutputPath(path);
+        if (endsInSeparator && !OutputNaming.IsFolder(resolved))
+        {
+            resolved += System.IO.Path.DirectorySeparatorChar;
+        }
+
+        if (!OutputNaming.IsTemplate(resolved) && OutputNaming.IsFolder(resolved) && !Directory.Exists(resolved))
+        {
+            if (!force)
+            {
+                ThrowTerminatingError(new ErrorRecord(new DirectoryNotFoundException($"Output folder '{resolved}' does not exist; use -Force to create it."),
+                    ErrorIds.OutputDirectoryNotFound, ErrorCategory.ObjectNotFound, resolved));
+            }
+
+            if (ShouldProcess(resolved, "Create the output folder"))
+            {
+                Directory.CreateDirectory(resolved);
+            }
+        }
+
+        return resolved;
+    }
+
     /// <summary>Checks an output path before any work (see AtomicFile.CheckTarget); a problem becomes an error record.</summary>
     protected bool CheckOutputTarget(string target, bool force, string? inputPath = null)
     {
