@@ -33,6 +33,34 @@ BeforeAll {
 }
 
 Describe 'Compare-FrozenModel' {
+    It 'takes the models as paths' {
+        $pa = Join-Path $TestDrive 'a.pb'; $pb = Join-Path $TestDrive 'b.pb'
+        $a | Export-FrozenModel $pa -Force; $b | Export-FrozenModel $pb -Force
+        $r = Compare-FrozenModel $pa $pb -Coordinate $coord -AtomType $types -Box $box
+        $r.Reference | Should -Be $pa
+        $r.Difference | Should -Be $pb
+        $r.MaxForceError | Should -BeGreaterThan 0
+        { Compare-FrozenModel $pa (Join-Path $TestDrive 'missing.pb') -Coordinate $coord -AtomType $types } | Should -Throw '*missing.pb*'
+    }
+
+    It 'takes a tolerance per quantity and says which failed' {
+        $r = Compare-FrozenModel $a $b -Coordinate $coord -AtomType $types -Box $box -Tolerance @{ Energy = 1e3; Force = 1e3; Virial = 0 }
+        $r.Tolerance.Energy | Should -Be 1e3
+        $r.Tolerance.Virial | Should -Be 0
+        $r.Passed | Should -BeFalse
+        $r.Failed | Should -Be @('Virial')
+        ($r | Out-String) | Should -Match 'False: Virial beyond tolerance'
+        $all = Compare-FrozenModel $a $b -Coordinate $coord -AtomType $types -Box $box -Tolerance 1e3
+        $all.Passed | Should -BeTrue
+        $all.Failed | Should -BeNullOrEmpty
+    }
+
+    It 'prints its numbers in a string, so a failed Pester assertion carries them' {
+        $r = Compare-FrozenModel $a $b -Coordinate $coord -AtomType $types -Box $box -Tolerance 0
+        "$r" | Should -Match '^Failed \(Energy, Force, Virial\): max \|Δ\| energy \d\.\d\dE[-+]\d\d > 0\.00E\+00, force '
+        "$r" | Should -Match 'over 1 frame\(s\) of 6 atoms$'
+    }
+
     It 'finds a model identical to itself' {
         $r = Compare-FrozenModel -ReferenceModel $a -DifferenceModel $a -Coordinate $coord -AtomType $types -Box $box -Tolerance 0
         $r | Should -BeOfType ([DeepMdCompress.ModelComparison])

@@ -60,6 +60,8 @@ Describe 'Import-FrozenModel' {
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike "$Id,*"
         if ($hash) { (Get-FileHash -LiteralPath $path).Hash | Should -Be $hash }
+        # What ConciseView prints ("$err", ErrorDetails or else the message) names the file, so a batch can be diagnosed.
+        "$($err[0])" | Should -BeLike "*$File*"
     }
 
     It 'reports a path that matches nothing' {

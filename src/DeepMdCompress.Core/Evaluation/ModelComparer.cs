@@ -12,12 +12,13 @@ namespace DeepMdCompress.Core.Evaluation;
 public static class ModelComparer
 {
     public static ModelComparison Compare(FrozenModel reference, FrozenModel difference, EvaluationFrames frames, double tolerance,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Compare(reference, difference, frames, new ComparisonTolerance(tolerance), progress, cancellationToken);
+
+    public static ModelComparison Compare(FrozenModel reference, FrozenModel difference, EvaluationFrames frames, ComparisonTolerance tolerance,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (!(tolerance >= 0) || double.IsInfinity(tolerance))
-        {
-            throw new InvalidParameterException(ErrorIds.InvalidTolerance, $"Tolerance must be a finite number ≥ 0, got {tolerance}.");
-        }
+        (tolerance ?? throw new ArgumentNullException(nameof(tolerance))).Validate();
 
         if (reference.ModelType is not (null or "ener") || difference.ModelType is not (null or "ener"))
         {

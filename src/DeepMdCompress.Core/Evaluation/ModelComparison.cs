@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using DeepMdCompress.Core.Evaluation;
 
 namespace DeepMdCompress;
@@ -11,7 +12,7 @@ public sealed class ModelComparison
 {
     internal ModelComparison(int frames, int atoms, ModelComparer.ErrorAccumulator energy, ModelComparer.ErrorAccumulator energyPerAtom,
         ModelComparer.ErrorAccumulator force, ModelComparer.ErrorAccumulator virial, ModelComparer.ErrorAccumulator atomEnergy,
-        double tolerance, string? reference, string? difference)
+        ComparisonTolerance tolerance, string? reference, string? difference)
     {
         Frames = frames;
         Atoms = atoms;
@@ -26,7 +27,24 @@ public sealed class ModelComparison
         Tolerance = tolerance;
         Reference = reference;
         Difference = difference;
-        Passed = MaxEnergyError <= tolerance && MaxForceError <= tolerance && MaxVirialError <= tolerance;
+        var failed = new List<string>();
+        if (!(MaxEnergyError <= tolerance.Energy))
+        {
+            failed.Add("Energy");
+        }
+
+        if (!(MaxForceError <= tolerance.Force))
+        {
+            failed.Add("Force");
+        }
+
+        if (!(MaxVirialError <= tolerance.Virial))
+        {
+            failed.Add("Virial");
+        }
+
+        Failed = failed;
+        Passed = failed.Count == 0;
     }
 
     public string? Reference { get; }
@@ -53,7 +71,21 @@ public sealed class ModelComparison
 
     public double MaxAtomEnergyError { get; }
 
-    public double Tolerance { get; }
+    /// <summary>The tolerance of each quantity (Energy, Force, Virial).</summary>
+    public ComparisonTolerance Tolerance { get; }
+
+    /// <summary>The quantities whose largest error exceeds their tolerance ("Energy", "Force", "Virial"); empty when Passed.</summary>
+    public IReadOnlyList<string> Failed { get; }
 
     public bool Passed { get; }
+
+    /// <summary>One line a test failure can carry: the verdict and, per quantity, the error against its tolerance.</summary>
+    public override string ToString()
+    {
+        string Quantity(string name, double error, double tolerance) =>
+            $"{name} {ComparisonTolerance.Format(error)} {(error <= tolerance ? "≤" : ">")} {ComparisonTolerance.Format(tolerance)}";
+        string verdict = Passed ? "Passed" : "Failed (" + string.Join(", ", Failed) + ")";
+        return $"{verdict}: max |Δ| {Quantity("energy", MaxEnergyError, Tolerance.Energy)}, {Quantity("force", MaxForceError, Tolerance.Force)}, "
+            + $"{Quantity("virial", MaxVirialError, Tolerance.Virial)} over {Frames} frame(s) of {Atoms} atoms";
+    }
 }

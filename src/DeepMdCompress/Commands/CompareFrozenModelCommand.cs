@@ -13,19 +13,25 @@ namespace DeepMdCompress.Commands;
 public sealed class CompareFrozenModelCommand : FrameInputCmdlet
 {
 
-    /// <summary>The model taken as correct (usually the original).</summary>
+    /// <summary>The model taken as correct (usually the original): a FrozenModel or the path of a .pb/.pbtxt file.</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [FrozenModelArgument]
     [ValidateNotNull]
     public FrozenModel ReferenceModel { get; set; } = null!;
 
-    /// <summary>The model checked against it (usually the compressed one); may come from the pipeline.</summary>
+    /// <summary>The model checked against it (usually the compressed one), a model or a path; may come from the pipeline.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
+    [FrozenModelArgument]
     [ValidateNotNull]
     public FrozenModel DifferenceModel { get; set; } = null!;
 
-    /// <summary>Largest absolute error of total energy, any force component and any virial component for Passed.</summary>
+    /// <summary>
+    /// Largest absolute error of total energy, any force component and any virial component for Passed: one number for
+    /// all three, or per quantity (@{ Energy = 1e-8; Force = 1e-6; Virial = 1e-5 }; unnamed ones keep 1e-6).
+    /// </summary>
     [Parameter]
-    public double Tolerance { get; set; } = 1e-6;
+    [ValidateNotNull]
+    public ComparisonTolerance Tolerance { get; set; } = new();
 
     protected override void ProcessRecord()
     {
@@ -35,6 +41,7 @@ public sealed class CompareFrozenModelCommand : FrameInputCmdlet
             var progress = new FrameProgress(this, frames.Frames, $"{ReferenceModel} vs {DifferenceModel}", "Comparing frozen models");
             var result = ModelComparer.Compare(ReferenceModel, DifferenceModel, frames, Tolerance, progress, CancelToken);
             progress.Complete();
+            WriteVerbose($"{ReferenceModel} vs {DifferenceModel}: {result}");
             WriteObject(result);
         }
         catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)

@@ -29,14 +29,32 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Maps a core failure to an ErrorRecord with the exception's id and a fitting category.</summary>
-    protected static ErrorRecord ToErrorRecord(Exception ex, object? target)
+    protected static ErrorRecord ToErrorRecord(Exception ex, object? target) => NamingTheFile(ex is DeepMdException d
+        ? new ErrorRecord(ex, d.ErrorId, Category(d.Kind), d.Target ?? target)
+        : Untyped(ex, target));
+
+    // Every message about a file names it, so a batch can be diagnosed from ConciseView alone
+    // (which shows ErrorDetails when set, else the exception's message).
+    private static ErrorRecord NamingTheFile(ErrorRecord record)
     {
-        if (ex is DeepMdException d)
+        string? file = record.TargetObject switch
         {
-            return new ErrorRecord(ex, d.ErrorId, Category(d.Kind), d.Target ?? target);
+            string s when s.Length > 0 => s,
+            FileSystemInfo f => f.FullName,
+            FrozenModel { Path: { } p } => p,
+            _ => null,
+        };
+        string message = record.Exception.Message;
+        if (file is not null && message.IndexOf(System.IO.Path.GetFileName(file), StringComparison.Ordinal) < 0)
+        {
+            record.ErrorDetails = new ErrorDetails($"{file}: {message}");
         }
 
-        return ex switch
+        return record;
+    }
+
+    private static ErrorRecord Untyped(Exception ex, object? target) =>
+        ex switch
         {
             FileNotFoundException => new ErrorRecord(ex, ErrorIds.FileNotFound, ErrorCategory.ObjectNotFound, target),
             DirectoryNotFoundException => new ErrorRecord(ex, ErrorIds.DirectoryNotFound, ErrorCategory.ObjectNotFound, target),
@@ -45,7 +63,6 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
             OperationCanceledException => new ErrorRecord(ex, ErrorIds.OperationStopped, ErrorCategory.OperationStopped, target),
             _ => new ErrorRecord(ex, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
         };
-    }
 
     protected static ErrorCategory Category(DeepMdErrorKind kind) => kind switch
     {
