@@ -6,6 +6,7 @@ using System.Threading;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Evaluation;
+using DeepMdCompress.Core.Versioning;
 using Microsoft.PowerShell.Commands;
 
 namespace DeepMdCompress.Commands;
@@ -175,6 +176,19 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         }
 
         return resolved;
+    }
+
+    /// <summary>
+    /// A legacy model goes through the stages only to be refused at the end; say so at every stage it passes
+    /// (deepmd-kit 2.2/3.x does not load it either).
+    /// </summary>
+    protected void WarnIfLegacy(FrozenModel model)
+    {
+        string? version = ModelVersionDetector.Detect(model.GetGraphDef()).SourceVersion;
+        if (SourceVersions.IsLegacy(version))
+        {
+            WriteWarning($"{model.Path ?? "The model"} was made by deepmd-kit {version}: deepmd-kit 2.2/3.x does not load it and compression refuses it (LegacyModel); upgrade it with Convert-LegacyModel -From {version} first.");
+        }
     }
 
     /// <summary>Checks an output path before any work (see AtomicFile.CheckTarget); a problem becomes an error record.</summary>

@@ -36,7 +36,14 @@ public sealed class ImportFrozenModelCommand : DeepMdCmdlet
             WriteProgress(progress);
             try
             {
-                WriteObject(FrozenModelReader.Load(file, CancelToken));
+                var model = FrozenModelReader.Load(file, CancelToken);
+                WriteVerbose($"{file}: {model.Format} {model.DescriptorType} {model.ModelType ?? "ener"} model, {model.NodeCount} nodes, "
+                    + $"model_version {model.ModelVersion ?? "none"}{(model.IsCompressed ? ", compressed" : string.Empty)}.");
+                WarnIfLegacy(model);
+
+                // The bar goes before the model does, so it is not left up while the next stage works on it.
+                WriteProgress(new ProgressRecord(1, "Importing frozen models", "Done") { RecordType = ProgressRecordType.Completed });
+                WriteObject(model);
             }
             catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
             {

@@ -52,9 +52,12 @@ public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
             int frames = natoms == 0 ? 1 : input.Coordinates.Length / Math.Max(1, 3 * natoms);
             evaluator.FramesPerRun = Math.Max(1, AtomsPerRun / Math.Max(1, natoms));
             var progress = frames > 1 ? new FrameProgress(this, frames, target) : null;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             var results = evaluator.Evaluate(input.Coordinates, input.AtomTypes, input.Box, input.FrameParameters, input.AtomParameters,
                 FromSystem ? input.Frames : null, progress, CancelToken);
             progress?.Complete();
+            WriteVerbose($"{target}: {frames} frame(s) of {natoms} atoms ({(input.Box is null ? "open" : "periodic")}, "
+                + $"{(evaluator.IsSinglePrecision ? "float32" : "float64")}) in {watch.Elapsed.TotalMilliseconds:F0} ms.");
             foreach (var r in results)
             {
                 WriteObject(r);

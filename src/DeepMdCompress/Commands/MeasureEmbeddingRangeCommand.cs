@@ -80,6 +80,7 @@ public sealed class MeasureEmbeddingRangeCommand : DeepMdCmdlet
 
         try
         {
+            WarnIfLegacy(InputObject);
             var range = RangeMeasurement.Measure(InputObject, _input!, out var ignored, CancelToken, progress);
             foreach (string w in ignored)
             {

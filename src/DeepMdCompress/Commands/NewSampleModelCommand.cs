@@ -103,6 +103,8 @@ public sealed class NewSampleModelCommand : DeepMdCmdlet
         var options = BuildOptions();
         string summary = $"{SampleModelOptions.CanonicalDescriptor(options.Descriptor)} ({string.Join(" ", options.TypeMap)}; sel {string.Join(" ", options.Sel)}; "
             + $"neuron {string.Join(" ", options.Neuron)}; {options.Activation}, {options.Precision}, seed {options.Seed})";
+        WriteVerbose($"Generating {summary}: rcut {options.Rcut.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, "
+            + $"rcut_smth {options.RcutSmth.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, fitting {string.Join(" ", options.FittingNeuron)}.");
         if (ParameterSetName == MemorySet)
         {
             var model = Run(() => SampleModelGenerator.Create(options, CancelToken), summary);

@@ -74,7 +74,15 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
             }));
         try
         {
-            WriteObject(Tabulator.Tabulate(range, _settings, progress, CancelToken));
+            WarnIfLegacy(range.Model);
+            var tabulated = Tabulator.Tabulate(range, _settings, progress, CancelToken);
+            foreach (var t in tabulated.Tables)
+            {
+                WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0}: [{1}, {2}], {3} rows of {4} channels, value error {5:0.00E+00}, derivative error {6:0.00E+00}",
+                    t.Name, t.Lower, t.Upper, t.Rows, t.LastLayerSize, t.MaxValueError, t.MaxDerivativeError));
+            }
+
+            WriteObject(tabulated);
         }
         catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
         {
