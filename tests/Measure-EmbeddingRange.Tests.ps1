@@ -137,11 +137,19 @@ Describe 'Measure-EmbeddingRange' {
             @{ Value = 0.0 }, @{ Value = -1.0 }, @{ Value = [double]::NaN }, @{ Value = [double]::PositiveInfinity }
         ) {
             param($Value)
-            $out = Import-FrozenModel -Path $tiny | Measure-EmbeddingRange -MinNborDist $Value -ErrorAction SilentlyContinue -ErrorVariable err
+            # A parameter mistake stops the command before the pipeline runs.
+            $e = $null
+            try { $out = Import-FrozenModel -Path $tiny | Measure-EmbeddingRange -MinNborDist $Value } catch { $e = $_ }
             $out | Should -BeNullOrEmpty
-            $err.Count | Should -Be 1
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidMinNborDist,*'
-            $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $e.FullyQualifiedErrorId | Should -BeLike 'InvalidMinNborDist,*'
+            $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        }
+
+        It 'refuses a training script that does not exist before reading any model' {
+            $e = $null
+            try { Import-FrozenModel -Path $tiny | Measure-EmbeddingRange -TrainingScript ./nope/input.json } catch { $e = $_ }
+            $e.FullyQualifiedErrorId | Should -BeLike 'TrainingScriptNotFound,*'
+            "$e" | Should -Match 'input\.json'
         }
 
         It 'needs a source of min_nbor_dist' {

@@ -114,32 +114,7 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
             ThrowTerminatingError(ToErrorRecord(ex, null));
         }
 
-        _minNborDist = new MinNborDistInput { WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath };
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)))
-        {
-            if (!(MinNborDist > 0) || double.IsInfinity(MinNborDist))
-            {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-MinNborDist {MinNborDist.ToString("R", CultureInfo.InvariantCulture)} is not a positive finite distance (Å)."),
-                    ErrorIds.InvalidMinNborDist, ErrorCategory.InvalidArgument, MinNborDist));
-            }
-
-            _minNborDist.Value = MinNborDist;
-        }
-
-        if (TrainingScript is not null)
-        {
-            _minNborDist.TrainingScript = ResolveFileSystemPath(TrainingScript);
-            if (!File.Exists(_minNborDist.TrainingScript))
-            {
-                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The training script {_minNborDist.TrainingScript} does not exist.", _minNborDist.TrainingScript),
-                    ErrorIds.TrainingScriptNotFound, ErrorCategory.ObjectNotFound, _minNborDist.TrainingScript));
-            }
-        }
-
-        if (TrainingData is not null)
-        {
-            _minNborDist.TrainingData = ResolveTrainingData(TrainingData);
-        }
+        _minNborDist = MinNborDistParameters(MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)) ? MinNborDist : null, TrainingScript, TrainingData);
 
         if (OutputPath is not null)
         {

@@ -6,6 +6,7 @@ using System.Threading;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Evaluation;
+using DeepMdCompress.Core.Ranges;
 using DeepMdCompress.Core.Versioning;
 using Microsoft.PowerShell.Commands;
 
@@ -176,6 +177,42 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         }
 
         return resolved;
+    }
+
+    /// <summary>
+    /// The min_nbor_dist sources of -MinNborDist, -TrainingScript and -TrainingData, checked before the pipeline runs:
+    /// a bad distance, a missing script or a missing data folder stops the command (they are parameter mistakes).
+    /// </summary>
+    protected MinNborDistInput MinNborDistParameters(double? value, string? trainingScript, string[]? trainingData)
+    {
+        var input = new MinNborDistInput { WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath };
+        if (value is double v)
+        {
+            if (!(v > 0) || double.IsInfinity(v))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-MinNborDist {v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} is not a positive finite distance (Å)."),
+                    ErrorIds.InvalidMinNborDist, ErrorCategory.InvalidArgument, v));
+            }
+
+            input.Value = v;
+        }
+
+        if (trainingScript is not null)
+        {
+            input.TrainingScript = ResolveFileSystemPath(trainingScript);
+            if (!File.Exists(input.TrainingScript))
+            {
+                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The training script {input.TrainingScript} does not exist.", input.TrainingScript),
+                    ErrorIds.TrainingScriptNotFound, ErrorCategory.ObjectNotFound, input.TrainingScript));
+            }
+        }
+
+        if (trainingData is not null)
+        {
+            input.TrainingData = ResolveTrainingData(trainingData);
+        }
+
+        return input;
     }
 
     /// <summary>

@@ -41,21 +41,7 @@ public sealed class MeasureEmbeddingRangeCommand : DeepMdCmdlet
 
     protected override void BeginProcessing()
     {
-        _input = new MinNborDistInput { WorkingDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath };
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)))
-        {
-            _input.Value = MinNborDist;
-        }
-
-        if (TrainingScript is not null)
-        {
-            _input.TrainingScript = ResolveFileSystemPath(TrainingScript);
-        }
-
-        if (TrainingData is not null)
-        {
-            _input.TrainingData = ResolveTrainingData(TrainingData);
-        }
+        _input = MinNborDistParameters(MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)) ? MinNborDist : null, TrainingScript, TrainingData);
     }
 
     protected override void ProcessRecord()
