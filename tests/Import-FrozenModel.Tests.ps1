@@ -64,6 +64,17 @@ Describe 'Import-FrozenModel' {
         "$($err[0])" | Should -BeLike "*$File*"
     }
 
+    It 'reads a graph by its content, whatever its name says, and notes the mismatch' {
+        $text = Import-FrozenModel ([IO.Path]::Combine($LocalData, 'text_as_pb.pb'))
+        $text.Format | Should -Be 'Text'
+        $text.Notes | Should -Contain 'Format: text_as_pb.pb holds a text GraphDef although its name says binary; it was read as Text.'
+        $binary = Join-Path $TestDrive 'binary.pbtxt'
+        $text | Export-FrozenModel $binary -Format Binary -Force
+        $b = Import-FrozenModel $binary
+        $b.Format | Should -Be 'Binary'
+        $b.NodeCount | Should -Be $text.NodeCount
+    }
+
     It 'reports a path that matches nothing' {
         Import-FrozenModel -Path ([IO.Path]::Combine($LocalData, 'nothing*.pb')) -ErrorAction SilentlyContinue -ErrorVariable err
         $err.Count | Should -Be 1

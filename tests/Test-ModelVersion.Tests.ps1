@@ -105,10 +105,12 @@ Describe 'Test-ModelVersion' {
         (Get-FileHash -LiteralPath $path).Hash | Should -Be $hash
     }
 
-    It 'shows as a table with the reason' {
-        $text = Import-FrozenModel (New-TinyVariant '1.3' $dir) | Test-ModelVersion | Out-String -Width 250
-        $text | Should -Match 'Model\s+Source\s+Version\s+Loadable\s+Compressible\s+Reason'
-        $text | Should -Match 'tiny_1\.3\.pbtxt\s+1\.3\s+\(none\)\s+False\s+False\s+made by deepmd-kit 1\.3'
+    It 'shows as a table with the next step, and the full reason as a list' {
+        $info = Import-FrozenModel (New-TinyVariant '1.3' $dir) -WarningAction SilentlyContinue | Test-ModelVersion
+        $text = $info | Out-String -Width 80
+        $text | Should -Match 'Model\s+Source\s+Version\s+Loadable\s+Compress'
+        $text | Should -Match 'tiny_1\.3\.pbtxt\s+1\.3\s+\(none\)\s+False\s+after Convert-LegacyModel -From 1\.3'
+        $info.Reason | Should -Match 'made by deepmd-kit 1\.3'
     }
 
     It 'lets the documented example stop a script on an incompatible model' {

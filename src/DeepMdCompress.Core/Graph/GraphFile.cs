@@ -136,12 +136,9 @@ public static class GraphFile
         TextFormatWriter.Write(graph, writer, cancellationToken);
     }
 
-    private static GraphFormat FormatFromContent(string path, byte[] bytes)
-    {
-        var byName = FormatFromExtension(path);
-        string ext = Path.GetExtension(path).ToLowerInvariant();
-        return ext == ".pb" || byName == GraphFormat.Text ? byName : (LooksLikeText(bytes) ? GraphFormat.Text : GraphFormat.Binary);
-    }
+    // The content decides, not the name: a binary GraphDef starts with a field tag (a control byte) and a text one
+    // with a field name, so the two cannot be confused, and a text graph named .pb (or the reverse) is read as what it is.
+    private static GraphFormat FormatFromContent(string path, byte[] bytes) => LooksLikeText(bytes) ? GraphFormat.Text : GraphFormat.Binary;
 
     /// <summary>
     /// A text GraphDef starts (after whitespace/comments) with a field name and holds no control bytes;

@@ -1,4 +1,5 @@
 using System.IO;
+using System.Linq;
 using System.Threading;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
@@ -13,7 +14,16 @@ public static class FrozenModelReader
     {
         string full = Path.GetFullPath(path);
         var graph = GraphFile.Read(full, out var format, cancellationToken);
-        return FromGraph(graph, full, format, cancellationToken);
+        var model = FromGraph(graph, full, format, cancellationToken);
+        if (GraphFile.FormatFromExtension(full) != format)
+        {
+            model.Notes = model.Notes.Concat(new[]
+            {
+                $"Format: {Path.GetFileName(full)} holds a {(format == GraphFormat.Text ? "text" : "binary")} GraphDef although its name says {(format == GraphFormat.Text ? "binary" : "text")}; it was read as {format}.",
+            }).ToList();
+        }
+
+        return model;
     }
 
     public static FrozenModel FromGraph(GraphDef graph, string? path, GraphFormat format, CancellationToken cancellationToken = default)
