@@ -87,23 +87,47 @@ public static class SampleModelGenerator
             w.WriteEndArray();
             w.WritePropertyName("descriptor");
             w.WriteStartObject();
+            bool typeEmbedding = SampleModelOptions.TypeEmbeddingDescriptors.Contains(descriptor);
+            bool attention = descriptor is "se_atten" or "se_atten_v2";
             w.WriteString("type", descriptor);
-            Ints(w, "sel", options.Sel);
+            if (attention)
+            {
+                w.WriteNumber("sel", options.Sel[0]);
+            }
+            else
+            {
+                Ints(w, "sel", options.Sel);
+            }
+
             Number(w, "rcut", options.Rcut);
             Number(w, "rcut_smth", options.RcutSmth);
             Ints(w, "neuron", options.Neuron);
-            if (descriptor == "se_e2_a")
+            if (descriptor == "se_e2_a" || typeEmbedding)
             {
                 w.WriteNumber("axis_neuron", options.AxisNeuron);
             }
 
+            if (attention)
+            {
+                // deepmd-kit compresses se_atten only without attention layers and with the strip type embedding.
+                w.WriteNumber("attn", 16);
+                w.WriteNumber("attn_layer", 0);
+                w.WriteBoolean("attn_dotr", true);
+                w.WriteBoolean("attn_mask", false);
+                w.WriteNumber("tebd_dim", options.TypeEmbeddingDim);
+                if (descriptor == "se_atten")
+                {
+                    w.WriteString("tebd_input_mode", "strip");
+                }
+            }
+
             w.WriteString("activation_function", options.Activation.ToLowerInvariant());
             w.WriteBoolean("resnet_dt", false);
-            if (descriptor != "se_e3")
+            if (descriptor != "se_e3" && !typeEmbedding)
             {
                 w.WriteBoolean("type_one_side", options.TypeOneSide);
             }
-            else
+            else if (descriptor == "se_e3")
             {
                 w.WriteBoolean("set_davg_zero", false);
             }
@@ -125,6 +149,16 @@ public static class SampleModelGenerator
             }
 
             w.WriteEndObject();
+            if (descriptor == "se_a_ebd_v2")
+            {
+                w.WritePropertyName("type_embedding");
+                w.WriteStartObject();
+                Ints(w, "neuron", new[] { options.TypeEmbeddingDim });
+                w.WriteBoolean("resnet_dt", false);
+                w.WriteNumber("seed", options.Seed);
+                w.WriteEndObject();
+            }
+
             w.WritePropertyName("fitting_net");
             w.WriteStartObject();
             w.WriteString("type", "ener");
@@ -235,6 +269,7 @@ public static class SampleModelGenerator
         private readonly int _dimOut;
         private readonly DataType _prec;
         private readonly string _activation;
+        private readonly bool _typeEmbedding;
 
         public Builder(SampleModelOptions options, CancellationToken cancellationToken)
         {
@@ -246,7 +281,8 @@ public static class SampleModelGenerator
             _nnei = _sel.Sum();
             _ndescrpt = _descriptor == "se_e2_r" ? _nnei : 4 * _nnei;
             _last = options.Neuron[options.Neuron.Count - 1];
-            _dimOut = _descriptor == "se_e2_a" ? _last * options.AxisNeuron : _last;
+            _typeEmbedding = SampleModelOptions.TypeEmbeddingDescriptors.Contains(_descriptor);
+            _dimOut = _descriptor == "se_e2_a" || _typeEmbedding ? _last * options.AxisNeuron : _last;
             _prec = options.Precision.ToLowerInvariant() == "float32" ? DataType.DtFloat : DataType.DtDouble;
             _activation = options.Activation.ToLowerInvariant();
         }
@@ -276,11 +312,14 @@ public static class SampleModelGenerator
             var coordR = _g.Reshape(coord, new object[] { -1, _g.Mul(_g.Item(natoms, 1), 3) });
             var atype = _g.Reshape(type, new object[] { -1, _g.Item(natoms, 1) });
             _g.Item(_g.Shape(coordR), 0); // input_dict["nframes"]
+            var typeEmbedding = _typeEmbedding ? TypeEmbedding() : null;
 
             var descriptor = _descriptor switch
             {
                 "se_e2_a" => BuildSeA(coordR, atype, natoms, box, mesh),
                 "se_e2_r" => BuildSeR(coordR, atype, natoms, box, mesh),
+                "se_atten" or "se_atten_v2" => BuildSeAtten(coordR, atype, natoms, box, mesh, typeEmbedding!),
+                "se_a_ebd_v2" => BuildSeAEbdV2(coordR, atype, natoms, box, mesh, typeEmbedding!),
                 _ => BuildSeT(coordR, atype, natoms, box, mesh),
             };
 
@@ -335,7 +374,11 @@ public static class SampleModelGenerator
             {
                 _g.Const(TensorEncoder.ScalarDouble(_o.Rcut), "rcut");
                 _g.Const(TensorEncoder.ScalarInt32(_ntypes), "ntypes");
-                _g.Const(TensorEncoder.ScalarInt32(_ndescrpt), "ndescrpt");
+                if (!_typeEmbedding)
+                {
+                    _g.Const(TensorEncoder.ScalarInt32(_ndescrpt), "ndescrpt");
+                }
+
                 var sel = _g.ConstInts(_sel, "sel").Node;
                 var orig = originalSel ? _g.ConstInts(_sel, "original_sel").Node : null;
                 var (avg, std) = Statistics();
@@ -440,6 +483,180 @@ public static class SampleModelGenerator
             var layer = CastBack(FilterSeT(CastIn(inputsI)));
             layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), _dimOut });
             return d with { Output = _g.Concat(new object[] { layer }, 1) };
+        }
+
+        /// <summary>
+        /// deepmd-kit's TypeEmbedNet: the one-hot code of every type through one linear layer (a bias in 2.2's layout, none
+        /// in 3.x's), plus a zero row for the padding type, as t_typeebd [ntypes + 1, dim].
+        /// </summary>
+        private TfTensor TypeEmbedding()
+        {
+            int dim = _o.TypeEmbeddingDim;
+            var types = _g.ConstInts(Enumerable.Range(0, _ntypes).ToArray(), "Const");
+            string n = _g.UniqueName("one_hot");
+            TfTensor on, off, depth;
+            using (_g.EnterAbsolute(n))
+            {
+                on = _g.ConstScalar(1.0, DataType.DtFloat, "on_value");
+                off = _g.ConstScalar(0.0, DataType.DtFloat, "off_value");
+                depth = _g.ConstInt(_ntypes, "depth");
+            }
+
+            var oneHot = _g.AddNode(n, "OneHot", new[] { types, depth, on, off },
+                new[] { GraphBuilder.A("T", DataType.DtFloat), GraphBuilder.A("TI", DataType.DtInt32), GraphBuilder.A("axis", -1L) },
+                (DataType.DtFloat, new[] { _ntypes, _ntypes })).Outputs[0];
+            var codes = _g.Reshape(_g.Cast(oneHot, Global), new[] { _ntypes, -1 });
+            TfTensor embedding;
+            using (_g.Scope("type_embed_net"))
+            {
+                var w = _g.Variable("type_embed_net/matrix_1", Weights("type_embed_net/matrix_1", _ntypes, dim, 1.0 / Math.Sqrt(_ntypes + dim)));
+                embedding = _g.MatMul(codes, w);
+                if (_o.TypeEmbeddingBias)
+                {
+                    embedding = _g.BiasAdd(embedding, _g.Variable("type_embed_net/bias_1", Bias("type_embed_net/bias_1", dim, 0.0, 1.0)));
+                }
+
+                embedding = _g.Reshape(embedding, new[] { -1, dim });
+            }
+
+            embedding = _g.Reshape(embedding, new[] { -1, dim });
+            var padding = _g.Cast(_g.Const(TensorEncoder.Floats(new float[dim], 1, dim), "zeros"), Global);
+            return _g.Identity(_g.Concat(new object[] { embedding, padding }, 0), "t_typeebd");
+        }
+
+        /// <summary>
+        /// se_atten.py (attn_layer 0, strip type embedding) and se_atten_v2: ProdEnvMatAMix over all types, one geometric net
+        /// on s(r), multiplied element-wise by (1 + the two-side type net of (neighbour, centre)), the type net gathered by
+        /// centre·(ntypes + 1) + neighbour; se_atten_v2 also multiplies the type net by each neighbour's smooth switch.
+        /// </summary>
+        private DescriptorTensors BuildSeAtten(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh, TfTensor typeEmbedding)
+        {
+            var (avg, std, sel, orig) = DescriptorAttributes(originalSel: true);
+            var (coord, box, atype) = DescriptorInputs(coord_, atype_, natoms, box_, sel, orig!);
+            var env = _g.AddNode(_g.UniqueName("ProdEnvMatAMix"), "ProdEnvMatAMix", new[] { coord, atype, natoms, box, mesh, avg, std }, new[]
+            {
+                GraphBuilder.A("T", Global), GraphBuilder.A("rcut_a", -1.0f), GraphBuilder.A("rcut_r", (float)_o.Rcut),
+                GraphBuilder.A("rcut_r_smth", (float)_o.RcutSmth), GraphBuilder.A("sel_a", new[] { _nnei }), GraphBuilder.A("sel_r", new[] { 0 }),
+            }, (Global, new[] { -1, -1 }), (Global, new[] { -1, -1 }), (Global, new[] { -1, -1 }), (DataType.DtInt32, new[] { -1, -1 }),
+                (DataType.DtInt32, new[] { -1, -1 }), (DataType.DtBool, new[] { -1, -1 }));
+            var neighbourTypes = _g.Reshape(env.Outputs[4], new[] { -1 });
+            var d = Identities(env.Outputs[0], env);
+            var centres = _g.Reshape(_g.Slice(ClipByValue(atype, 0, _ntypes - 1), new[] { 0, 0 }, new object[] { -1, _g.Item(natoms, 0) }), new[] { -1 });
+            var smooth = _descriptor == "se_atten_v2" ? SmoothSwitch(d.Rmat, avg, std, centres, natoms) : null;
+
+            // _pass_filter with one block for all neighbour types.
+            var inputs = _g.Reshape(d.Rmat, new object[] { -1, _g.Item(natoms, 0), _ndescrpt });
+            var inputsI = _g.Slice(_g.Reshape(inputs, new[] { -1, _ndescrpt }), new[] { 0, 0 }, new[] { -1, _ndescrpt });
+            var natom = _g.Item(_g.Shape(inputsI), 0);
+            var xyz = _g.Reshape(_g.Slice(_g.Reshape(inputsI, new[] { -1, 4 }), new[] { 0, 0 }, new[] { -1, 1 }), new[] { -1, 1 });
+            TfTensor g;
+            const string scope = "filter_type_all";
+            using (_g.Scope(scope))
+            {
+                g = EmbeddingNet(CastIn(xyz), scope, string.Empty);
+                var index = _g.Reshape(PairIndex(centres, neighbourTypes), new[] { -1 });
+                var typeNet = EmbeddingLookup(TwoSideTypeNet(typeEmbedding, scope), index);
+                if (smooth is not null)
+                {
+                    typeNet = _g.Mul(typeNet, _g.Reshape(smooth, new[] { -1, 1 }));
+                }
+
+                g = _g.Add(_g.Mul(g, typeNet), g);
+            }
+
+            var result = Contract(g, inputsI, natom, _nnei);
+            result = _g.Reshape(result, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), _dimOut });
+            return d with { Output = _g.Concat(new object[] { result }, 1) };
+        }
+
+        /// <summary>
+        /// se_a_ebd_v2 (se_e2_a with a strip type embedding): one shared geometric net over every neighbour slot, multiplied
+        /// by (1 + the two-side type net), the type of each slot taken from the neighbour list (padding = ntypes).
+        /// </summary>
+        private DescriptorTensors BuildSeAEbdV2(TfTensor coord_, TfTensor atype_, TfTensor natoms, TfTensor box_, TfTensor mesh, TfTensor typeEmbedding)
+        {
+            var (avg, std, sel, orig) = DescriptorAttributes(originalSel: true);
+            var (coord, box, atype) = DescriptorInputs(coord_, atype_, natoms, box_, sel, orig!);
+            var env = EnvMatA(coord, atype, natoms, box, mesh, avg, std);
+            var nlistT = _g.Reshape(_g.Add(env.Outputs[3], 1), new[] { -1 });
+            var atypeT = _g.Concat(new object[] { new[] { _ntypes }, _g.Reshape(atype, new[] { -1 }) }, 0);
+            var neighbourTypes = _g.EmbeddingLookup(atypeT, nlistT);
+            var d = Identities(env.Outputs[0], env);
+            var inputs = _g.Reshape(d.Rmat, new object[] { -1, _g.Item(natoms, 0), _ndescrpt });
+            var inputsR = _g.Reshape(inputs, new[] { -1, _ndescrpt });
+            var centres = _g.Reshape(_g.Slice(atype, new[] { 0, 0 }, new object[] { -1, _g.Item(natoms, 0) }), new[] { -1 });
+            const string scope = "filter_type_all";
+            TfTensor result;
+            using (_g.Scope(scope))
+            {
+                var inputsI = _g.Slice(inputsR, new[] { 0, 0 }, new[] { -1, _ndescrpt });
+                var natom = _g.Item(_g.Shape(inputsI), 0);
+                var xyz = _g.Reshape(_g.Slice(_g.Reshape(inputsI, new[] { -1, 4 }), new[] { 0, 0 }, new[] { -1, 1 }), new[] { -1, 1 });
+                var index = PairIndex(centres, neighbourTypes);
+                _g.Reshape(index, new[] { -1 }); // deepmd-kit's flattened index, unused by this descriptor; it takes a name
+                var typeNet = _g.Reshape(EmbeddingLookup(TwoSideTypeNet(typeEmbedding, scope), index), new[] { -1, _last });
+                var g = EmbeddingNet(CastIn(xyz), scope, string.Empty);
+                g = _g.Add(_g.Mul(g, typeNet), g);
+                result = Contract(g, inputsI, natom, _nnei);
+            }
+
+            result = _g.Reshape(result, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), _dimOut });
+            return d with { Output = _g.Concat(new object[] { result }, 1) };
+        }
+
+        // centre·(ntypes + 1) + neighbour type, [nloc, nnei]: the row of the two-side type net of each neighbour slot.
+        private TfTensor PairIndex(TfTensor centres, TfTensor neighbourTypes)
+        {
+            var centre = _g.Tile(_g.Mul(_g.Reshape(centres, new[] { -1, 1 }), _ntypes + 1), new[] { 1, _nnei });
+            return _g.Add(centre, _g.Reshape(neighbourTypes, new[] { -1, _nnei }));
+        }
+
+        // The strip net on concat(embedding of neighbour j, embedding of centre i) for every pair, row i·(ntypes + 1) + j.
+        private TfTensor TwoSideTypeNet(TfTensor typeEmbedding, string scope)
+        {
+            int n = _ntypes + 1, dim = _o.TypeEmbeddingDim;
+            var neighbour = _g.Tile(_g.Reshape(typeEmbedding, new[] { 1, n, -1 }), new[] { n, 1, 1 });
+            var centre = _g.Tile(_g.Reshape(typeEmbedding, new[] { n, 1, -1 }), new[] { 1, n, 1 });
+            var pairs = _g.Reshape(_g.Concat(new object[] { neighbour, centre }, -1), new[] { -1, 2 * dim });
+            return EmbeddingNet(CastIn(pairs), scope, "_two_side_ebd", 2 * dim);
+        }
+
+        private TfTensor EmbeddingLookup(TfTensor parameters, TfTensor ids) => _g.EmbeddingLookup(parameters, ids);
+
+        // (1/nnei)·emᵀG, then its product with the first axis_neuron columns: the descriptor of se_a's _filter.
+        private TfTensor Contract(TfTensor g, TfTensor inputsI, TfTensor natom, int nnei)
+        {
+            var gr = CastBack(_g.Reshape(g, new[] { -1, nnei, _last }));
+            var xyzScatter = _g.MatMul(_g.Reshape(inputsI, new object[] { natom, nnei, 4 }), gr, transposeA: true);
+            xyzScatter = _g.Div(xyzScatter, (double)nnei);
+            var axis = _g.Slice(xyzScatter, new[] { 0, 0, 0 }, new[] { -1, -1, _o.AxisNeuron });
+            return _g.Reshape(_g.MatMul(xyzScatter, axis, transposeA: true), new[] { -1, _dimOut });
+        }
+
+        /// <summary>
+        /// se_atten_v2's smooth weight of each neighbour, recomputed from the environment matrix: s = rmat·std + avg (the
+        /// radial part before normalisation), then clip(1 − (1 − s/2)³, 0, 1).
+        /// </summary>
+        private TfTensor SmoothSwitch(TfTensor rmat, TfTensor avg, TfTensor std, TfTensor centres, TfTensor natoms)
+        {
+            TfTensor Radial(TfTensor stat) =>
+                _g.Reshape(_g.Slice(_g.Reshape(stat, new[] { _ntypes, -1, 4 }), new[] { 0, 0, 0 }, new[] { -1, 1, 1 }), new[] { _ntypes, 1 });
+            var avgR = Radial(avg);
+            var stdR = Radial(std);
+            var avgC = _g.Reshape(_g.EmbeddingLookup(avgR, centres), new object[] { -1, _g.Item(natoms, 0), 1 });
+            var stdC = _g.Reshape(_g.EmbeddingLookup(stdR, centres), new object[] { -1, _g.Item(natoms, 0), 1 });
+            var s = _g.Reshape(_g.Slice(_g.Reshape(rmat, new[] { -1, 4 }), new[] { 0, 0 }, new[] { -1, 1 }), new object[] { -1, _g.Item(natoms, 0), _nnei });
+            s = _g.Add(_g.Mul(s, stdC), avgC);
+            var u = _g.Sub(1.0, _g.Mul(0.5, s));
+            var sw = _g.Add(_g.Mul(_g.Mul(_g.Unary("Neg", u), u), u), 1.0);
+            string clip = _g.UniqueName("clip_by_value");
+            TfTensor swMin;
+            using (_g.EnterAbsolute(clip))
+            {
+                swMin = _g.GenBinary("Minimum", sw, 1.0);
+            }
+
+            return _g.Binary("Maximum", clip, swMin, 0.0, absolute: true);
         }
 
         // cast_precision: float tensors of global precision are cast to the net precision on entry and back on exit.
@@ -722,9 +939,9 @@ public static class SampleModelGenerator
         }
 
         /// <summary>network.py embedding_net: layer l is φ(x·W_l + b_l), plus x (equal width) or concat(x, x) (doubled width).</summary>
-        private TfTensor EmbeddingNet(TfTensor xx, string scope, string suffix)
+        private TfTensor EmbeddingNet(TfTensor xx, string scope, string suffix, int inputWidth = 1)
         {
-            int previous = 1;
+            int previous = inputWidth;
             for (int l = 1; l <= _o.Neuron.Count; l++)
             {
                 int width = _o.Neuron[l - 1];

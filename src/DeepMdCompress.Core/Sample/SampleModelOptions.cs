@@ -14,7 +14,10 @@ namespace DeepMdCompress.Core.Sample;
 public sealed class SampleModelOptions
 {
     /// <summary>Descriptors the generator writes, by deepmd-kit's canonical name.</summary>
-    public static IReadOnlyList<string> Descriptors { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3" };
+    public static IReadOnlyList<string> Descriptors { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3", "se_atten", "se_atten_v2", "se_a_ebd_v2" };
+
+    /// <summary>The descriptors with a strip-mode type embedding (one geometric net shared by all types).</summary>
+    public static IReadOnlyList<string> TypeEmbeddingDescriptors { get; } = new[] { "se_atten", "se_atten_v2", "se_a_ebd_v2" };
 
     /// <summary>Embedding-net activations deepmd-kit's tabulation supports (docs/tables.md#embedding-nets).</summary>
     public static IReadOnlyList<string> Activations { get; } = new[] { "tanh", "gelu", "gelu_tf", "relu", "relu6", "softplus", "sigmoid" };
@@ -27,12 +30,15 @@ public sealed class SampleModelOptions
     /// <summary>Upper bound on the weights of one model (about 800 MB of doubles): refuses absurd requests early.</summary>
     public const long MaxParameters = 100_000_000;
 
-    /// <summary>se_e2_a, se_e2_r or se_e3; the aliases se_a, se_r, se_t, se_at, se_a_3be are accepted.</summary>
+    /// <summary>
+    /// se_e2_a, se_e2_r, se_e3, se_atten (strip type embedding, no attention layers), se_atten_v2 or se_a_ebd_v2; the
+    /// aliases se_a, se_r, se_t, se_at, se_a_3be, dpa1 and se_a_tpe_v2 are accepted.
+    /// </summary>
     public string Descriptor { get; set; } = "se_e2_a";
 
     public IList<string> TypeMap { get; set; } = new List<string>();
 
-    /// <summary>Neighbour slots per neighbour type.</summary>
+    /// <summary>Neighbour slots per neighbour type (se_atten, se_atten_v2: one number, the slots of all types).</summary>
     public IList<int> Sel { get; set; } = new List<int>();
 
     public double Rcut { get; set; } = 6.0;
@@ -61,6 +67,12 @@ public sealed class SampleModelOptions
     public string Precision { get; set; } = "float64";
 
     public int Seed { get; set; } = 1;
+
+    /// <summary>Width of the type embedding (type_embedding.neuron / tebd_dim) of the type-embedding descriptors.</summary>
+    public int TypeEmbeddingDim { get; set; } = 8;
+
+    /// <summary>Whether the type embedding net has a bias: deepmd-kit 2.2's layout (true) or 3.x's (false, the default).</summary>
+    public bool TypeEmbeddingBias { get; set; }
 
     /// <summary>Recorded as <c>train_attr/min_nbor_dist</c>; null means min(1.0, rcut/2).</summary>
     public double? MinNborDist { get; set; }
@@ -93,6 +105,9 @@ public sealed class SampleModelOptions
         "se_e2_a" or "se_a" => "se_e2_a",
         "se_e2_r" or "se_r" => "se_e2_r",
         "se_e3" or "se_t" or "se_at" or "se_a_3be" => "se_e3",
+        "se_atten" or "dpa1" => "se_atten",
+        "se_atten_v2" => "se_atten_v2",
+        "se_a_ebd_v2" or "se_a_tpe_v2" => "se_a_ebd_v2",
         _ => null,
     };
 
@@ -142,7 +157,7 @@ public sealed class SampleModelOptions
         string? descriptor = CanonicalDescriptor(Descriptor);
         if (descriptor is null)
         {
-            throw Invalid(ErrorIds.UnknownDescriptor, $"Descriptor '{Descriptor}' is not one the generator writes ({string.Join(", ", Descriptors)}; aliases se_a, se_r, se_t).");
+            throw Invalid(ErrorIds.UnknownDescriptor, $"Descriptor '{Descriptor}' is not one the generator writes ({string.Join(", ", Descriptors)}; aliases se_a, se_r, se_t, dpa1, se_a_tpe_v2).");
         }
 
         if (TypeMap is null || TypeMap.Count == 0)
@@ -165,7 +180,13 @@ public sealed class SampleModelOptions
             throw Invalid(ErrorIds.TooManyTypes, $"The type map has {TypeMap.Count} types; the generator supports at most {MaxTypes}.");
         }
 
-        if (Sel is null || Sel.Count != TypeMap.Count)
+        bool mixed = descriptor is "se_atten" or "se_atten_v2";
+        if (mixed && (Sel is null || Sel.Count != 1))
+        {
+            throw Invalid(ErrorIds.SelCountMismatch, $"{descriptor} takes one sel, the neighbour slots of all types together; got {Sel?.Count ?? 0} entries.");
+        }
+
+        if (!mixed && (Sel is null || Sel.Count != TypeMap.Count))
         {
             throw Invalid(ErrorIds.SelCountMismatch, $"sel has {Sel?.Count ?? 0} entries but the type map has {TypeMap.Count} types; give one per type.");
         }
@@ -215,7 +236,8 @@ public sealed class SampleModelOptions
             throw Invalid(ErrorIds.InvalidFittingNeuron, $"fitting neuron [{string.Join(", ", FittingNeuron ?? new List<int>())}] must contain positive widths.");
         }
 
-        if (descriptor == "se_e2_a" && (AxisNeuron <= 0 || AxisNeuron > Neuron[Neuron.Count - 1]))
+        bool typeEmbedding = TypeEmbeddingDescriptors.Contains(descriptor);
+        if ((descriptor == "se_e2_a" || typeEmbedding) && (AxisNeuron <= 0 || AxisNeuron > Neuron[Neuron.Count - 1]))
         {
             throw Invalid(ErrorIds.InvalidAxisNeuron, $"axis_neuron = {AxisNeuron} must be between 1 and the last embedding width {Neuron[Neuron.Count - 1]}.");
         }
@@ -235,14 +257,24 @@ public sealed class SampleModelOptions
             throw Invalid(ErrorIds.TypeOneSideNotSupported, "se_e3 has one net per type pair; type_one_side does not apply.");
         }
 
+        if (typeEmbedding && TypeOneSide)
+        {
+            throw Invalid(ErrorIds.TypeOneSideNotSupported, $"{descriptor} has one net for all types and a two-side type embedding; type_one_side does not apply.");
+        }
+
+        if (typeEmbedding && TypeEmbeddingDim <= 0)
+        {
+            throw Invalid(ErrorIds.InvalidNeuron, $"The type embedding width must be positive, got {TypeEmbeddingDim}.");
+        }
+
         if (ExcludeTypes is null)
         {
             ExcludeTypes = new List<int[]>();
         }
 
-        if (descriptor == "se_e3" && ExcludeTypes.Count > 0)
+        if ((descriptor == "se_e3" || typeEmbedding) && ExcludeTypes.Count > 0)
         {
-            throw Invalid(ErrorIds.ExcludeTypesNotSupported, "deepmd-kit's se_e3 has no exclude_types.");
+            throw Invalid(ErrorIds.ExcludeTypesNotSupported, $"The generator writes {descriptor} without exclude_types.");
         }
 
         foreach (var pair in ExcludeTypes)
@@ -289,9 +321,10 @@ public sealed class SampleModelOptions
         }
 
         int nt = TypeMap.Count;
-        long nets = descriptor == "se_e3" ? nt * (nt + 1L) / 2 : TypeOneSide ? nt : (long)nt * nt;
+        bool typeEmbedding = TypeEmbeddingDescriptors.Contains(descriptor);
+        long nets = descriptor == "se_e3" ? nt * (nt + 1L) / 2 : TypeOneSide ? nt : typeEmbedding ? 2 : (long)nt * nt;
         long last = Neuron[Neuron.Count - 1];
-        long dimDescrpt = descriptor == "se_e2_a" ? last * AxisNeuron : last;
+        long dimDescrpt = descriptor == "se_e2_a" || typeEmbedding ? last * AxisNeuron : last;
         long fitting = 0;
         long width = dimDescrpt;
         foreach (int n in FittingNeuron)

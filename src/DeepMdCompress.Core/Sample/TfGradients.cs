@@ -268,6 +268,12 @@ internal sealed class TfGradients
                 return MeanGrad(op, grad);
             case "Pow":
                 return PowGrad(op, grad);
+            case "Neg":
+                return new TfTensor?[] { _g.Unary("Neg", grad) };
+            case "Maximum":
+                return MaximumMinimumGrad(op, grad, "GreaterEqual");
+            case "Minimum":
+                return MaximumMinimumGrad(op, grad, "LessEqual");
             default:
                 throw new NotSupportedException($"No gradient function for op '{op.Op}' ({op.Name}).");
         }
@@ -518,6 +524,29 @@ internal sealed class TfGradients
         var prodOut = _g.ReduceNamed(_g.UniqueName("Prod"), "Prod", outSize, c1, false);
         var factor = _g.Binary("FloorDiv", "floordiv", prodIn, _g.GenBinary("Maximum", prodOut, 1));
         return new TfTensor?[] { _g.Div(sumGrad, _g.Cast(factor, grad.DType)), null };
+    }
+
+    /// <summary>
+    /// Gradient of Maximum/Minimum (clip_by_value): the incoming gradient where x won (x ≥ y, resp. x ≤ y), zero
+    /// elsewhere, selected with SelectV2 as TF 2.x does, and the loser's share for y.
+    /// </summary>
+    private TfTensor?[] MaximumMinimumGrad(TfNode op, TfTensor grad, string compare)
+    {
+        var x = op.Inputs[0];
+        var y = op.Inputs[1];
+        var (sx, rx, sy, ry) = SmartBroadcast(x, y);
+        var zeros = _g.Unary("ZerosLike", grad);
+        var mask = _g.AddNode(_g.UniqueName(compare), compare, new[] { x, y }, new[] { GraphBuilder.A("T", x.DType) }, (DataType.DtBool, grad.Shape)).Outputs[0];
+        TfTensor Select(TfTensor a, TfTensor b) =>
+            _g.AddNode(_g.UniqueName("SelectV2"), "SelectV2", new[] { mask, a, b }, new[] { GraphBuilder.A("T", grad.DType) }, (grad.DType, grad.Shape)).Outputs[0];
+        var gx = _g.Reshape(_g.Reduce("Sum", Select(grad, zeros), rx), sx);
+        TfTensor? gy = null;
+        if (Needed(y))
+        {
+            gy = _g.Reshape(_g.Reduce("Sum", Select(zeros, grad), ry), sy);
+        }
+
+        return new TfTensor?[] { gx, gy };
     }
 
     /// <summary>Gradient of Pow w.r.t. the base (gelu_tf's x³): grad·y·x^(y−1), reduced to x's shape.</summary>

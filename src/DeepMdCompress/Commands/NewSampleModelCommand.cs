@@ -76,6 +76,14 @@ public sealed class NewSampleModelCommand : DeepMdCmdlet
     [Parameter]
     public double MinNborDist { get; set; }
 
+    /// <summary>Width of the type embedding of se_atten, se_atten_v2 and se_a_ebd_v2 (tebd_dim, type_embedding.neuron).</summary>
+    [Parameter]
+    public int TypeEmbeddingDim { get; set; } = 8;
+
+    /// <summary>A bias in the type embedding net, as deepmd-kit 2.2 writes it (3.x has none).</summary>
+    [Parameter]
+    public SwitchParameter TypeEmbeddingBias { get; set; }
+
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
@@ -147,6 +155,8 @@ public sealed class NewSampleModelCommand : DeepMdCmdlet
                 Activation = Activation,
                 Precision = Precision,
                 Seed = Seed,
+                TypeEmbeddingDim = TypeEmbeddingDim,
+                TypeEmbeddingBias = TypeEmbeddingBias,
                 MinNborDist = MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)) ? MinNborDist : null,
             };
             options.ExcludeTypes = ExcludeTypes.Select(p => SampleModelOptions.ParseExcludePair(p, options.TypeMap)).ToList();
