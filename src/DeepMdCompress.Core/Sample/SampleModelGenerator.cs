@@ -325,7 +325,7 @@ public static class SampleModelGenerator
 
             var dout = _g.Identity(descriptor.Output, "o_descriptor");
             _ct.ThrowIfCancellationRequested();
-            var atomEner = BuildFitting(dout, natoms, type);
+            var atomEner = BuildFitting(dout, natoms, type, typeEmbedding);
 
             var energyRaw = _g.Reshape(atomEner, new object[] { -1, _g.Item(natoms, 0) }, "o_atom_energy");
             _g.Reduce("Sum", energyRaw, 1, name: "o_energy");
@@ -514,6 +514,12 @@ public static class SampleModelGenerator
                 if (_o.TypeEmbeddingBias)
                 {
                     embedding = _g.BiasAdd(embedding, _g.Variable("type_embed_net/bias_1", Bias("type_embed_net/bias_1", dim, 0.0, 1.0)));
+                }
+
+                // se_a_ebd_v2's type_embedding section has deepmd-kit's default activation; se_atten's built-in one has none.
+                if (_descriptor == "se_a_ebd_v2")
+                {
+                    embedding = _g.Unary("Tanh", embedding);
                 }
 
                 embedding = _g.Reshape(embedding, new[] { -1, dim });
@@ -1024,7 +1030,7 @@ public static class SampleModelGenerator
 
         // ------------------------------------------------------------------ fitting net (fit/ener.py)
 
-        private TfTensor BuildFitting(TfTensor descriptor, TfTensor natoms, TfTensor atype_)
+        private TfTensor BuildFitting(TfTensor descriptor, TfTensor natoms, TfTensor atype_, TfTensor? typeEmbedding)
         {
             TfTensor tBias;
             using (_g.Scope("fitting_attr"))
@@ -1042,13 +1048,22 @@ public static class SampleModelGenerator
             var atypeFilter = _g.Cast(_g.GenBinary("GreaterEqual", atypeNloc, 0), Global);
             atypeNloc = _g.Reshape(atypeNloc, new[] { -1 });
             atypeNloc = ClipByValue(atypeNloc, 0, _ntypes - 1);
+            int width = _dimOut;
+            if (typeEmbedding is not null)
+            {
+                // ener.py with a type embedding: each atom's embedding is appended to its descriptor.
+                var atomEmbedding = _g.EmbeddingLookup(typeEmbedding, atypeNloc);
+                width = _dimOut + _o.TypeEmbeddingDim;
+                inputs = _g.Reshape(_g.Concat(new object[] { _g.Reshape(inputs, new[] { -1, _dimOut }), atomEmbedding }, 1),
+                    new object[] { -1, _g.Item(natoms, 0), width });
+            }
 
             object start = 0;
             var outs = new List<object>();
             for (int t = 0; t < _ntypes; t++)
             {
                 _ct.ThrowIfCancellationRequested();
-                var final = CastBack(FittingLower(start, _g.Item(natoms, 2 + t), CastIn(inputs), t));
+                var final = CastBack(FittingLower(start, _g.Item(natoms, 2 + t), CastIn(inputs), t, width));
                 final = _g.Reshape(final, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 2 + t) });
                 outs.Add(final);
                 start = _g.Add(start, _g.Item(natoms, 2 + t));
@@ -1081,12 +1096,12 @@ public static class SampleModelGenerator
             return _g.Binary("Maximum", scope, tMin, lo, absolute: true);
         }
 
-        private TfTensor FittingLower(object start, TfTensor count, TfTensor inputs, int type)
+        private TfTensor FittingLower(object start, TfTensor count, TfTensor inputs, int type, int inputWidth)
         {
             string suffix = "_type_" + type.ToString(CultureInfo.InvariantCulture);
             var inputsI = _g.Slice(inputs, new object[] { 0, start, 0 }, new object[] { -1, count, -1 });
-            var layer = _g.Reshape(inputsI, new[] { -1, _dimOut });
-            int previous = _dimOut;
+            var layer = _g.Reshape(inputsI, new[] { -1, inputWidth });
+            int previous = inputWidth;
             for (int k = 0; k < _o.FittingNeuron.Count; k++)
             {
                 int width = _o.FittingNeuron[k];
