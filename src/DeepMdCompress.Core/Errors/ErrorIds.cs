@@ -475,6 +475,9 @@ public static class ErrorIds
     /// <summary>The descriptor is not one the generator writes.</summary>
     public const string UnknownDescriptor = "UnknownDescriptor";
 
+    /// <summary>A hybrid sample model without two members of the kinds it can combine.</summary>
+    public const string InvalidHybrid = "InvalidHybrid";
+
     /// <summary>The type map names no type.</summary>
     public const string TypeMapEmpty = "TypeMapEmpty";
 

@@ -86,69 +86,25 @@ public static class SampleModelGenerator
 
             w.WriteEndArray();
             w.WritePropertyName("descriptor");
-            w.WriteStartObject();
-            bool typeEmbedding = SampleModelOptions.TypeEmbeddingDescriptors.Contains(descriptor);
-            bool attention = descriptor is "se_atten" or "se_atten_v2";
-            w.WriteString("type", descriptor);
-            if (attention)
+            if (descriptor == "hybrid")
             {
-                w.WriteNumber("sel", options.Sel[0]);
-            }
-            else
-            {
-                Ints(w, "sel", options.Sel);
-            }
-
-            Number(w, "rcut", options.Rcut);
-            Number(w, "rcut_smth", options.RcutSmth);
-            Ints(w, "neuron", options.Neuron);
-            if (descriptor == "se_e2_a" || typeEmbedding)
-            {
-                w.WriteNumber("axis_neuron", options.AxisNeuron);
-            }
-
-            if (attention)
-            {
-                // deepmd-kit compresses se_atten only without attention layers and with the strip type embedding.
-                w.WriteNumber("attn", 16);
-                w.WriteNumber("attn_layer", 0);
-                w.WriteBoolean("attn_dotr", true);
-                w.WriteBoolean("attn_mask", false);
-                w.WriteNumber("tebd_dim", options.TypeEmbeddingDim);
-                if (descriptor == "se_atten")
-                {
-                    w.WriteString("tebd_input_mode", "strip");
-                }
-            }
-
-            w.WriteString("activation_function", options.Activation.ToLowerInvariant());
-            w.WriteBoolean("resnet_dt", false);
-            if (descriptor != "se_e3" && !typeEmbedding)
-            {
-                w.WriteBoolean("type_one_side", options.TypeOneSide);
-            }
-            else if (descriptor == "se_e3")
-            {
-                w.WriteBoolean("set_davg_zero", false);
-            }
-
-            w.WriteString("precision", precision);
-            w.WriteBoolean("trainable", true);
-            w.WriteNumber("seed", options.Seed);
-            if (descriptor != "se_e3")
-            {
-                w.WritePropertyName("exclude_types");
+                w.WriteStartObject();
+                w.WriteString("type", "hybrid");
+                w.WritePropertyName("list");
                 w.WriteStartArray();
-                foreach (var p in options.NormalizedExcludeTypes())
+                foreach (var member in options.Members)
                 {
-                    Ints(w, null, p);
+                    WriteDescriptor(w, options.MemberOptions(member));
                 }
 
                 w.WriteEndArray();
-                w.WriteBoolean("set_davg_zero", false);
+                w.WriteEndObject();
+            }
+            else
+            {
+                WriteDescriptor(w, options);
             }
 
-            w.WriteEndObject();
             if (descriptor == "se_a_ebd_v2")
             {
                 w.WritePropertyName("type_embedding");
@@ -224,6 +180,76 @@ public static class SampleModelGenerator
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
+    // One descriptor object of the training script (model.descriptor, or an item of a hybrid's list).
+    private static void WriteDescriptor(Utf8JsonWriter w, SampleModelOptions options)
+    {
+        string descriptor = SampleModelOptions.CanonicalDescriptor(options.Descriptor) ?? options.Descriptor;
+        string precision = options.Precision.ToLowerInvariant();
+        w.WriteStartObject();
+        bool typeEmbedding = SampleModelOptions.TypeEmbeddingDescriptors.Contains(descriptor);
+        bool attention = descriptor is "se_atten" or "se_atten_v2";
+        w.WriteString("type", descriptor);
+        if (attention)
+        {
+            w.WriteNumber("sel", options.Sel[0]);
+        }
+        else
+        {
+            Ints(w, "sel", options.Sel);
+        }
+
+        Number(w, "rcut", options.Rcut);
+        Number(w, "rcut_smth", options.RcutSmth);
+        Ints(w, "neuron", options.Neuron);
+        if (descriptor == "se_e2_a" || typeEmbedding)
+        {
+            w.WriteNumber("axis_neuron", options.AxisNeuron);
+        }
+
+        if (attention)
+        {
+            // deepmd-kit compresses se_atten only without attention layers and with the strip type embedding.
+            w.WriteNumber("attn", 16);
+            w.WriteNumber("attn_layer", 0);
+            w.WriteBoolean("attn_dotr", true);
+            w.WriteBoolean("attn_mask", false);
+            w.WriteNumber("tebd_dim", options.TypeEmbeddingDim);
+            if (descriptor == "se_atten")
+            {
+                w.WriteString("tebd_input_mode", "strip");
+            }
+        }
+
+        w.WriteString("activation_function", options.Activation.ToLowerInvariant());
+        w.WriteBoolean("resnet_dt", false);
+        if (descriptor != "se_e3" && !typeEmbedding)
+        {
+            w.WriteBoolean("type_one_side", options.TypeOneSide);
+        }
+        else if (descriptor == "se_e3")
+        {
+            w.WriteBoolean("set_davg_zero", false);
+        }
+
+        w.WriteString("precision", precision);
+        w.WriteBoolean("trainable", true);
+        w.WriteNumber("seed", options.Seed);
+        if (descriptor != "se_e3")
+        {
+            w.WritePropertyName("exclude_types");
+            w.WriteStartArray();
+            foreach (var p in options.NormalizedExcludeTypes())
+            {
+                Ints(w, null, p);
+            }
+
+            w.WriteEndArray();
+            w.WriteBoolean("set_davg_zero", false);
+        }
+
+        w.WriteEndObject();
+    }
+
     private static void Ints(Utf8JsonWriter w, string? name, IEnumerable<int> values)
     {
         if (name is not null)
@@ -257,33 +283,46 @@ public static class SampleModelGenerator
     private sealed class Builder
     {
         private const DataType Global = DataType.DtDouble;
-        private readonly SampleModelOptions _o;
+        private readonly SampleModelOptions _model;
         private readonly CancellationToken _ct;
         private readonly GraphBuilder _g = new();
-        private readonly string _descriptor;
         private readonly int _ntypes;
-        private readonly int[] _sel;
-        private readonly int _nnei;
-        private readonly int _ndescrpt;
-        private readonly int _last;
-        private readonly int _dimOut;
         private readonly DataType _prec;
-        private readonly string _activation;
-        private readonly bool _typeEmbedding;
+        private readonly bool _hybrid;
+
+        // The descriptor being built: the model's own, or one member of a hybrid (suffix _k on its scopes and outputs).
+        private SampleModelOptions _o = null!;
+        private string _descriptor = string.Empty;
+        private string _sfx = string.Empty;
+        private int[] _sel = Array.Empty<int>();
+        private int _nnei;
+        private int _ndescrpt;
+        private int _last;
+        private int _dimOut;
+        private string _activation = string.Empty;
+        private bool _typeEmbedding;
 
         public Builder(SampleModelOptions options, CancellationToken cancellationToken)
         {
-            _o = options;
+            _model = options;
             _ct = cancellationToken;
-            _descriptor = SampleModelOptions.CanonicalDescriptor(options.Descriptor)!;
             _ntypes = options.NTypes;
+            _prec = options.Precision.ToLowerInvariant() == "float32" ? DataType.DtFloat : DataType.DtDouble;
+            _hybrid = SampleModelOptions.CanonicalDescriptor(options.Descriptor) == "hybrid";
+            Use(_hybrid ? options.MemberOptions(options.Members[0]) : options, string.Empty);
+        }
+
+        private void Use(SampleModelOptions options, string suffix)
+        {
+            _o = options;
+            _sfx = suffix;
+            _descriptor = SampleModelOptions.CanonicalDescriptor(options.Descriptor)!;
             _sel = options.Sel.ToArray();
             _nnei = _sel.Sum();
             _ndescrpt = _descriptor == "se_e2_r" ? _nnei : 4 * _nnei;
             _last = options.Neuron[options.Neuron.Count - 1];
             _typeEmbedding = SampleModelOptions.TypeEmbeddingDescriptors.Contains(_descriptor);
             _dimOut = _descriptor == "se_e2_a" || _typeEmbedding ? _last * options.AxisNeuron : _last;
-            _prec = options.Precision.ToLowerInvariant() == "float32" ? DataType.DtFloat : DataType.DtDouble;
             _activation = options.Activation.ToLowerInvariant();
         }
 
@@ -314,53 +353,83 @@ public static class SampleModelGenerator
             _g.Item(_g.Shape(coordR), 0); // input_dict["nframes"]
             var typeEmbedding = _typeEmbedding ? TypeEmbedding() : null;
 
-            var descriptor = _descriptor switch
+            // hybrid.py: the members side by side, each with its own scopes (suffix _k), concatenated per atom.
+            var members = _hybrid ? _model.Members.Select(m => _model.MemberOptions(m)).ToList() : new List<SampleModelOptions> { _o };
+            if (_hybrid)
             {
-                "se_e2_a" => BuildSeA(coordR, atype, natoms, box, mesh),
-                "se_e2_r" => BuildSeR(coordR, atype, natoms, box, mesh),
-                "se_atten" or "se_atten_v2" => BuildSeAtten(coordR, atype, natoms, box, mesh, typeEmbedding!),
-                "se_a_ebd_v2" => BuildSeAEbdV2(coordR, atype, natoms, box, mesh, typeEmbedding!),
-                _ => BuildSeT(coordR, atype, natoms, box, mesh),
-            };
+                using (_g.Scope("descrpt_attr"))
+                {
+                    _g.Const(TensorEncoder.ScalarDouble(members.Max(m => m.Rcut)), "rcut");
+                    _g.Const(TensorEncoder.ScalarInt32(_ntypes), "ntypes");
+                }
+            }
 
-            var dout = _g.Identity(descriptor.Output, "o_descriptor");
+            var parts = new List<DescriptorTensors>();
+            for (int k = 0; k < members.Count; k++)
+            {
+                Use(members[k], _hybrid ? "_" + k.ToString(CultureInfo.InvariantCulture) : string.Empty);
+                parts.Add(_descriptor switch
+                {
+                    "se_e2_a" => BuildSeA(coordR, atype, natoms, box, mesh),
+                    "se_e2_r" => BuildSeR(coordR, atype, natoms, box, mesh),
+                    "se_atten" or "se_atten_v2" => BuildSeAtten(coordR, atype, natoms, box, mesh, typeEmbedding!),
+                    "se_a_ebd_v2" => BuildSeAEbdV2(coordR, atype, natoms, box, mesh, typeEmbedding!),
+                    _ => BuildSeT(coordR, atype, natoms, box, mesh),
+                });
+            }
+
+            int dimOut = 0;
+            for (int k = 0; k < members.Count; k++)
+            {
+                Use(members[k], string.Empty);
+                dimOut += _dimOut;
+            }
+
+            _dimOut = dimOut;
+            var descriptorOut = parts.Count == 1 ? parts[0].Output : _g.Concat(parts.Select(p => (object)p.Output).ToList(), 2);
+            var dout = _g.Identity(descriptorOut, "o_descriptor");
             _ct.ThrowIfCancellationRequested();
             var atomEner = BuildFitting(dout, natoms, type, typeEmbedding);
 
             var energyRaw = _g.Reshape(atomEner, new object[] { -1, _g.Item(natoms, 0) }, "o_atom_energy");
             _g.Reduce("Sum", energyRaw, 1, name: "o_energy");
 
-            _ct.ThrowIfCancellationRequested();
-            var netDeriv = TfGradients.Gradients(_g, atomEner, descriptor.Rmat);
-            var netDerivReshape = _g.Reshape(netDeriv, new object[] { -1, _g.Mul(_g.Item(natoms, 0), _ndescrpt) });
-            TfTensor force, virial, atomVirial;
-            if (_descriptor == "se_e2_r")
+            // Each member's forces and virials through its own gradient scope (gradients, gradients_1, …), summed.
+            TfTensor? force = null, virial = null, atomVirial = null;
+            for (int k = 0; k < members.Count; k++)
             {
-                force = _g.AddNode(_g.UniqueName("ProdForceSeR"), "ProdForceSeR", new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Nlist, natoms },
-                    new[] { GraphBuilder.A("T", Global) }, (Global, new[] { -1, -1 })).Outputs[0];
-                var pv = _g.AddNode(_g.UniqueName("ProdVirialSeR"), "ProdVirialSeR", new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Rij, descriptor.Nlist, natoms },
-                    new[] { GraphBuilder.A("T", Global) }, (Global, new[] { -1, 9 }), (Global, new[] { -1, -1 }));
-                virial = pv.Outputs[0];
-                atomVirial = pv.Outputs[1];
-            }
-            else
-            {
-                var selAttrs = new[] { GraphBuilder.A("T", Global), GraphBuilder.A("n_a_sel", (long)_nnei), GraphBuilder.A("n_r_sel", 0L) };
-                force = _g.AddNode(_g.UniqueName("ProdForceSeA"), "ProdForceSeA", new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Nlist, natoms },
-                    selAttrs, (Global, new[] { -1, -1 })).Outputs[0];
-                var pv = _g.AddNode(_g.UniqueName("ProdVirialSeA"), "ProdVirialSeA", new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Rij, descriptor.Nlist, natoms },
-                    selAttrs, (Global, new[] { -1, 9 }), (Global, new[] { -1, -1 }));
-                virial = pv.Outputs[0];
-                atomVirial = pv.Outputs[1];
+                _ct.ThrowIfCancellationRequested();
+                Use(members[k], string.Empty);
+                var (f, v, av) = ForceAndVirial(parts[k], atomEner, natoms);
+                force = force is null ? f : _g.Add(force, f);
+                virial = virial is null ? v : _g.Add(virial, v);
+                atomVirial = atomVirial is null ? av : _g.Add(atomVirial, av);
             }
 
-            force = _g.Reshape(force, new object[] { -1, _g.Mul(3, _g.Item(natoms, 1)) });
+            force = _g.Reshape(force!, new object[] { -1, _g.Mul(3, _g.Item(natoms, 1)) });
             _g.Reshape(force, new object[] { -1, _g.Mul(3, _g.Item(natoms, 1)) }, "o_force");
-            _g.Reshape(virial, new[] { -1, 9 }, "o_virial");
-            _g.Reshape(atomVirial, new object[] { -1, _g.Mul(9, _g.Item(natoms, 1)) }, "o_atom_virial");
+            _g.Reshape(virial!, new[] { -1, 9 }, "o_virial");
+            _g.Reshape(atomVirial!, new object[] { -1, _g.Mul(9, _g.Item(natoms, 1)) }, "o_atom_virial");
 
             var graph = _g.Freeze(OutputNodes);
             return graph;
+        }
+
+        // ProdForce/ProdVirial of one descriptor from the gradient of the atomic energies w.r.t. its environment matrix.
+        private (TfTensor Force, TfTensor Virial, TfTensor AtomVirial) ForceAndVirial(DescriptorTensors descriptor, TfTensor atomEner, TfTensor natoms)
+        {
+            var netDeriv = TfGradients.Gradients(_g, atomEner, descriptor.Rmat);
+            var netDerivReshape = _g.Reshape(netDeriv, new object[] { -1, _g.Mul(_g.Item(natoms, 0), _ndescrpt) });
+            bool radial = _descriptor == "se_e2_r";
+            var attrs = radial
+                ? new[] { GraphBuilder.A("T", Global) }
+                : new[] { GraphBuilder.A("T", Global), GraphBuilder.A("n_a_sel", (long)_nnei), GraphBuilder.A("n_r_sel", 0L) };
+            string kind = radial ? "SeR" : "SeA";
+            var force = _g.AddNode(_g.UniqueName("ProdForce" + kind), "ProdForce" + kind, new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Nlist, natoms },
+                attrs, (Global, new[] { -1, -1 })).Outputs[0];
+            var pv = _g.AddNode(_g.UniqueName("ProdVirial" + kind), "ProdVirial" + kind, new[] { netDerivReshape, descriptor.RmatDeriv, descriptor.Rij, descriptor.Nlist, natoms },
+                attrs, (Global, new[] { -1, 9 }), (Global, new[] { -1, -1 }));
+            return (force, pv.Outputs[0], pv.Outputs[1]);
         }
 
         // ------------------------------------------------------------------ descriptors
@@ -370,11 +439,15 @@ public static class SampleModelGenerator
         /// <summary>descrpt_attr/*: rcut, ntypes, ndescrpt, sel (+ original_sel for se_a), t_avg, t_std.</summary>
         private (TfTensor Avg, TfTensor Std, TfNode Sel, TfNode? OriginalSel) DescriptorAttributes(bool originalSel)
         {
-            using (_g.Scope("descrpt_attr"))
+            using (_g.Scope("descrpt_attr" + _sfx))
             {
-                _g.Const(TensorEncoder.ScalarDouble(_o.Rcut), "rcut");
-                _g.Const(TensorEncoder.ScalarInt32(_ntypes), "ntypes");
-                if (!_typeEmbedding)
+                if (!_hybrid)
+                {
+                    _g.Const(TensorEncoder.ScalarDouble(_o.Rcut), "rcut");
+                    _g.Const(TensorEncoder.ScalarInt32(_ntypes), "ntypes");
+                }
+
+                if (!_typeEmbedding && !_hybrid)
                 {
                     _g.Const(TensorEncoder.ScalarInt32(_ndescrpt), "ndescrpt");
                 }
@@ -382,8 +455,8 @@ public static class SampleModelGenerator
                 var sel = _g.ConstInts(_sel, "sel").Node;
                 var orig = originalSel ? _g.ConstInts(_sel, "original_sel").Node : null;
                 var (avg, std) = Statistics();
-                var tAvg = _g.Variable("descrpt_attr/t_avg", TensorEncoder.Doubles(avg, _ntypes, _ndescrpt));
-                var tStd = _g.Variable("descrpt_attr/t_std", TensorEncoder.Doubles(std, _ntypes, _ndescrpt));
+                var tAvg = _g.Variable($"descrpt_attr{_sfx}/t_avg", TensorEncoder.Doubles(avg, _ntypes, _ndescrpt));
+                var tStd = _g.Variable($"descrpt_attr{_sfx}/t_std", TensorEncoder.Doubles(std, _ntypes, _ndescrpt));
                 return (tAvg, tStd, sel, orig);
             }
         }
@@ -399,7 +472,7 @@ public static class SampleModelGenerator
             int comps = _descriptor == "se_e2_r" ? 1 : 4;
             for (int t = 0; t < _ntypes; t++)
             {
-                var rng = new SampleRandom(_o.Seed, "descrpt_attr/stat_" + t.ToString(CultureInfo.InvariantCulture));
+                var rng = new SampleRandom(_o.Seed, $"descrpt_attr{_sfx}/stat_" + t.ToString(CultureInfo.InvariantCulture));
                 double a = rng.Uniform(0.04, 0.07), ss = rng.Uniform(0.11, 0.15), sx = rng.Uniform(0.07, 0.09);
                 for (int k = 0; k < _nnei; k++)
                 {
@@ -425,8 +498,8 @@ public static class SampleModelGenerator
         private DescriptorTensors Identities(TfTensor descrpt, TfNode env)
         {
             var reshape = _g.Reshape(descrpt, new[] { -1, _ndescrpt });
-            return new DescriptorTensors(null!, _g.Identity(reshape, "o_rmat"), _g.Identity(env.Outputs[1], "o_rmat_deriv"),
-                _g.Identity(env.Outputs[2], "o_rij"), _g.Identity(env.Outputs[3], "o_nlist"));
+            return new DescriptorTensors(null!, _g.Identity(reshape, "o_rmat" + _sfx), _g.Identity(env.Outputs[1], "o_rmat_deriv" + _sfx),
+                _g.Identity(env.Outputs[2], "o_rij" + _sfx), _g.Identity(env.Outputs[3], "o_nlist" + _sfx));
         }
 
         // The descriptor's input reshapes: coord [-1, 3·nall], box [-1, 9], atype [-1, nall]. se_a's coord reshape
@@ -685,7 +758,7 @@ public static class SampleModelGenerator
                     var n = _g.Item(natoms, 2 + i);
                     var inputsI = _g.Slice(inputs, new object[] { 0, start, 0 }, new object[] { -1, n, -1 });
                     inputsI = _g.Reshape(inputsI, new[] { -1, _ndescrpt });
-                    var (layer, qmat) = FilterSeA(CastIn(inputsI), i, "filter_type_" + i.ToString(CultureInfo.InvariantCulture), natoms);
+                    var (layer, qmat) = FilterSeA(CastIn(inputsI), i, "filter_type_" + i.ToString(CultureInfo.InvariantCulture) + _sfx, natoms);
                     layer = CastBack(layer);
                     qmat = CastBack(qmat);
                     layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 2 + i), _dimOut });
@@ -705,7 +778,7 @@ public static class SampleModelGenerator
                     inputsI = _g.Mul(inputsI, mask);
                 }
 
-                var (layer, qmat) = FilterSeA(CastIn(inputsI), -1, "filter_type_all", natoms);
+                var (layer, qmat) = FilterSeA(CastIn(inputsI), -1, "filter_type_all" + _sfx, natoms);
                 layer = CastBack(layer);
                 qmat = CastBack(qmat);
                 layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), _dimOut });
@@ -732,7 +805,7 @@ public static class SampleModelGenerator
                     var n = _g.Item(natoms, 2 + i);
                     var inputsI = _g.Slice(inputs, new object[] { 0, start, 0 }, new object[] { -1, n, -1 });
                     inputsI = _g.Reshape(inputsI, new[] { -1, _ndescrpt });
-                    var layer = CastBack(FilterSeR(CastIn(inputsI), i, "filter_type_" + i.ToString(CultureInfo.InvariantCulture)));
+                    var layer = CastBack(FilterSeR(CastIn(inputsI), i, "filter_type_" + i.ToString(CultureInfo.InvariantCulture) + _sfx));
                     layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 2 + i), _dimOut });
                     outputs.Add(layer);
                     start = _g.Add(start, _g.Item(natoms, 2 + i));
@@ -748,7 +821,7 @@ public static class SampleModelGenerator
                     inputsI = _g.Mul(inputsI, mask);
                 }
 
-                var layer = CastBack(FilterSeR(CastIn(inputsI), -1, "filter_type_all"));
+                var layer = CastBack(FilterSeR(CastIn(inputsI), -1, "filter_type_all" + _sfx));
                 layer = _g.Reshape(layer, new object[] { _g.Item(_g.Shape(inputs), 0), _g.Item(natoms, 0), _dimOut });
                 outputs.Add(layer);
             }
@@ -899,7 +972,7 @@ public static class SampleModelGenerator
         /// </summary>
         private TfTensor FilterSeT(TfTensor inputs)
         {
-            const string scope = "filter_type_all";
+            string scope = "filter_type_all" + _sfx;
             using (_g.Scope(scope))
             {
                 int startI = 0;

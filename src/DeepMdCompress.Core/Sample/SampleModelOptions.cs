@@ -14,7 +14,10 @@ namespace DeepMdCompress.Core.Sample;
 public sealed class SampleModelOptions
 {
     /// <summary>Descriptors the generator writes, by deepmd-kit's canonical name.</summary>
-    public static IReadOnlyList<string> Descriptors { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3", "se_atten", "se_atten_v2", "se_a_ebd_v2" };
+    public static IReadOnlyList<string> Descriptors { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3", "se_atten", "se_atten_v2", "se_a_ebd_v2", "hybrid" };
+
+    /// <summary>The descriptors a hybrid may be made of.</summary>
+    public static IReadOnlyList<string> HybridMembers { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3" };
 
     /// <summary>The descriptors with a strip-mode type embedding (one geometric net shared by all types).</summary>
     public static IReadOnlyList<string> TypeEmbeddingDescriptors { get; } = new[] { "se_atten", "se_atten_v2", "se_a_ebd_v2" };
@@ -68,6 +71,13 @@ public sealed class SampleModelOptions
 
     public int Seed { get; set; } = 1;
 
+    /// <summary>
+    /// The descriptors of a hybrid, side by side (deepmd-kit's descriptor.list): each member's Descriptor, Sel, Rcut,
+    /// RcutSmth, Neuron, AxisNeuron, TypeOneSide, ExcludeTypes and Activation are its own; TypeMap, FittingNeuron,
+    /// Precision, Seed and MinNborDist are the model's.
+    /// </summary>
+    public IList<SampleModelOptions> Members { get; set; } = new List<SampleModelOptions>();
+
     /// <summary>Width of the type embedding (type_embedding.neuron / tebd_dim) of the type-embedding descriptors.</summary>
     public int TypeEmbeddingDim { get; set; } = 8;
 
@@ -108,6 +118,7 @@ public sealed class SampleModelOptions
         "se_atten" or "dpa1" => "se_atten",
         "se_atten_v2" => "se_atten_v2",
         "se_a_ebd_v2" or "se_a_tpe_v2" => "se_a_ebd_v2",
+        "hybrid" => "hybrid",
         _ => null,
     };
 
@@ -158,6 +169,12 @@ public sealed class SampleModelOptions
         if (descriptor is null)
         {
             throw Invalid(ErrorIds.UnknownDescriptor, $"Descriptor '{Descriptor}' is not one the generator writes ({string.Join(", ", Descriptors)}; aliases se_a, se_r, se_t, dpa1, se_a_tpe_v2).");
+        }
+
+        if (descriptor == "hybrid")
+        {
+            ValidateHybrid();
+            return;
         }
 
         if (TypeMap is null || TypeMap.Count == 0)
@@ -303,6 +320,60 @@ public sealed class SampleModelOptions
         }
 
         long parameters = CountParameters(descriptor);
+        if (parameters > MaxParameters)
+        {
+            throw new ResourceLimitException(ErrorIds.SampleModelTooLarge, $"The requested model has {parameters} weights; the generator's limit is {MaxParameters}.");
+        }
+    }
+
+    /// <summary>A member as the generator builds it: its own descriptor settings with the model's type map, fitting and seed.</summary>
+    public SampleModelOptions MemberOptions(SampleModelOptions member) => new()
+    {
+        Descriptor = member.Descriptor,
+        Sel = member.Sel,
+        Rcut = member.Rcut,
+        RcutSmth = member.RcutSmth,
+        Neuron = member.Neuron,
+        AxisNeuron = member.AxisNeuron,
+        TypeOneSide = member.TypeOneSide,
+        ExcludeTypes = member.ExcludeTypes ?? new List<int[]>(),
+        Activation = member.Activation,
+        TypeMap = TypeMap,
+        FittingNeuron = FittingNeuron,
+        Precision = Precision,
+        Seed = Seed,
+        MinNborDist = MinNborDist,
+    };
+
+    private void ValidateHybrid()
+    {
+        if (Members is null || Members.Count < 2)
+        {
+            throw Invalid(ErrorIds.InvalidHybrid, $"A hybrid descriptor needs at least two members, got {Members?.Count ?? 0}.");
+        }
+
+        foreach (var member in Members)
+        {
+            string? type = CanonicalDescriptor(member?.Descriptor);
+            if (member is null || type is null || !HybridMembers.Contains(type))
+            {
+                throw Invalid(ErrorIds.InvalidHybrid, $"A hybrid member must be one of {string.Join(", ", HybridMembers)}; got '{member?.Descriptor}'.");
+            }
+
+            // A member must stand on its own, except that its min_nbor_dist only has to be below the model's largest rcut.
+            var own = MemberOptions(member);
+            own.MinNborDist = Math.Min(EffectiveMinNborDist, own.Rcut / 2);
+            own.Validate();
+        }
+
+        double rcut = Members.Max(m => m.Rcut);
+        double minDist = EffectiveMinNborDist;
+        if (!IsFinite(minDist) || minDist <= 0 || minDist >= rcut)
+        {
+            throw Invalid(ErrorIds.InvalidMinNborDist, $"min_nbor_dist = {Format(minDist)} must be positive and smaller than rcut = {Format(rcut)}.");
+        }
+
+        long parameters = Members.Sum(m => MemberOptions(m).CountParameters(CanonicalDescriptor(m.Descriptor)!));
         if (parameters > MaxParameters)
         {
             throw new ResourceLimitException(ErrorIds.SampleModelTooLarge, $"The requested model has {parameters} weights; the generator's limit is {MaxParameters}.");

@@ -33,7 +33,8 @@ public sealed class NewSampleModelCommand : DeepMdCmdlet
     [ValidateNotNull]
     public string[] TypeMap { get; set; } = Array.Empty<string>();
 
-    [Parameter(Mandatory = true)]
+    /// <summary>Neighbour slots per type (one number for se_atten); a hybrid's members have their own.</summary>
+    [Parameter]
     [ValidateNotNull]
     public int[] Sel { get; set; } = Array.Empty<int>();
 
@@ -75,6 +76,14 @@ public sealed class NewSampleModelCommand : DeepMdCmdlet
 
     [Parameter]
     public double MinNborDist { get; set; }
+
+    /// <summary>
+    /// The members of -Descriptor hybrid, one hashtable each with Descriptor (se_e2_a, se_e2_r, se_e3), Sel, and any of
+    /// Rcut, RcutSmth, Neuron, AxisNeuron, TypeOneSide, ExcludeTypes, Activation (defaults as for a single descriptor).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable[] Member { get; set; } = Array.Empty<Hashtable>();
 
     /// <summary>Width of the type embedding of se_atten, se_atten_v2 and se_a_ebd_v2 (tebd_dim, type_embedding.neuron).</summary>
     [Parameter]
@@ -160,6 +169,7 @@ public sealed class NewSampleModelCommand : DeepMdCmdlet
                 MinNborDist = MyInvocation.BoundParameters.ContainsKey(nameof(MinNborDist)) ? MinNborDist : null,
             };
             options.ExcludeTypes = ExcludeTypes.Select(p => SampleModelOptions.ParseExcludePair(p, options.TypeMap)).ToList();
+            options.Members = Member.Select(m => MemberOptions(m, options.TypeMap)).ToList();
             options.Validate();
             return options;
         }
@@ -168,6 +178,44 @@ public sealed class NewSampleModelCommand : DeepMdCmdlet
             ThrowTerminatingError(ToErrorRecord(ex, null));
             throw; // unreachable: ThrowTerminatingError does not return
         }
+    }
+
+    // One -Member hashtable as core options; keys are the parameter names of a single descriptor.
+    private static SampleModelOptions MemberOptions(Hashtable member, IList<string> typeMap)
+    {
+        var known = new HashSet<string>(new[] { "Descriptor", "Sel", "Rcut", "RcutSmth", "Neuron", "AxisNeuron", "TypeOneSide", "ExcludeTypes", "Activation" },
+            StringComparer.OrdinalIgnoreCase);
+        foreach (var key in member.Keys.Cast<object>().Select(k => k.ToString()!).Where(k => !known.Contains(k)))
+        {
+            throw new InvalidParameterException(ErrorIds.InvalidHybrid, $"-Member key '{key}' is not one of {string.Join(", ", known)}.");
+        }
+
+        T Get<T>(string key, T fallback)
+        {
+            foreach (DictionaryEntry e in member)
+            {
+                if (string.Equals(e.Key.ToString(), key, StringComparison.OrdinalIgnoreCase))
+                {
+                    return LanguagePrimitives.ConvertTo<T>(e.Value);
+                }
+            }
+
+            return fallback;
+        }
+
+        var defaults = new SampleModelOptions();
+        return new SampleModelOptions
+        {
+            Descriptor = Get("Descriptor", string.Empty),
+            Sel = Get("Sel", Array.Empty<int>()).ToList(),
+            Rcut = Get("Rcut", defaults.Rcut),
+            RcutSmth = Get("RcutSmth", defaults.RcutSmth),
+            Neuron = Get("Neuron", defaults.Neuron.ToArray()).ToList(),
+            AxisNeuron = Get("AxisNeuron", defaults.AxisNeuron),
+            TypeOneSide = Get("TypeOneSide", false),
+            Activation = Get("Activation", defaults.Activation),
+            ExcludeTypes = Get("ExcludeTypes", Array.Empty<string>()).Select(p => SampleModelOptions.ParseExcludePair(p, typeMap)).ToList(),
+        };
     }
 
     private T Run<T>(Func<T> work, string summary)
