@@ -104,8 +104,24 @@ Describe 'New-SampleModel' {
         @(Get-ChildItem $dir -Recurse -Force).Count | Should -Be 0
     }
 
+    It 'generates a hybrid from -Member hashtables, and the type-embedding descriptors' {
+        $h = New-SampleModel -Descriptor hybrid -TypeMap O, H -FittingNeuron 8 -Seed 2 -MinNborDist 0.9 -Member @(
+            @{ Descriptor = 'se_e2_a'; Sel = 8, 16; Rcut = 4; Neuron = 4, 8; AxisNeuron = 4 }
+            @{ Descriptor = 'se_e2_r'; Sel = 6, 12; Rcut = 3; Neuron = 3, 6 })
+        $h.DescriptorType | Should -Be 'hybrid'
+        $h.Descriptors.Type | Should -Be @('se_e2_a', 'se_e2_r')
+        $h | Test-ModelVersion -Quiet | Should -BeTrue
+        foreach ($d in 'se_atten', 'se_atten_v2', 'se_a_ebd_v2') {
+            $sel = if ($d -eq 'se_a_ebd_v2') { 8, 16 } else { 24 }
+            $m = New-SampleModel -Descriptor $d -TypeMap O, H -Sel $sel -Rcut 4 -Neuron 4, 8 -AxisNeuron 4 -FittingNeuron 8 -TypeEmbeddingDim 4 -MinNborDist 0.9
+            $m.DescriptorType | Should -Be $d
+            $m | Test-ModelVersion -Quiet | Should -BeTrue
+        }
+    }
+
     It 'stops with <Id> for a bad parameter' -ForEach @(
-        @{ Id = 'UnknownDescriptor'; Extra = @{ Descriptor = 'se_atten' } }
+        @{ Id = 'UnknownDescriptor'; Extra = @{ Descriptor = 'se_a_mask' } }
+        @{ Id = 'InvalidHybrid'; Extra = @{ Descriptor = 'hybrid'; Member = @(@{ Descriptor = 'se_e2_a'; Sel = 4, 4; Nope = 1 }, @{ Descriptor = 'se_e2_r'; Sel = 4, 4 }) } }
         @{ Id = 'SelCountMismatch'; Extra = @{ Sel = @(46) } }
         @{ Id = 'InvalidCutoff'; Extra = @{ Rcut = 0.4 } }
         @{ Id = 'NeuronEmpty'; Extra = @{ Neuron = [int[]]@() } }

@@ -16,8 +16,8 @@ public sealed class SampleModelOptions
     /// <summary>Descriptors the generator writes, by deepmd-kit's canonical name.</summary>
     public static IReadOnlyList<string> Descriptors { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3", "se_atten", "se_atten_v2", "se_a_ebd_v2", "hybrid" };
 
-    /// <summary>The descriptors a hybrid may be made of.</summary>
-    public static IReadOnlyList<string> HybridMembers { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3" };
+    /// <summary>The descriptors with per-type embedding nets: what a hybrid may combine, and what every variant (type_one_side, exclude_types) applies to.</summary>
+    public static IReadOnlyList<string> PerTypeNetDescriptors { get; } = new[] { "se_e2_a", "se_e2_r", "se_e3" };
 
     /// <summary>The descriptors with a strip-mode type embedding (one geometric net shared by all types).</summary>
     public static IReadOnlyList<string> TypeEmbeddingDescriptors { get; } = new[] { "se_atten", "se_atten_v2", "se_a_ebd_v2" };
@@ -355,9 +355,9 @@ public sealed class SampleModelOptions
         foreach (var member in Members)
         {
             string? type = CanonicalDescriptor(member?.Descriptor);
-            if (member is null || type is null || !HybridMembers.Contains(type))
+            if (member is null || type is null || !PerTypeNetDescriptors.Contains(type))
             {
-                throw Invalid(ErrorIds.InvalidHybrid, $"A hybrid member must be one of {string.Join(", ", HybridMembers)}; got '{member?.Descriptor}'.");
+                throw Invalid(ErrorIds.InvalidHybrid, $"A hybrid member must be one of {string.Join(", ", PerTypeNetDescriptors)}; got '{member?.Descriptor}'.");
             }
 
             // A member must stand on its own, except that its min_nbor_dist only has to be below the model's largest rcut.

@@ -28,7 +28,7 @@ public class CompressionMatrixTests
     public CompressionMatrixTests(ITestOutputHelper output) => _out = output;
 
     public static IEnumerable<object[]> Groups() =>
-        from d in SampleModelOptions.Descriptors from p in SampleModelOptions.Precisions select new object[] { d, p };
+        from d in SampleModelOptions.PerTypeNetDescriptors from p in SampleModelOptions.Precisions select new object[] { d, p };
 
     /// <summary>
     /// The bar of a configuration: absolute for float64, relative to the frames' largest |E|, |F| component and |W|

@@ -440,7 +440,15 @@ public class SampleModelGeneratorTests
     public static IEnumerable<object[]> BadOptions()
     {
         object[] Case(string id, Action<SampleModelOptions> change) => new object[] { id, change };
-        yield return Case("UnknownDescriptor", o => o.Descriptor = "se_atten");
+        yield return Case("UnknownDescriptor", o => o.Descriptor = "se_a_mask");
+        yield return Case("SelCountMismatch", o => { o.Descriptor = "se_atten"; o.Sel = new List<int> { 46, 92 }; });
+        yield return Case("TypeOneSideNotSupported", o => { o.Descriptor = "se_a_ebd_v2"; o.TypeOneSide = true; });
+        yield return Case("InvalidHybrid", o => { o.Descriptor = "hybrid"; o.Members = new List<SampleModelOptions> { new() { Descriptor = "se_e2_a", Sel = new List<int> { 4, 4 } } }; });
+        yield return Case("InvalidHybrid", o =>
+        {
+            o.Descriptor = "hybrid";
+            o.Members = new List<SampleModelOptions> { new() { Descriptor = "se_atten", Sel = new List<int> { 8 } }, new() { Descriptor = "se_e2_r", Sel = new List<int> { 4, 4 } } };
+        });
         yield return Case("TypeMapEmpty", o => o.TypeMap = new List<string>());
         yield return Case("DuplicateTypeName", o => o.TypeMap = new List<string> { "O", "O" });
         yield return Case("InvalidTypeName", o => o.TypeMap = new List<string> { "O", "H 2" });

@@ -39,7 +39,7 @@ internal static class SampleHarness
     /// <summary>Every configuration the generator offers, as (descriptor, variant, activation, precision).</summary>
     public static IEnumerable<(string Descriptor, string Variant, string Activation, string Precision)> Matrix(string? precision = null)
     {
-        foreach (string d in SampleModelOptions.Descriptors)
+        foreach (string d in SampleModelOptions.PerTypeNetDescriptors)
         {
             foreach (string v in Variants(d))
             {
