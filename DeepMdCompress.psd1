@@ -22,6 +22,7 @@
         'New-TabulatedModel'
         'Invoke-FrozenModel'
         'Compare-FrozenModel'
+        'Export-TableErrorPlot'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

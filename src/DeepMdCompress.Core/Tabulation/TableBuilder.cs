@@ -212,6 +212,21 @@ internal static class TableBuilder
     }
 
     /// <summary>
+    /// The largest value and derivative error of every row the kernels address (over its quarter points and channels),
+    /// against the row's start x: the error-versus-x picture behind <see cref="NetTable.MaxValueError"/>.
+    /// </summary>
+    public static TableErrorProfile Profile(EmbeddingNet net, TablePlan plan, NetTable table, CancellationToken cancellationToken = default)
+    {
+        bool f32 = net.IsFloat32;
+        double[] grid = plan.Grid(f32);
+        int rows = Math.Min(plan.AddressedRows(f32), table.Rows);
+        var value = new double[rows];
+        var derivative = new double[rows];
+        Measure(net, grid, table.GetCoefficients(), f32, rows, cancellationToken, value, derivative);
+        return new TableErrorProfile(table.Name, grid.Take(rows).ToArray(), value, derivative);
+    }
+
+    /// <summary>
     /// The quintic coefficients of docs/tables.md#coefficients for rows [r0, r0 + count), from knot data starting at row r0, with numpy's dtype
     /// flow: for float32 the knot differences and the small integer multiples are float32, anything multiplied by the
     /// float64 interval length is float64, and the result is stored as float32.
@@ -305,7 +320,8 @@ internal static class TableBuilder
     /// sums: the evaluator's TabulateFusion kernels are the independent check of the written graph
     /// (docs/architecture.md), so the builder never measures itself with them.
     /// </summary>
-    private static Worst Measure(EmbeddingNet net, double[] grid, Array coefficients, bool f32, int rows, CancellationToken cancellationToken)
+    private static Worst Measure(EmbeddingNet net, double[] grid, Array coefficients, bool f32, int rows, CancellationToken cancellationToken,
+        double[]? rowValue = null, double[]? rowDerivative = null)
     {
         int L = net.LastLayerSize;
         int q = CheckFractions.Length;
@@ -352,6 +368,13 @@ internal static class TableBuilder
                 {
                     w.Derivative = ed;
                     w.DerivativeAt = xs[i / L];
+                }
+
+                if (rowValue is not null && rowDerivative is not null)
+                {
+                    int row = r0 + (i / L / q);
+                    rowValue[row] = Math.Max(rowValue[row], ev);
+                    rowDerivative[row] = Math.Max(rowDerivative[row], ed);
                 }
             }
 
