@@ -33,24 +33,13 @@ public sealed class CompareFrozenModelCommand : FrameInputCmdlet
     [ValidateNotNull]
     public ComparisonTolerance Tolerance { get; set; } = new();
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => Run(DifferenceModel, () =>
     {
-        try
-        {
-            var frames = ReadFrames(ReferenceModel);
-            var progress = new FrameProgress(this, frames.Frames, $"{ReferenceModel} vs {DifferenceModel}", "Comparing frozen models");
-            var result = ModelComparer.Compare(ReferenceModel, DifferenceModel, frames, Tolerance, progress, CancelToken);
-            progress.Complete();
-            WriteVerbose($"{ReferenceModel} vs {DifferenceModel}: {result}");
-            WriteObject(result);
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, DifferenceModel));
-        }
-    }
+        var frames = ReadFrames(ReferenceModel);
+        var progress = new FrameProgress(this, frames.Frames, $"{ReferenceModel} vs {DifferenceModel}", "Comparing frozen models");
+        var result = ModelComparer.Compare(ReferenceModel, DifferenceModel, frames, Tolerance, progress, CancelToken);
+        progress.Complete();
+        WriteVerbose($"{ReferenceModel} vs {DifferenceModel}: {result}");
+        WriteObject(result);
+    });
 }

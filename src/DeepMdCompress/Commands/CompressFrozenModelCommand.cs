@@ -160,50 +160,35 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
         }
     }
 
-    private void Compress(string input, string output)
+    private void Compress(string input, string output) => Run(input, () =>
     {
-        try
+        AtomicFile.CheckTarget(output, Force, input);
+        WriteProgress(new ProgressRecord(3, Activity, $"Reading {input}") { PercentComplete = 0, ParentActivityId = _jobs.Count > 1 ? 4 : -1 });
+        var model = FrozenModelReader.Load(input, CancelToken);
+        var progress = new CallbackProgress<CompressionProgress>(p =>
+            WriteProgress(new ProgressRecord(3, Activity, p.Stage) { PercentComplete = p.Percent, CurrentOperation = p.Detail, ParentActivityId = _jobs.Count > 1 ? 4 : -1 }));
+        var compressed = ModelCompressor.Compress(model, _minNborDist, _settings, Path.GetFileName(input), progress, CancelToken);
+        foreach (string note in compressed.Tabulated.Range.Notes.Concat(compressed.Graph.Notes))
         {
-            AtomicFile.CheckTarget(output, Force, input);
-            WriteProgress(new ProgressRecord(3, Activity, $"Reading {input}") { PercentComplete = 0, ParentActivityId = _jobs.Count > 1 ? 4 : -1 });
-            var model = FrozenModelReader.Load(input, CancelToken);
-            var progress = new CallbackProgress<CompressionProgress>(p =>
-                WriteProgress(new ProgressRecord(3, Activity, p.Stage) { PercentComplete = p.Percent, CurrentOperation = p.Detail, ParentActivityId = _jobs.Count > 1 ? 4 : -1 }));
-            var compressed = ModelCompressor.Compress(model, _minNborDist, _settings, Path.GetFileName(input), progress, CancelToken);
-            foreach (string note in compressed.Tabulated.Range.Notes.Concat(compressed.Graph.Notes))
-            {
-                WriteVerbose($"{input}: {note}");
-            }
+            WriteVerbose($"{input}: {note}");
+        }
 
-            WriteVerbose($"{input}: min_nbor_dist {compressed.Tabulated.Range.MinNborDist.ToString("R", CultureInfo.InvariantCulture)} Å from {compressed.Tabulated.Range.MinNborDistSource}"
-                + (compressed.Tabulated.Range.MinNborDistOrigin is { } origin ? $" ({origin})" : string.Empty)
-                + $"; {compressed.Tabulated.Tables.Count} net(s) tabulated with step {compressed.Tabulated.Step.ToString("R", CultureInfo.InvariantCulture)}.");
-            var graph = compressed.Model.GetGraphDef();
-            if (!ShouldProcess(output, $"Write the compressed model ({compressed.Tabulated.Tables.Count} tabulated nets, step {compressed.Tabulated.Step}) from {input}"))
-            {
-                // -WhatIf: everything but the write was done, so the summary is the preview.
-                WriteObject(new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, graph.CalculateSize(),
-                    model, compressed.Model, compressed.Graph.Notes) { IsPreview = true });
-                return;
-            }
+        WriteVerbose($"{input}: min_nbor_dist {compressed.Tabulated.Range.MinNborDist.ToString("R", CultureInfo.InvariantCulture)} Å from {compressed.Tabulated.Range.MinNborDistSource}"
+            + (compressed.Tabulated.Range.MinNborDistOrigin is { } origin ? $" ({origin})" : string.Empty)
+            + $"; {compressed.Tabulated.Tables.Count} net(s) tabulated with step {compressed.Tabulated.Step.ToString("R", CultureInfo.InvariantCulture)}.");
+        var graph = compressed.Model.GetGraphDef();
+        if (!ShouldProcess(output, $"Write the compressed model ({compressed.Tabulated.Tables.Count} tabulated nets, step {compressed.Tabulated.Step}) from {input}"))
+        {
+            // -WhatIf: everything but the write was done, so the summary is the preview.
+            WriteObject(new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, graph.CalculateSize(),
+                model, compressed.Model, compressed.Graph.Notes) { IsPreview = true });
+            return;
+        }
 
-            if (WriteGraph(() => graph, output, FormatFor(output, Format), Force, Activity))
-            {
-                WriteObject(new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, new FileInfo(output).Length,
-                    model, compressed.Model, compressed.Graph.Notes));
-            }
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        if (WriteGraph(() => graph, output, FormatFor(output, Format), Force, Activity))
         {
-            throw new PipelineStoppedException();
+            WriteObject(new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, new FileInfo(output).Length,
+                model, compressed.Model, compressed.Graph.Notes));
         }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, input));
-        }
-        finally
-        {
-            WriteProgress(new ProgressRecord(3, Activity, "Done") { RecordType = ProgressRecordType.Completed, ParentActivityId = _jobs.Count > 1 ? 4 : -1 });
-        }
-    }
+    }, Activity, 3);
 }

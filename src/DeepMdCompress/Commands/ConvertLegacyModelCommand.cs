@@ -28,18 +28,8 @@ public sealed class ConvertLegacyModelCommand : DeepMdCmdlet
 
     protected override void ProcessRecord()
     {
-        LegacyConversion result;
-        try
+        if (!Run(InputObject, () => LegacyModelConverter.Convert(InputObject, From, Force, CancelToken), out var result))
         {
-            result = LegacyModelConverter.Convert(InputObject, From, Force, CancelToken);
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, InputObject));
             return;
         }
 

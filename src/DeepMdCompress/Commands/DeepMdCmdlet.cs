@@ -243,13 +243,17 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Writes a graph atomically with progress; returns false (after an error record) when it could not.</summary>
-    protected bool WriteGraph(Func<DeepMdCompress.Core.Proto.GraphDef> graph, string target, GraphFormat format, bool overwrite, string activity)
+    /// <summary>
+    /// The one way every cmdlet does a unit of work (one input): Ctrl+C stops the pipeline; a failure the core reports
+    /// becomes a non-terminating ErrorRecord about <paramref name="target"/>, and the next input goes on; the progress
+    /// bar <paramref name="progressId"/> of <paramref name="activity"/>, when given, is closed however the work ends.
+    /// Returns whether the work completed.
+    /// </summary>
+    protected bool Run(object? target, Action work, string? activity = null, int progressId = 0)
     {
-        WriteProgress(new ProgressRecord(2, activity, $"Writing {target}"));
         try
         {
-            GraphFile.Write(graph(), target, format, overwrite, CancelToken);
+            work();
             return true;
         }
         catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
@@ -263,8 +267,27 @@ public abstract class DeepMdCmdlet : PSCmdlet, IDisposable
         }
         finally
         {
-            WriteProgress(new ProgressRecord(2, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            if (activity is not null)
+            {
+                WriteProgress(new ProgressRecord(progressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
         }
+    }
+
+    /// <inheritdoc cref="Run(object?, Action, string?, int)"/>
+    protected bool Run<T>(object? target, Func<T> work, out T result)
+    {
+        T value = default!;
+        bool done = Run(target, () => value = work());
+        result = value;
+        return done;
+    }
+
+    /// <summary>Writes a graph atomically with progress; returns false (after an error record) when it could not.</summary>
+    protected bool WriteGraph(Func<DeepMdCompress.Core.Proto.GraphDef> graph, string target, GraphFormat format, bool overwrite, string activity)
+    {
+        WriteProgress(new ProgressRecord(2, activity, $"Writing {target}"));
+        return Run(target, () => GraphFile.Write(graph(), target, format, overwrite, CancelToken), activity, 2);
     }
 
     /// <summary>The format asked for, else the one the file name implies.</summary>

@@ -50,7 +50,7 @@ public sealed class ExportTableErrorPlotCommand : DeepMdCmdlet
             return;
         }
 
-        try
+        Run(target, () =>
         {
             WriteProgress(new ProgressRecord(5, Activity, $"Measuring {InputObject.Tables.Count} table(s)"));
             string svg = TableErrorPlot.Svg(InputObject, CancelToken);
@@ -64,18 +64,6 @@ public sealed class ExportTableErrorPlotCommand : DeepMdCmdlet
             {
                 WriteObject(new FileInfo(target));
             }
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, target));
-        }
-        finally
-        {
-            WriteProgress(new ProgressRecord(5, Activity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
+        }, Activity, 5);
     }
 }

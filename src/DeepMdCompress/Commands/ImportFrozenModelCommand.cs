@@ -34,7 +34,7 @@ public sealed class ImportFrozenModelCommand : DeepMdCmdlet
                 PercentComplete = files.Count > 1 ? i * 100 / files.Count : -1,
             };
             WriteProgress(progress);
-            try
+            Run(file, () =>
             {
                 var model = FrozenModelReader.Load(file, CancelToken);
                 WriteVerbose($"{file}: {model.Format} {model.DescriptorType} {model.ModelType ?? "ener"} model, {model.NodeCount} nodes, "
@@ -44,16 +44,7 @@ public sealed class ImportFrozenModelCommand : DeepMdCmdlet
                 // The bar goes before the model does, so it is not left up while the next stage works on it.
                 WriteProgress(new ProgressRecord(1, "Importing frozen models", "Done") { RecordType = ProgressRecordType.Completed });
                 WriteObject(model);
-            }
-            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
-            catch (Exception ex) when (IsReportable(ex))
-            {
-                // One bad file must not stop the rest of the pipeline.
-                WriteError(ToErrorRecord(ex, file));
-            }
+            });
         }
 
         WriteProgress(new ProgressRecord(1, "Importing frozen models", "Done") { RecordType = ProgressRecordType.Completed });

@@ -33,7 +33,7 @@ public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
     protected override void ProcessRecord()
     {
         string target = InputObject.Path ?? InputObject.ToString();
-        try
+        Run(InputObject, () =>
         {
             var evaluator = new DeepPotEvaluator(InputObject) { AtomTensorLayout = AtomTensorLayout };
             var input = ReadFrames(InputObject);
@@ -62,14 +62,6 @@ public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
             {
                 WriteObject(r);
             }
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, InputObject));
-        }
+        });
     }
 }

@@ -66,37 +66,32 @@ public sealed class MeasureEmbeddingRangeCommand : DeepMdCmdlet
 
         try
         {
-            WarnIfLegacy(InputObject);
-            var range = RangeMeasurement.Measure(InputObject, _input!, out var ignored, CancelToken, progress);
-            foreach (string w in ignored)
+            Run(InputObject, () =>
             {
-                WriteWarning(w);
-            }
-
-            if (range.Statistics is { } stats && !_statisticsReported)
-            {
-                _statisticsReported = true;
-                WriteVerbose($"Scanned {stats.Frames} frame(s) in {stats.Sets} set(s) of {stats.Systems.Count} system(s) in {stats.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s: min_nbor_dist {stats}.");
-                foreach (string w in stats.Warnings)
+                WarnIfLegacy(InputObject);
+                var range = RangeMeasurement.Measure(InputObject, _input!, out var ignored, CancelToken, progress);
+                foreach (string w in ignored)
                 {
                     WriteWarning(w);
                 }
-            }
 
-            foreach (string note in range.Notes)
-            {
-                WriteVerbose(note);
-            }
+                if (range.Statistics is { } stats && !_statisticsReported)
+                {
+                    _statisticsReported = true;
+                    WriteVerbose($"Scanned {stats.Frames} frame(s) in {stats.Sets} set(s) of {stats.Systems.Count} system(s) in {stats.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s: min_nbor_dist {stats}.");
+                    foreach (string w in stats.Warnings)
+                    {
+                        WriteWarning(w);
+                    }
+                }
 
-            WriteObject(range);
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, InputObject));
+                foreach (string note in range.Notes)
+                {
+                    WriteVerbose(note);
+                }
+
+                WriteObject(range);
+            });
         }
         finally
         {

@@ -72,7 +72,7 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
             {
                 PercentComplete = value.PercentComplete,
             }));
-        try
+        Run(range, () =>
         {
             WarnIfLegacy(range.Model);
             var tabulated = Tabulator.Tabulate(range, _settings, progress, CancelToken);
@@ -83,19 +83,6 @@ public sealed class NewTabulatedModelCommand : DeepMdCmdlet
             }
 
             WriteObject(tabulated);
-        }
-        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            // One model that cannot be tabulated must not stop the rest of the pipeline.
-            WriteError(ToErrorRecord(ex, range));
-        }
-        finally
-        {
-            WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
+        }, Activity, 1);
     }
 }

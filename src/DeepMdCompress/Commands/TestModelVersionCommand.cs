@@ -22,14 +22,8 @@ public sealed class TestModelVersionCommand : DeepMdCmdlet
 
     protected override void ProcessRecord()
     {
-        ModelVersionInfo info;
-        try
+        if (!Run(InputObject, () => ModelVersionInspector.Inspect(InputObject), out var info))
         {
-            info = ModelVersionInspector.Inspect(InputObject);
-        }
-        catch (Exception ex) when (IsReportable(ex))
-        {
-            WriteError(ToErrorRecord(ex, InputObject));
             return;
         }
 
