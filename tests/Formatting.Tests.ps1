@@ -34,6 +34,7 @@ Describe 'Views and help in 80 columns' {
         @{ Name = 'ModelOutput'; Make = { $model | Invoke-FrozenModel -Coordinate $coord -AtomType $types -Box $box } }
         @{ Name = 'ModelComparison'; Make = { Compare-FrozenModel $model $model -Coordinate $coord -AtomType $types -Box $box } }
         @{ Name = 'NodeValue'; Make = { $model | Invoke-FrozenModel -Coordinate $coord -AtomType $types -Box $box -Output o_energy, o_rmat } }
+        @{ Name = 'StepTrial'; Make = { ($range | New-TabulatedModel -MaxError 1e-6).StepTrials } }
     ) {
         param($Name, $Make)
         $object = & $Make
@@ -64,5 +65,24 @@ Describe 'Views and help in 80 columns' {
         $text | Should -Match '\d\.\d\dE-\d\d\b'
         $text | Should -Not -Match 'E-0\d\d'
         $text | Should -Match 'filter_0_net_0 \[-?\d+, \d+\]'
+    }
+
+    It 'shows StepTrials as a table' {
+        $t = $range | New-TabulatedModel -MaxError 1e-6
+        $t.StepTrials | Should -Not -BeNullOrEmpty
+        $lines = @(Get-Lines $t.StepTrials | Where-Object { $_.Trim() })
+        $lines[0] | Should -Match '^\s*Step\s+MaxValueError\s+MaxDerivativeError\s+TableMB\s+Accepted'
+        $lines.Count | Should -Be (2 + @($t.StepTrials).Count)
+    }
+
+    It 'completes node names for Invoke-FrozenModel -Output, model outputs first' {
+        $script = 'Invoke-FrozenModel -InputObject $model -Coordinate 0 -AtomType 0 -Output o_'
+        $result = TabExpansion2 -inputScript $script -cursorColumn $script.Length
+        $names = $result.CompletionMatches.CompletionText
+        $names | Should -Contain 'o_energy'
+        $names | Should -Contain 'o_descriptor'
+        $names | ForEach-Object { $_ | Should -BeLike 'o_*' }
+        $script = 'Invoke-FrozenModel -InputObject $model -Coordinate 0 -AtomType 0 -Output filter_type_0/mat'
+        (TabExpansion2 -inputScript $script -cursorColumn $script.Length).CompletionMatches.CompletionText | Should -Contain 'filter_type_0/matrix_1_0'
     }
 }

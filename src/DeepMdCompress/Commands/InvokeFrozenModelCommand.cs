@@ -27,6 +27,7 @@ public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
 
     /// <summary>Graph tensors (node or node:k) to return raw instead of the model outputs, e.g. o_descriptor.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? Output { get; set; }
 
