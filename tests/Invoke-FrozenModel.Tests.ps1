@@ -147,4 +147,30 @@ Describe 'Invoke-FrozenModel' {
             (Get-Command Invoke-FrozenModel).OutputType.Name | Should -Contain 'DeepMdCompress.ModelOutput'
         }
     }
+
+    It 'reports where a compressed model''s table inputs fell (-TableUsage)' {
+        $dir = Join-Path $TestDrive 'usage'
+        New-Item -ItemType Directory $dir -Force | Out-Null
+        $orig = Join-Path $dir 'm.pb'
+        New-SampleModel -Descriptor se_e2_a -TypeMap O, H -Sel 8, 16 -Rcut 4 -RcutSmth 0.5 -Neuron 4, 8 -AxisNeuron 4 -FittingNeuron 8 -Seed 3 -MinNborDist 0.9 -Path $orig
+        $comp = Join-Path $dir 'c.pb'
+        $null = Compress-FrozenModel $orig $comp
+        # Every pair at least 0.94 Å apart (the second water's O–H at 0.97 Å).
+        $c = 0.0, 0.0, 0.0, 0.95, 0.1, 0.0, -0.2, 0.92, 0.1, 3.1, 0.2, 0.3, 4.0, 0.5, 0.1, 2.8, 1.1, 0.6
+        $t = 0, 1, 1, 0, 1, 1
+        $b = 8.0, 0, 0, 0, 8.0, 0, 0, 0, 8.0
+        $usage = Import-FrozenModel $comp | Invoke-FrozenModel -Coordinate $c -AtomType $t -Box $b -TableUsage
+        $usage.Count | Should -Be 4
+        $usage | ForEach-Object { $_.Inputs | Should -BeGreaterThan 0 }
+        ($usage | Where-Object OutsideData) | Should -BeNullOrEmpty -Because 'every distance is above min_nbor_dist'
+        # Two atoms at 0.5 Å, closer than min_nbor_dist 0.9: their inputs leave the fine range.
+        $close = @($c); $close[3] = 0.5; $close[4] = 0.0; $close[5] = 0.0
+        $near = Import-FrozenModel $comp | Invoke-FrozenModel -Coordinate $close -AtomType $t -Box $b -TableUsage
+        ($near | Where-Object OutsideData) | Should -Not -BeNullOrEmpty
+        # Compare-FrozenModel reports the same for the compressed one of its two models.
+        $cmp = Compare-FrozenModel $orig $comp -Coordinate $close -AtomType $t -Box $b
+        ($cmp.TableUsage | ForEach-Object { $_.Coarse + $_.BeyondMax } | Measure-Object -Sum).Sum | Should -BeGreaterThan 0
+        ($cmp | Out-String) | Should -Match 'inputs of 4 table\(s\) beyond the fine range'
+        (Import-FrozenModel $orig | Invoke-FrozenModel -Coordinate $c -AtomType $t -Box $b -TableUsage) | Should -BeNullOrEmpty
+    }
 }

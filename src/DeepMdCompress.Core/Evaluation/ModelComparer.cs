@@ -43,7 +43,10 @@ public static class ModelComparer
             ae.Add(a[k].AtomEnergy!, b[k].AtomEnergy!);
         }
 
-        return new ModelComparison(a.Count, natoms, e, ePerAtom, f, v, ae, tolerance, reference.Path, difference.Path);
+        // Where the compressed model's tables were read (the first compressed one of the two).
+        var compressed = difference.IsCompressed ? difference : reference.IsCompressed ? reference : null;
+        var usage = compressed is null ? Array.Empty<TableUsage>() : TableUsageMeter.Measure(new DeepPotEvaluator(compressed), frames, cancellationToken);
+        return new ModelComparison(a.Count, natoms, e, ePerAtom, f, v, ae, tolerance, reference.Path, difference.Path) { TableUsage = usage };
     }
 
     private static IReadOnlyList<ModelOutput> Evaluate(FrozenModel model, EvaluationFrames frames, IProgress<int>? progress, CancellationToken ct) =>

@@ -79,6 +79,12 @@ public sealed class ModelComparison
 
     public bool Passed { get; }
 
+    /// <summary>
+    /// For a compressed model among the two: where its tables' inputs fell on these frames, per TabulateFusion op;
+    /// inputs in a coarse part or beyond max mean the frames hold neighbours closer than the training data did.
+    /// </summary>
+    public IReadOnlyList<TableUsage> TableUsage { get; init; } = System.Array.Empty<TableUsage>();
+
     /// <summary>One line a test failure can carry: the verdict and, per quantity, the error against its tolerance.</summary>
     public override string ToString()
     {

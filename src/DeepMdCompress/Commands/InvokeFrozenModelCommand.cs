@@ -10,7 +10,7 @@ namespace DeepMdCompress.Commands;
 /// values of any graph nodes.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "FrozenModel", DefaultParameterSetName = ArraysSet)]
-[OutputType(typeof(ModelOutput), typeof(NodeValue))]
+[OutputType(typeof(ModelOutput), typeof(NodeValue), typeof(TableUsage))]
 public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
 {
     /// <summary>Frames per graph run are chosen so that one run covers about this many atoms (progress granularity, memory).</summary>
@@ -26,6 +26,10 @@ public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
     public AtomTensorLayout AtomTensorLayout { get; set; } = AtomTensorLayout.AllAtoms;
 
     /// <summary>Graph tensors (node or node:k) to return raw instead of the model outputs, e.g. o_descriptor.</summary>
+    /// <summary>Instead of the outputs, where a compressed model's table inputs fell (per TabulateFusion op): fine, coarse, beyond.</summary>
+    [Parameter]
+    public SwitchParameter TableUsage { get; set; }
+
     [Parameter]
     [ArgumentCompleter(typeof(NodeNameCompleter))]
     [ValidateNotNullOrEmpty]
@@ -38,6 +42,15 @@ public sealed class InvokeFrozenModelCommand : FrameInputCmdlet
         {
             var evaluator = new DeepPotEvaluator(InputObject) { AtomTensorLayout = AtomTensorLayout };
             var input = ReadFrames(InputObject);
+            if (TableUsage)
+            {
+                foreach (var usage in TableUsageMeter.Measure(evaluator, input, CancelToken))
+                {
+                    WriteObject(usage);
+                }
+
+                return;
+            }
             if (Output is { Length: > 0 })
             {
                 foreach (var value in evaluator.EvaluateNodes(input.Coordinates, input.AtomTypes, input.Box, input.FrameParameters, input.AtomParameters, Output,
