@@ -31,6 +31,8 @@ Describe 'Views and help in 80 columns' {
         @{ Name = 'TabulatedModel'; Make = { $range | New-TabulatedModel } }
         @{ Name = 'NetTable'; Make = { ($range | New-TabulatedModel).Tables } }
         @{ Name = 'CompressionSummary'; Make = { Compress-FrozenModel $sample (Join-Path $TestDrive 'c.pb') -Force } }
+        @{ Name = 'CompressedNetSummary'; Make = { (Compress-FrozenModel $sample (Join-Path $TestDrive 'c.pb') -Force).Nets } }
+        @{ Name = 'TableUsage'; Make = { Compress-FrozenModel $sample (Join-Path $TestDrive 'c.pb') -Force | Out-Null; Import-FrozenModel (Join-Path $TestDrive 'c.pb') | Invoke-FrozenModel -Coordinate $coord -AtomType $types -Box $box -TableUsage } }
         @{ Name = 'ModelOutput'; Make = { $model | Invoke-FrozenModel -Coordinate $coord -AtomType $types -Box $box } }
         @{ Name = 'ModelComparison'; Make = { Compare-FrozenModel $model $model -Coordinate $coord -AtomType $types -Box $box } }
         @{ Name = 'NodeValue'; Make = { $model | Invoke-FrozenModel -Coordinate $coord -AtomType $types -Box $box -Output o_energy, o_rmat } }

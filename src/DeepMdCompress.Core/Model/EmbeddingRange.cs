@@ -89,6 +89,13 @@ public sealed class EmbeddingRange
     /// <summary>The training-data scan behind <see cref="MinNborDist"/>, when it was computed from data.</summary>
     public NeighborStatistics? Statistics { get; init; }
 
+    /// <summary>Where min_nbor_dist was found by a scan: the two atoms, the periodic shift, the frame and the set.</summary>
+    public string? ClosestPair => Statistics is { ClosestSet: { } set, ClosestAtoms: { Length: 2 } atoms } s
+        ? string.Format(System.Globalization.CultureInfo.InvariantCulture, "atoms {0} and {1} (shift {2}) in frame {3} of {4} ({5} frames scanned)",
+            atoms[0], atoms[1], string.Join(" ", s.ClosestShift ?? Array.Empty<int>()), s.ClosestFrame,
+            System.IO.Path.Combine(System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(set)) ?? string.Empty, System.IO.Path.GetFileName(set)), s.Frames)
+        : null;
+
     /// <summary>How the inputs were chosen and anything unusual about the ranges.</summary>
     public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
 
