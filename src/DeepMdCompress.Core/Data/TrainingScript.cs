@@ -149,16 +149,22 @@ public sealed class TrainingScript
     public IReadOnlyList<string> ResolveSystems(string? workingDirectory)
     {
         var result = new List<string>();
+        var searched = new List<string>();
         foreach (string entry in Systems)
         {
             string folder = Locate(entry, workingDirectory);
+            searched.Add(folder);
             result.AddRange(SystemLocator.Expand(folder));
         }
 
         if (result.Count == 0)
         {
+            // The target is the folder that held no system (the script that named it is in the message).
             throw new DataFileException(ErrorIds.NoSystemFound,
-                $"No data system (a folder with type.raw) was found under {string.Join(", ", Systems)} named by {Path ?? "the training script"}.", DeepMdErrorKind.ObjectNotFound) { Target = Path };
+                $"No data system (a folder with type.raw) was found under {string.Join(", ", searched)} named by {Path ?? "the training script"}.", DeepMdErrorKind.ObjectNotFound)
+            {
+                Target = searched.Count == 1 ? searched[0] : Path,
+            };
         }
 
         return result;

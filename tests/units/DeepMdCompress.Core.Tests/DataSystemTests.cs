@@ -237,6 +237,15 @@ public class TrainingScriptTests
     }
 
     [Fact]
+    public void NoSystemFoundNamesTheFolderAsItsTarget()
+    {
+        string path = Script("""{"training": {"training_data": {"systems": "."}}}""");
+        var ex = Assert.Throws<DataFileException>(() => TrainingScript.Load(path).ResolveSystems(null));
+        Assert.Equal(Path.GetDirectoryName(path), ex.Target?.ToString()?.TrimEnd(Path.DirectorySeparatorChar, '.').TrimEnd(Path.DirectorySeparatorChar));
+        Assert.Contains(Path.GetFileName(path), ex.Message);
+    }
+
+    [Fact]
     public void RefusesYamlAndMissingScripts()
     {
         Assert.Equal("TrainingScriptUnsupportedFormat", Assert.Throws<DataFileException>(() => TrainingScript.Load(Script("training: {}", "input.yaml"))).ErrorId);
