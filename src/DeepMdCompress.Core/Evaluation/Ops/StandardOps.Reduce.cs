@@ -45,38 +45,8 @@ internal static partial class StandardOps
 
     internal static TensorValue Reduce(OpContext ctx, TensorValue x, int[] axes, bool keepDims, ReduceKind kind)
     {
-        int rank = x.Rank;
-        var reduced = new bool[rank];
-        foreach (int a0 in axes)
-        {
-            int a = a0 < 0 ? a0 + rank : a0;
-            if (a < 0 || a >= rank)
-            {
-                throw ctx.Error($"reduction axis {a0} is out of range for shape {Shapes.Format(x.Shape)}.");
-            }
-
-            reduced[a] = true;
-        }
-
-        var outShape = new List<int>();
-        int reduceCount = 1;
-        for (int d = 0; d < rank; d++)
-        {
-            if (reduced[d])
-            {
-                reduceCount *= x.Shape[d];
-                if (keepDims)
-                {
-                    outShape.Add(1);
-                }
-            }
-            else
-            {
-                outShape.Add(x.Shape[d]);
-            }
-        }
-
-        var shape = outShape.ToArray();
+        var reduced = ReducedAxes(ctx, x, axes);
+        var shape = ReducedShape(x.Shape, reduced, keepDims, out int reduceCount);
         bool isBool = x.DType == DataType.DtBool;
         if ((kind is ReduceKind.All or ReduceKind.Any) != isBool)
         {
@@ -94,160 +64,213 @@ internal static partial class StandardOps
             return Shapes.Reshaped(x, shape);
         }
 
-        // Describe the input as kept and reduced dimension groups with their strides.
-        var strides = Shapes.Strides(x.Shape);
-        var keptSizes = new List<int>();
-        var keptStrides = new List<int>();
-        var redSizes = new List<int>();
-        var redStrides = new List<int>();
-        for (int d = 0; d < rank; d++)
-        {
-            if (x.Shape[d] == 1)
-            {
-                continue;
-            }
-
-            var sizes = reduced[d] ? redSizes : keptSizes;
-            var st = reduced[d] ? redStrides : keptStrides;
-            sizes.Add(x.Shape[d]);
-            st.Add(strides[d]);
-        }
-
+        var groups = new DimensionGroups(x.Shape, reduced);
         int outCount = Shapes.Count(shape);
-        int n = x.Count;
         Array result = Shapes.Allocate(x.DType, outCount);
-
-        // Fast path: reduce a leading block [red, kept] → out[j] = ⊕_i x[i·kept + j], vectorised over j.
-        bool leading = n > 0 && IsLeadingReduction(x.Shape, reduced);
-        bool trailing = n > 0 && IsTrailingReduction(x.Shape, reduced);
         switch (x.Data)
         {
             case double[] xd:
-            {
-                var o = (double[])result;
-                if (kind is ReduceKind.Sum or ReduceKind.Mean && leading)
-                {
-                    int kept = outCount;
-                    for (int i = 0; i < reduceCount; i++)
-                    {
-                        AddInPlace(o, xd.AsSpan(i * kept, kept));
-                    }
-                }
-                else if (trailing)
-                {
-                    ctx.For(outCount, reduceCount, (s, e) =>
-                    {
-                        for (int j = s; j < e; j++)
-                        {
-                            o[j] = ReduceRun(xd, j * reduceCount, reduceCount, kind);
-                        }
-                    });
-                }
-                else
-                {
-                    var offs = Offsets(redSizes, redStrides);
-                    var bases = Offsets(keptSizes, keptStrides);
-                    for (int j = 0; j < outCount; j++)
-                    {
-                        double acc = Initial(kind);
-                        foreach (int off in offs)
-                        {
-                            acc = Combine(acc, xd[bases[j] + off], kind);
-                        }
-
-                        o[j] = acc;
-                    }
-                }
-
-                if (kind == ReduceKind.Mean)
-                {
-                    for (int j = 0; j < outCount; j++)
-                    {
-                        o[j] /= reduceCount;
-                    }
-                }
-
+                ReduceDoubles(ctx, xd, (double[])result, x.Shape, reduced, groups, outCount, reduceCount, kind);
                 break;
-            }
-
             case float[] xf:
-            {
-                var o = (float[])result;
-                var offs = Offsets(redSizes, redStrides);
-                var bases = Offsets(keptSizes, keptStrides);
-                for (int j = 0; j < outCount; j++)
-                {
-                    float acc = (float)Initial(kind);
-                    foreach (int off in offs)
-                    {
-                        acc = (float)Combine(acc, xf[bases[j] + off], kind);
-                    }
-
-                    o[j] = kind == ReduceKind.Mean ? acc / reduceCount : acc;
-                }
-
+                ReduceFloats(xf, (float[])result, groups, outCount, reduceCount, kind);
                 break;
-            }
-
             case int[] xi:
-            {
-                var o = (int[])result;
-                var offs = Offsets(redSizes, redStrides);
-                var bases = Offsets(keptSizes, keptStrides);
-                for (int j = 0; j < outCount; j++)
-                {
-                    long acc = InitialInt(kind, int.MinValue, int.MaxValue);
-                    foreach (int off in offs)
-                    {
-                        acc = unchecked((int)CombineInt(acc, xi[bases[j] + off], kind));
-                    }
-
-                    o[j] = unchecked((int)(kind == ReduceKind.Mean ? (reduceCount == 0 ? 0 : acc / reduceCount) : acc));
-                }
-
+                ReduceInts(xi, (int[])result, groups, outCount, reduceCount, kind);
                 break;
-            }
-
             case long[] xl:
-            {
-                var o = (long[])result;
-                var offs = Offsets(redSizes, redStrides);
-                var bases = Offsets(keptSizes, keptStrides);
-                for (int j = 0; j < outCount; j++)
-                {
-                    long acc = InitialInt(kind, long.MinValue, long.MaxValue);
-                    foreach (int off in offs)
-                    {
-                        acc = CombineInt(acc, xl[bases[j] + off], kind);
-                    }
-
-                    o[j] = kind == ReduceKind.Mean ? (reduceCount == 0 ? 0 : acc / reduceCount) : acc;
-                }
-
+                ReduceLongs(xl, (long[])result, groups, outCount, reduceCount, kind);
                 break;
-            }
-
             case bool[] xb:
-            {
-                var o = (bool[])result;
-                var offs = Offsets(redSizes, redStrides);
-                var bases = Offsets(keptSizes, keptStrides);
-                for (int j = 0; j < outCount; j++)
-                {
-                    bool acc = kind == ReduceKind.All;
-                    foreach (int off in offs)
-                    {
-                        acc = kind == ReduceKind.All ? acc && xb[bases[j] + off] : acc || xb[bases[j] + off];
-                    }
-
-                    o[j] = acc;
-                }
-
+                ReduceBools(xb, (bool[])result, groups, outCount, kind);
                 break;
-            }
         }
 
         return new TensorValue(x.DType, shape, result);
+    }
+
+    private static bool[] ReducedAxes(OpContext ctx, TensorValue x, int[] axes)
+    {
+        int rank = x.Rank;
+        var reduced = new bool[rank];
+        foreach (int a0 in axes)
+        {
+            int a = a0 < 0 ? a0 + rank : a0;
+            if (a < 0 || a >= rank)
+            {
+                throw ctx.Error($"reduction axis {a0} is out of range for shape {Shapes.Format(x.Shape)}.");
+            }
+
+            reduced[a] = true;
+        }
+
+        return reduced;
+    }
+
+    private static int[] ReducedShape(int[] inShape, bool[] reduced, bool keepDims, out int reduceCount)
+    {
+        var outShape = new List<int>();
+        reduceCount = 1;
+        for (int d = 0; d < inShape.Length; d++)
+        {
+            if (reduced[d])
+            {
+                reduceCount *= inShape[d];
+                if (keepDims)
+                {
+                    outShape.Add(1);
+                }
+            }
+            else
+            {
+                outShape.Add(inShape[d]);
+            }
+        }
+
+        return outShape.ToArray();
+    }
+
+    /// <summary>The input as kept and reduced dimension groups with their strides (size-1 dimensions dropped).</summary>
+    private sealed class DimensionGroups
+    {
+        public DimensionGroups(int[] shape, bool[] reduced)
+        {
+            var strides = Shapes.Strides(shape);
+            for (int d = 0; d < shape.Length; d++)
+            {
+                if (shape[d] == 1)
+                {
+                    continue;
+                }
+
+                (reduced[d] ? RedSizes : KeptSizes).Add(shape[d]);
+                (reduced[d] ? RedStrides : KeptStrides).Add(strides[d]);
+            }
+        }
+
+        public List<int> KeptSizes { get; } = new();
+
+        public List<int> KeptStrides { get; } = new();
+
+        public List<int> RedSizes { get; } = new();
+
+        public List<int> RedStrides { get; } = new();
+
+        public int[] ReducedOffsets => Offsets(RedSizes, RedStrides);
+
+        public int[] KeptBases => Offsets(KeptSizes, KeptStrides);
+    }
+
+    private static void ReduceDoubles(OpContext ctx, double[] xd, double[] o, int[] shape, bool[] reduced, DimensionGroups groups, int outCount, int reduceCount, ReduceKind kind)
+    {
+        // Fast paths: a leading block [red, kept] → out[j] = ⊕_i x[i·kept + j], vectorised over j; a trailing block per output.
+        bool leading = xd.Length > 0 && IsLeadingReduction(shape, reduced);
+        bool trailing = xd.Length > 0 && IsTrailingReduction(shape, reduced);
+        if (kind is ReduceKind.Sum or ReduceKind.Mean && leading)
+        {
+            int kept = outCount;
+            for (int i = 0; i < reduceCount; i++)
+            {
+                AddInPlace(o, xd.AsSpan(i * kept, kept));
+            }
+        }
+        else if (trailing)
+        {
+            ctx.For(outCount, reduceCount, (s, e) =>
+            {
+                for (int j = s; j < e; j++)
+                {
+                    o[j] = ReduceRun(xd, j * reduceCount, reduceCount, kind);
+                }
+            });
+        }
+        else
+        {
+            var offs = groups.ReducedOffsets;
+            var bases = groups.KeptBases;
+            for (int j = 0; j < outCount; j++)
+            {
+                double acc = Initial(kind);
+                foreach (int off in offs)
+                {
+                    acc = Combine(acc, xd[bases[j] + off], kind);
+                }
+
+                o[j] = acc;
+            }
+        }
+
+        if (kind == ReduceKind.Mean)
+        {
+            for (int j = 0; j < outCount; j++)
+            {
+                o[j] /= reduceCount;
+            }
+        }
+    }
+
+    private static void ReduceFloats(float[] xf, float[] o, DimensionGroups groups, int outCount, int reduceCount, ReduceKind kind)
+    {
+        var offs = groups.ReducedOffsets;
+        var bases = groups.KeptBases;
+        for (int j = 0; j < outCount; j++)
+        {
+            float acc = (float)Initial(kind);
+            foreach (int off in offs)
+            {
+                acc = (float)Combine(acc, xf[bases[j] + off], kind);
+            }
+
+            o[j] = kind == ReduceKind.Mean ? acc / reduceCount : acc;
+        }
+    }
+
+    private static void ReduceInts(int[] xi, int[] o, DimensionGroups groups, int outCount, int reduceCount, ReduceKind kind)
+    {
+        var offs = groups.ReducedOffsets;
+        var bases = groups.KeptBases;
+        for (int j = 0; j < outCount; j++)
+        {
+            long acc = InitialInt(kind, int.MinValue, int.MaxValue);
+            foreach (int off in offs)
+            {
+                acc = unchecked((int)CombineInt(acc, xi[bases[j] + off], kind));
+            }
+
+            o[j] = unchecked((int)(kind == ReduceKind.Mean ? (reduceCount == 0 ? 0 : acc / reduceCount) : acc));
+        }
+    }
+
+    private static void ReduceLongs(long[] xl, long[] o, DimensionGroups groups, int outCount, int reduceCount, ReduceKind kind)
+    {
+        var offs = groups.ReducedOffsets;
+        var bases = groups.KeptBases;
+        for (int j = 0; j < outCount; j++)
+        {
+            long acc = InitialInt(kind, long.MinValue, long.MaxValue);
+            foreach (int off in offs)
+            {
+                acc = CombineInt(acc, xl[bases[j] + off], kind);
+            }
+
+            o[j] = kind == ReduceKind.Mean ? (reduceCount == 0 ? 0 : acc / reduceCount) : acc;
+        }
+    }
+
+    private static void ReduceBools(bool[] xb, bool[] o, DimensionGroups groups, int outCount, ReduceKind kind)
+    {
+        var offs = groups.ReducedOffsets;
+        var bases = groups.KeptBases;
+        for (int j = 0; j < outCount; j++)
+        {
+            bool acc = kind == ReduceKind.All;
+            foreach (int off in offs)
+            {
+                acc = kind == ReduceKind.All ? acc && xb[bases[j] + off] : acc || xb[bases[j] + off];
+            }
+
+            o[j] = acc;
+        }
     }
 
     private static bool IsLeadingReduction(int[] shape, bool[] reduced)
