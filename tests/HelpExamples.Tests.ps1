@@ -20,18 +20,6 @@ BeforeAll {
     . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
     . ([IO.Path]::Combine($PSScriptRoot, 'LegacyTestModels.ps1'))
 
-    function Write-Npy([string] $path, [double[]] $values, [int[]] $shape) {
-        $dims = if ($shape.Count -eq 1) { "$($shape[0])," } else { $shape -join ', ' }
-        $dict = "{'descr': '<f8', 'fortran_order': False, 'shape': ($dims), }"
-        $total = [Math]::Ceiling((10 + $dict.Length + 1) / 64) * 64
-        $header = $dict.PadRight($total - 10 - 1) + "`n"
-        $ms = [IO.MemoryStream]::new()
-        $ms.Write([byte[]](0x93, 78, 85, 77, 80, 89, 1, 0), 0, 8)
-        $ms.Write([BitConverter]::GetBytes([uint16]$header.Length), 0, 2)
-        $h = [Text.Encoding]::ASCII.GetBytes($header); $ms.Write($h, 0, $h.Length)
-        foreach ($v in $values) { $ms.Write([BitConverter]::GetBytes([double]$v), 0, 8) }
-        [IO.File]::WriteAllBytes($path, $ms.ToArray())
-    }
 
     # Two water molecules in a 13 Å box, and two displaced copies.
     $script:coord = 12.83, 2.56, 2.18, 12.09, 2.87, 2.74, 0.25, 3.32, 1.68, 3.36, 3.0, 1.81, 3.51, 2.51, 2.6, 4.27, 3.22, 1.56

@@ -25,8 +25,10 @@ public static class ModelComparer
             throw new UnsupportedModelException(ErrorIds.NotAnEnergyModel, "Compare-FrozenModel compares energy models (model_type ener).");
         }
 
-        var a = Evaluate(reference, frames, progress, cancellationToken);
-        var b = Evaluate(difference, frames, null, cancellationToken);
+        var referenceEvaluator = new DeepPotEvaluator(reference);
+        var differenceEvaluator = new DeepPotEvaluator(difference);
+        var a = Evaluate(referenceEvaluator, frames, progress, cancellationToken);
+        var b = Evaluate(differenceEvaluator, frames, null, cancellationToken);
         int natoms = frames.AtomTypes.Length;
         var e = new ErrorAccumulator();
         var ePerAtom = new ErrorAccumulator();
@@ -44,13 +46,13 @@ public static class ModelComparer
         }
 
         // Where the compressed model's tables were read (the first compressed one of the two).
-        var compressed = difference.IsCompressed ? difference : reference.IsCompressed ? reference : null;
-        var usage = compressed is null ? Array.Empty<TableUsage>() : TableUsageMeter.Measure(new DeepPotEvaluator(compressed), frames, cancellationToken);
+        var compressed = difference.IsCompressed ? differenceEvaluator : reference.IsCompressed ? referenceEvaluator : null;
+        var usage = compressed is null ? Array.Empty<TableUsage>() : TableUsageMeter.Measure(compressed, frames, cancellationToken);
         return new ModelComparison(a.Count, natoms, e, ePerAtom, f, v, ae, tolerance, reference.Path, difference.Path) { TableUsage = usage };
     }
 
-    private static IReadOnlyList<ModelOutput> Evaluate(FrozenModel model, EvaluationFrames frames, IProgress<int>? progress, CancellationToken ct) =>
-        new DeepPotEvaluator(model).Evaluate(frames.Coordinates, frames.AtomTypes, frames.Box, frames.FrameParameters, frames.AtomParameters,
+    private static IReadOnlyList<ModelOutput> Evaluate(DeepPotEvaluator evaluator, EvaluationFrames frames, IProgress<int>? progress, CancellationToken ct) =>
+        evaluator.Evaluate(frames.Coordinates, frames.AtomTypes, frames.Box, frames.FrameParameters, frames.AtomParameters,
             frames.Frames, progress, ct);
 
     internal sealed class ErrorAccumulator

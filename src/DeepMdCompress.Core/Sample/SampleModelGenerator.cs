@@ -365,9 +365,11 @@ public static class SampleModelGenerator
             }
 
             var parts = new List<DescriptorTensors>();
+            int dimOut = 0;
             for (int k = 0; k < members.Count; k++)
             {
                 Use(members[k], _hybrid ? "_" + k.ToString(CultureInfo.InvariantCulture) : string.Empty);
+                dimOut += _dimOut;
                 parts.Add(_descriptor switch
                 {
                     "se_e2_a" => BuildSeA(coordR, atype, natoms, box, mesh),
@@ -376,13 +378,6 @@ public static class SampleModelGenerator
                     "se_a_ebd_v2" => BuildSeAEbdV2(coordR, atype, natoms, box, mesh, typeEmbedding!),
                     _ => BuildSeT(coordR, atype, natoms, box, mesh),
                 });
-            }
-
-            int dimOut = 0;
-            for (int k = 0; k < members.Count; k++)
-            {
-                Use(members[k], string.Empty);
-                dimOut += _dimOut;
             }
 
             _dimOut = dimOut;
@@ -728,14 +723,7 @@ public static class SampleModelGenerator
             s = _g.Add(_g.Mul(s, stdC), avgC);
             var u = _g.Sub(1.0, _g.Mul(0.5, s));
             var sw = _g.Add(_g.Mul(_g.Mul(_g.Unary("Neg", u), u), u), 1.0);
-            string clip = _g.UniqueName("clip_by_value");
-            TfTensor swMin;
-            using (_g.EnterAbsolute(clip))
-            {
-                swMin = _g.GenBinary("Minimum", sw, 1.0);
-            }
-
-            return _g.Binary("Maximum", clip, swMin, 0.0, absolute: true);
+            return ClipByValue(sw, 0.0, 1.0);
         }
 
         // cast_precision: float tensors of global precision are cast to the net precision on entry and back on exit.
@@ -1157,7 +1145,7 @@ public static class SampleModelGenerator
         }
 
         /// <summary>tf.clip_by_value(t, lo, hi): Minimum inside the scope, then a Maximum named by the scope.</summary>
-        private TfTensor ClipByValue(TfTensor t, int lo, int hi)
+        private TfTensor ClipByValue(TfTensor t, object lo, object hi)
         {
             string scope = _g.UniqueName("clip_by_value");
             TfTensor tMin;

@@ -28,12 +28,13 @@ public static class TableErrorPlot
     /// <summary>The error profile of every table of <paramref name="tabulated"/>, measured against the exact nets.</summary>
     public static IReadOnlyList<TableErrorProfile> Profiles(TabulatedModel tabulated, CancellationToken cancellationToken = default)
     {
+        var activation = EmbeddingNetReader.CheckModel(tabulated.Model);
         var result = new List<TableErrorProfile>();
         foreach (var table in tabulated.Tables)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var info = table.Net ?? throw new InvalidParameterException(ErrorIds.NetNotFound, $"Table {table.Name} does not say which net it tabulates.");
-            var net = EmbeddingNetReader.Read(tabulated.Model, info);
+            var net = EmbeddingNetReader.Read(tabulated.Model, info, activation);
             var plan = TablePlan.Create(table.Name, table.Layout, table.Lower, table.Upper, tabulated.Extrapolate, table.Info.Stride0, table.Info.Stride1, tabulated.Frequency);
             result.Add(TableBuilder.Profile(net, plan, table, cancellationToken));
         }
