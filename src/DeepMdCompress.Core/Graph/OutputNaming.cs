@@ -28,9 +28,6 @@ public static class OutputNaming
         Directory.Exists(outputPath) || outputPath.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
         || outputPath.EndsWith(Path.AltDirectorySeparatorChar.ToString(), StringComparison.Ordinal);
 
-    /// <summary>Whether more than one input may write through <paramref name="outputPath"/> without clashing by construction.</summary>
-    public static bool NamesPerInput(string? outputPath) => outputPath is null || IsTemplate(outputPath) || IsFolder(outputPath);
-
     /// <summary>
     /// The output of <paramref name="inputPath"/>: <paramref name="outputPath"/> itself (a file), the default name in it
     /// (a folder) or next to the input (null), or the template filled in.
