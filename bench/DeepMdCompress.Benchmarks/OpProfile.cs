@@ -11,24 +11,33 @@ namespace DeepMdCompress.Benchmarks;
 /// </summary>
 internal static class OpProfile
 {
-    private const int Warmup = 3, Frames = 5, Top = 10;
+    private const int Warmup = 3, Top = 14;
+    private static readonly int Frames = int.TryParse(Environment.GetEnvironmentVariable("PROFILE_FRAMES"), out int f) ? f : 5;
+    private static readonly int Threads = int.TryParse(Environment.GetEnvironmentVariable("PROFILE_THREADS"), out int t) ? t : 1;
 
     public static void Run(int atoms)
     {
         foreach (string model in new[] { "original", "compressed" })
         {
-            var (evaluator, frames) = EvaluatorBenchmarks.Create(model, atoms);
+            var original = WaterStd.Original();
+            var evaluator = new DeepMdCompress.Core.Evaluation.DeepPotEvaluator(model == "original" ? original : WaterStd.Compressed(original)) { MaxDegreeOfParallelism = Threads };
+            var frames = WaterStd.Frame(atoms);
             for (int i = 0; i < Warmup; i++)
             {
                 evaluator.Evaluate(frames.Coordinates, frames.AtomTypes, frames.Box);
             }
 
             var byOp = new Dictionary<string, (double Seconds, int Nodes)>();
+            var byNode = new Dictionary<string, double>();
             evaluator.Interpreter.NodeTimed = (NodeDef node, TimeSpan t) =>
             {
                 byOp.TryGetValue(node.Op, out var s);
                 byOp[node.Op] = (s.Seconds + t.TotalSeconds, s.Nodes + 1);
+                string key = node.Op + " " + node.Name;
+                byNode[key] = byNode.TryGetValue(key, out double n) ? Math.Min(n, t.TotalSeconds) : t.TotalSeconds;
             };
+            long allocated = GC.GetTotalAllocatedBytes(true);
+            int[] collections = { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) };
             var wall = System.Diagnostics.Stopwatch.StartNew();
             for (int i = 0; i < Frames; i++)
             {
@@ -36,6 +45,8 @@ internal static class OpProfile
             }
 
             wall.Stop();
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  allocated {0:F1} MB/frame; collections gen0 {1}, gen1 {2}, gen2 {3}",
+                (GC.GetTotalAllocatedBytes(true) - allocated) / 1e6 / Frames, GC.CollectionCount(0) - collections[0], GC.CollectionCount(1) - collections[1], GC.CollectionCount(2) - collections[2]));
             evaluator.Interpreter.NodeTimed = null;
             double total = byOp.Values.Sum(v => v.Seconds);
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}, {1} atoms: {2:F1} ms/frame wall, {3:F1} ms/frame in kernels",
@@ -44,6 +55,15 @@ internal static class OpProfile
             {
                 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0,-28} {1,8:F1} ms/frame {2,5:P0}  ({3} nodes)",
                     op, 1000 * seconds / Frames, seconds / total, nodes / Frames));
+            }
+
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  fastest frame of each node, summed: {0:F1} ms", 1000 * byNode.Values.Sum()));
+            if (Environment.GetEnvironmentVariable("PROFILE_NODES") is string top)
+            {
+                foreach (var kv in byNode.OrderByDescending(kv => kv.Value).Take(int.Parse(top, CultureInfo.InvariantCulture)))
+                {
+                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "    {0,8:F2} ms  {1}", 1000 * kv.Value, kv.Key));
+                }
             }
         }
     }

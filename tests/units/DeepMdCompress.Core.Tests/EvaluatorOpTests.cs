@@ -526,20 +526,45 @@ public class EvaluatorOpTests
 
     /// <summary>
     /// Products through the register blocks, the vector remainder and the scalar columns, with long sums (k = 600),
-    /// wide rows (n = 1500) and a transposed A: each C[i, j] must equal the plain ascending sum, bit for bit.
+    /// wide rows (n = 1500) and a transposed A; from 16 rows on through the packed kernel, with several panels of B
+    /// (k > 128), edge strips of one, two and three vectors, a last tile of 1 … 3 rows, row blocks (m > 256) and
+    /// a transposed B: each C[i, j] must equal the plain ascending sum, bit for bit, on one thread or three.
     /// </summary>
     [Theory]
-    [InlineData(13, 17, 37, false)]
-    [InlineData(9, 600, 61, false)]
-    [InlineData(10, 40, 1500, false)]
-    [InlineData(7, 300, 45, true)]
-    public void BlockedMatMulEqualsPlainSums(int m, int k, int n, bool transposeA)
+    [InlineData(13, 17, 37, false, false)]
+    [InlineData(9, 600, 61, false, false)]
+    [InlineData(10, 40, 1500, false, false)]
+    [InlineData(7, 300, 45, true, false)]
+    [InlineData(16, 1, 1, false, false)]
+    [InlineData(37, 300, 50, false, false)]
+    [InlineData(130, 17, 25, false, true)]
+    [InlineData(21, 129, 13, true, false)]
+    [InlineData(301, 100, 50, false, true)]
+    [InlineData(66, 257, 24, true, true)]
+    [InlineData(18, 0, 7, false, false)]
+    public void BlockedMatMulEqualsPlainSums(int m, int k, int n, bool transposeA, bool transposeB)
     {
         var rng = new Random(7);
         var a = Enumerable.Range(0, m * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var b = Enumerable.Range(0, k * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var g = new TestGraph();
-        if (transposeA)
+        if (transposeB)
+        {
+            // stored as [n, k]: B(p, j) = stored[j, p]
+            var stored = new double[n * k];
+            for (int p = 0; p < k; p++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    stored[(j * k) + p] = b[(p * n) + j];
+                }
+            }
+
+            g.D("a", a, m, k);
+            g.D("b", stored, n, k);
+            g.Op("c", "MatMul", new[] { "a", "b" }, B("transpose_b", true));
+        }
+        else if (transposeA)
         {
             // stored as [k, m]: A(i, p) = stored[p, i]
             var stored = new double[k * m];
@@ -562,18 +587,21 @@ public class EvaluatorOpTests
             g.Op("c", "MatMul", new[] { "a", "b" });
         }
 
-        var c = Doubles(g.Run("c"));
-        for (int i = 0; i < m; i++)
+        foreach (int threads in new[] { 1, 3 })
         {
-            for (int j = 0; j < n; j++)
+            var c = Doubles(new GraphInterpreter(g.Def) { MaxDegreeOfParallelism = threads }.Run(new Dictionary<string, TensorValue>(), new[] { "c" })[0]);
+            for (int i = 0; i < m; i++)
             {
-                double s = 0;
-                for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++)
                 {
-                    s += a[(i * k) + p] * b[(p * n) + j];
-                }
+                    double s = 0;
+                    for (int p = 0; p < k; p++)
+                    {
+                        s += a[(i * k) + p] * b[(p * n) + j];
+                    }
 
-                Assert.Equal(s, c[(i * n) + j]);
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(s), BitConverter.DoubleToInt64Bits(c[(i * n) + j]));
+                }
             }
         }
     }

@@ -217,6 +217,290 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>Rows per register tile of the packed kernel.</summary>
+    public const int TileRows = 4;
+
+    /// <summary>Columns per register tile (three vectors: 12 doubles with AVX) and per packed strip of B.</summary>
+    private static int TileColumns => 3 * Vector<double>.Count;
+
+    /// <summary>Rows of A per block: a block's panel of A stays in L2 while every strip of B passes over it.</summary>
+    private const int BlockRows = 256;
+
+    /// <summary>Rows of B per packed panel: one strip and four rows of A stay in L1 while a tile is summed.</summary>
+    private const int PanelDepth = 128;
+
+    /// <summary>
+    /// B(p, j) = b[off + p·sbp + j·sbj] copied into panels of <see cref="PanelDepth"/> rows, each split into strips
+    /// of <see cref="TileColumns"/> columns (zero-padded; 12 KB with AVX), so the packed kernel reads B sequentially whatever the
+    /// transposition; made once per product and shared by the threads that compute its rows.
+    /// </summary>
+    public sealed class PackedMatrix
+    {
+        internal PackedMatrix(double[] data, int k, int n)
+        {
+            Data = data;
+            K = k;
+            N = n;
+            Strips = (n + TileColumns - 1) / TileColumns;
+        }
+
+        internal double[] Data { get; }
+
+        internal int K { get; }
+
+        internal int N { get; }
+
+        internal int Strips { get; }
+    }
+
+    /// <summary>Packs B[k, n], element (p, j) at b[off + p·sbp + j·sbj].</summary>
+    [MethodImpl(Jit.Optimized)]
+    public static PackedMatrix Pack(double[] b, int off, int sbp, int sbj, int k, int n)
+    {
+        int strips = (n + TileColumns - 1) / TileColumns;
+        var data = new double[(long)k * strips * TileColumns];
+        fixed (double* pb = b, pd = data)
+        {
+            for (int p0 = 0; p0 < k; p0 += PanelDepth)
+            {
+                int depth = Math.Min(PanelDepth, k - p0);
+                double* panel = pd + ((long)p0 * strips * TileColumns);
+                for (int s = 0; s < strips; s++)
+                {
+                    double* dst = panel + ((long)s * depth * TileColumns);
+                    int j0 = s * TileColumns, width = Math.Min(TileColumns, n - j0);
+                    for (int p = 0; p < depth; p++)
+                    {
+                        double* src = pb + off + ((long)(p0 + p) * sbp) + ((long)j0 * sbj);
+                        double* row = dst + (p * TileColumns);
+                        for (int q = 0; q < width; q++)
+                        {
+                            row[q] = src[q * sbj];
+                        }
+                    }
+                }
+            }
+        }
+
+        return new PackedMatrix(data, k, n);
+    }
+
+    /// <summary>
+    /// Rows [rowStart, rowEnd) of C = A·B with B packed; A(i, p) = a[aOff + i·sai + p·sap], C row-major [m, n] at
+    /// cOff. Panels of B are summed one after another with each tile's partial sums carried in C, which is the
+    /// very sequence of additions of the unblocked sum, so the result is the same bits as the unpacked Multiply.
+    /// </summary>
+    [MethodImpl(Jit.Optimized)]
+    public static void Multiply(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int rowEnd)
+    {
+        int k = b.K, n = b.N, w = Vector<double>.Count;
+        if (rowEnd <= rowStart || n == 0)
+        {
+            return;
+        }
+
+        double* tile = stackalloc double[TileRows * 3 * Vector<double>.Count];
+        fixed (double* pa = a, pb = b.Data, pc = c)
+        {
+            if (k == 0)
+            {
+                new Span<double>(pc + cOff + ((long)rowStart * n), (rowEnd - rowStart) * n).Clear();
+                return;
+            }
+
+            for (int p0 = 0; p0 < k; p0 += PanelDepth)
+            {
+                int depth = Math.Min(PanelDepth, k - p0);
+                bool first = p0 == 0;
+                double* panel = pb + ((long)p0 * b.Strips * TileColumns);
+                for (int i0 = rowStart; i0 < rowEnd; i0 += BlockRows)
+                {
+                    int blockEnd = Math.Min(rowEnd, i0 + BlockRows);
+                    for (int s = 0; s < b.Strips; s++)
+                    {
+                        double* strip = panel + ((long)s * depth * TileColumns);
+                        int j0 = s * TileColumns, width = Math.Min(TileColumns, n - j0);
+                        int vectors = (width + w - 1) / w;
+                        for (int i = i0; i < blockEnd; i += TileRows)
+                        {
+                            int rows = Math.Min(TileRows, blockEnd - i);
+                            double* a0 = pa + aOff + ((long)i * sai) + ((long)p0 * sap);
+                            double* ci = pc + cOff + ((long)i * n) + j0;
+
+                            // Missing rows of the last tile re-read row 0 and are not stored.
+                            double* a1 = rows > 1 ? a0 + sai : a0, a2 = rows > 2 ? a0 + (2 * sai) : a0, a3 = rows > 3 ? a0 + (3 * sai) : a0;
+                            bool direct = rows == TileRows && width == vectors * w;
+                            double* dst = direct ? ci : tile;
+                            int ldc = direct ? n : vectors * w;
+                            if (!direct && !first)
+                            {
+                                Copy(ci, n, tile, ldc, rows, width);
+                            }
+
+                            switch (vectors)
+                            {
+                                case 3:
+                                    Tile4x3(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
+                                    break;
+                                case 2:
+                                    Tile4x2(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
+                                    break;
+                                default:
+                                    Tile4x1(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
+                                    break;
+                            }
+
+                            if (!direct)
+                            {
+                                Copy(tile, ldc, ci, n, rows, width);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void Copy(double* src, int lds, double* dst, int ldd, int rows, int width)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            for (int q = 0; q < width; q++)
+            {
+                dst[(r * ldd) + q] = src[(r * lds) + q];
+            }
+        }
+    }
+
+    /// <summary>A 4×12 tile (AVX): twelve vector sums in registers over one panel (12 multiplies, 12 adds, 7 loads per step).</summary>
+    [MethodImpl(Jit.Optimized)]
+    private static void Tile4x3(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first)
+    {
+        int w = Vector<double>.Count, stride = 3 * w;
+        Vector<double> c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+        double* r1 = c + ldc, r2 = c + (2 * ldc), r3 = c + (3 * ldc);
+        if (first)
+        {
+            c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = Vector<double>.Zero;
+        }
+        else
+        {
+            (c00, c01, c02) = (*(Vector<double>*)c, *(Vector<double>*)(c + w), *(Vector<double>*)(c + (2 * w)));
+            (c10, c11, c12) = (*(Vector<double>*)r1, *(Vector<double>*)(r1 + w), *(Vector<double>*)(r1 + (2 * w)));
+            (c20, c21, c22) = (*(Vector<double>*)r2, *(Vector<double>*)(r2 + w), *(Vector<double>*)(r2 + (2 * w)));
+            (c30, c31, c32) = (*(Vector<double>*)r3, *(Vector<double>*)(r3 + w), *(Vector<double>*)(r3 + (2 * w)));
+        }
+
+        for (int p = 0; p < depth; p++)
+        {
+            var b0 = *(Vector<double>*)b;
+            var b1 = *(Vector<double>*)(b + w);
+            var b2 = *(Vector<double>*)(b + (2 * w));
+            var x = new Vector<double>(*a0);
+            c00 += x * b0;
+            c01 += x * b1;
+            c02 += x * b2;
+            x = new Vector<double>(*a1);
+            c10 += x * b0;
+            c11 += x * b1;
+            c12 += x * b2;
+            x = new Vector<double>(*a2);
+            c20 += x * b0;
+            c21 += x * b1;
+            c22 += x * b2;
+            x = new Vector<double>(*a3);
+            c30 += x * b0;
+            c31 += x * b1;
+            c32 += x * b2;
+            a0 += sap;
+            a1 += sap;
+            a2 += sap;
+            a3 += sap;
+            b += stride;
+        }
+
+        (*(Vector<double>*)c, *(Vector<double>*)(c + w), *(Vector<double>*)(c + (2 * w))) = (c00, c01, c02);
+        (*(Vector<double>*)r1, *(Vector<double>*)(r1 + w), *(Vector<double>*)(r1 + (2 * w))) = (c10, c11, c12);
+        (*(Vector<double>*)r2, *(Vector<double>*)(r2 + w), *(Vector<double>*)(r2 + (2 * w))) = (c20, c21, c22);
+        (*(Vector<double>*)r3, *(Vector<double>*)(r3 + w), *(Vector<double>*)(r3 + (2 * w))) = (c30, c31, c32);
+    }
+
+    /// <summary>The last strip when it is two vectors wide (e.g. the 8 columns left of n = 20 … 24).</summary>
+    [MethodImpl(Jit.Optimized)]
+    private static void Tile4x2(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first)
+    {
+        int w = Vector<double>.Count, stride = 3 * w;
+        Vector<double> c00, c01, c10, c11, c20, c21, c30, c31;
+        double* r1 = c + ldc, r2 = c + (2 * ldc), r3 = c + (3 * ldc);
+        if (first)
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = Vector<double>.Zero;
+        }
+        else
+        {
+            (c00, c01, c10, c11) = (*(Vector<double>*)c, *(Vector<double>*)(c + w), *(Vector<double>*)r1, *(Vector<double>*)(r1 + w));
+            (c20, c21, c30, c31) = (*(Vector<double>*)r2, *(Vector<double>*)(r2 + w), *(Vector<double>*)r3, *(Vector<double>*)(r3 + w));
+        }
+
+        for (int p = 0; p < depth; p++)
+        {
+            var b0 = *(Vector<double>*)b;
+            var b1 = *(Vector<double>*)(b + w);
+            var x = new Vector<double>(*a0);
+            c00 += x * b0;
+            c01 += x * b1;
+            x = new Vector<double>(*a1);
+            c10 += x * b0;
+            c11 += x * b1;
+            x = new Vector<double>(*a2);
+            c20 += x * b0;
+            c21 += x * b1;
+            x = new Vector<double>(*a3);
+            c30 += x * b0;
+            c31 += x * b1;
+            a0 += sap;
+            a1 += sap;
+            a2 += sap;
+            a3 += sap;
+            b += stride;
+        }
+
+        (*(Vector<double>*)c, *(Vector<double>*)(c + w), *(Vector<double>*)r1, *(Vector<double>*)(r1 + w)) = (c00, c01, c10, c11);
+        (*(Vector<double>*)r2, *(Vector<double>*)(r2 + w), *(Vector<double>*)r3, *(Vector<double>*)(r3 + w)) = (c20, c21, c30, c31);
+    }
+
+    /// <summary>The last strip when it is one vector wide (e.g. the 2 columns left of n = 50).</summary>
+    [MethodImpl(Jit.Optimized)]
+    private static void Tile4x1(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first)
+    {
+        int stride = 3 * Vector<double>.Count;
+        Vector<double> c0, c1, c2, c3;
+        if (first)
+        {
+            c0 = c1 = c2 = c3 = Vector<double>.Zero;
+        }
+        else
+        {
+            (c0, c1, c2, c3) = (*(Vector<double>*)c, *(Vector<double>*)(c + ldc), *(Vector<double>*)(c + (2 * ldc)), *(Vector<double>*)(c + (3 * ldc)));
+        }
+
+        for (int p = 0; p < depth; p++)
+        {
+            var b0 = *(Vector<double>*)b;
+            c0 += new Vector<double>(*a0) * b0;
+            c1 += new Vector<double>(*a1) * b0;
+            c2 += new Vector<double>(*a2) * b0;
+            c3 += new Vector<double>(*a3) * b0;
+            a0 += sap;
+            a1 += sap;
+            a2 += sap;
+            a3 += sap;
+            b += stride;
+        }
+
+        (*(Vector<double>*)c, *(Vector<double>*)(c + ldc), *(Vector<double>*)(c + (2 * ldc)), *(Vector<double>*)(c + (3 * ldc))) = (c0, c1, c2, c3);
+    }
+
     /// <summary>Copies the [rows, cols] matrix stored transposed at <paramref name="off"/> (element (r, c) at off + c·rows + r) into row-major <paramref name="dst"/>.</summary>
     [MethodImpl(Jit.Optimized)]
     public static void PackTransposed<T>(T[] src, int off, int rows, int cols, T[] dst)

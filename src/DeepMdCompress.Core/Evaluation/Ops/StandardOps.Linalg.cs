@@ -96,7 +96,16 @@ internal static partial class StandardOps
                     return new TensorValue(a.DType, shape, c);
                 }
 
-                if (nb == 1)
+                if (nb == 1 && m >= PackedRows)
+                {
+                    // One large product (a net layer): B packed once into strips, threads take blocks of tile rows.
+                    var packed = Gemm.Pack(bd, mapB[0] * sizeB, tb ? 1 : n, tb ? k : 1, k, n);
+                    int aOff = mapA[0] * sizeA;
+                    int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
+                    ctx.For(tiles, (long)Gemm.TileRows * k * n, (s, e) =>
+                        Gemm.Multiply(ad, aOff, sai, sap, packed, c, 0, s * Gemm.TileRows, Math.Min(m, e * Gemm.TileRows)));
+                }
+                else if (nb == 1)
                 {
                     var bp = tb ? PackB(bd, mapB[0] * sizeB, k, n) : bd;
                     int bOff = tb ? 0 : mapB[0] * sizeB;
@@ -154,6 +163,9 @@ internal static partial class StandardOps
                 throw ctx.Error($"is not defined for {TensorDecoder.Name(a.DType)} tensors.");
         }
     }
+
+    /// <summary>Rows of A from which packing B into strips pays for itself (below it, e.g. the 4-row products of a descriptor, it does not).</summary>
+    private const int PackedRows = 16;
 
     private static double[] PackB(double[] b, int off, int k, int n)
     {

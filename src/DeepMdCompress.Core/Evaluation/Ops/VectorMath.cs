@@ -9,7 +9,7 @@ namespace DeepMdCompress.Core.Evaluation.Ops;
 /// SIMD transcendental functions for double. Tanh is the most frequent op of an embedding net (one per
 /// neuron and neighbour), so it is computed with vectors: tanh(x) = sign(x)·e/(e + 2), e = expm1(2|x|),
 /// with expm1 from an exact range reduction 2|x| = k·ln2 + r, a degree-13 Taylor polynomial for e^r − 1 and
-/// an exact scaling by 2^k. The result is within a few ulp of the correctly rounded tanh (the tests compare
+/// an exact scaling by 2^k (built from k's bits; 2|x| is clamped at 44, past which tanh is 1 anyway). The result is within a few ulp of the correctly rounded tanh (the tests compare
 /// it with Math.Tanh). The scalar path performs the very same operations, so every element gets the same
 /// bits whichever path, chunk or thread computes it.
 /// </summary>
@@ -23,15 +23,6 @@ public static class VectorMath
     // tanh(x) rounds to ±1 for |x| > 19.06; below 2^-28 it rounds to x.
     private const double Saturation = 22.0;
     private const double Tiny = 3.725290298461914e-09;
-
-    // 1/k! for k = 13 … 2 (Horner order).
-    private static readonly double[] Coefficients =
-    {
-        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
-        1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5,
-    };
-
-    private static readonly double[] Powers = { 4294967296.0, 65536.0, 256.0, 16.0, 4.0, 2.0 };
 
     [MethodImpl(Jit.Optimized)]
     public static void Tanh(ReadOnlySpan<double> x, Span<double> y)
@@ -55,66 +46,60 @@ public static class VectorMath
         }
     }
 
-    private static readonly Vector<double> VLog2E = new(Log2E);
-    private static readonly Vector<double> VMagic = new(RoundMagic);
-    private static readonly Vector<double> VLn2Hi = new(Ln2Hi);
-    private static readonly Vector<double> VLn2Lo = new(Ln2Lo);
-    private static readonly Vector<double> VTwo = new(2.0);
-    private static readonly Vector<double> VSaturation = new(Saturation);
-    private static readonly Vector<double> VTiny = new(Tiny);
-    private static readonly Vector<double>[] VCoefficients = Array.ConvertAll(Coefficients, c => new Vector<double>(c));
-    private static readonly Vector<double>[] VBits = { new(32), new(16), new(8), new(4), new(2), new(1) };
-    private static readonly Vector<double>[] VPowers = { new(4294967296.0), new(65536.0), new(256.0), new(16.0), new(4.0), new(2.0) };
+    // 1/k! for k = 2 … 13, the Taylor coefficients of (e^r − 1 − r)/r², evaluated by Estrin's scheme: pairs, then
+    // pairs of pairs, so the polynomial is a few multiplications deep instead of twelve (the loop is latency-bound).
+    private const double C2 = 0.5, C3 = 1.0 / 6.0, C4 = 1.0 / 24.0, C5 = 1.0 / 120.0, C6 = 1.0 / 720.0, C7 = 1.0 / 5040.0;
+    private const double C8 = 1.0 / 40320.0, C9 = 1.0 / 362880.0, C10 = 1.0 / 3628800.0, C11 = 1.0 / 39916800.0;
+    private const double C12 = 1.0 / 479001600.0, C13 = 1.0 / 6227020800.0;
+
+    // (k + 1023)·2^52 read as a double is 2^k; k + 1.5·2^52 holds k in its low mantissa bits.
+    private const long ExponentOffset = 0x4338000000000000L - 1023;
+    private const long ExponentScale = 1L << 52;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<double> Tanh(Vector<double> x)
     {
         var a = Vector.Abs(x);
-        var t = a + a;
-        var k = (t * VLog2E) + VMagic - VMagic;
-        var r = t - (k * VLn2Hi) - (k * VLn2Lo);
-        var c = VCoefficients;
-        var q = (((((((((((c[0] * r) + c[1]) * r) + c[2]) * r) + c[3]) * r) + c[4]) * r) + c[5]) * r) + c[6];
-        q = (((((((((q * r) + c[7]) * r) + c[8]) * r) + c[9]) * r) + c[10]) * r) + c[11];
-        var p = r + (r * r * q); // e^r − 1
-
-        // 2^k for 0 ≤ k ≤ 63, by exact multiplications selected from the bits of k.
-        var s = Vector<double>.One;
-        for (int i = 0; i < 6; i++)
-        {
-            var has = Vector.GreaterThanOrEqual(k, VBits[i]);
-            s = Vector.ConditionalSelect(has, s * VPowers[i], s);
-            k = Vector.ConditionalSelect(has, k - VBits[i], k);
-        }
-
+        var t = Vector.Min(a + a, new Vector<double>(2 * Saturation));
+        var km = (t * new Vector<double>(Log2E)) + new Vector<double>(RoundMagic);
+        var k = km - new Vector<double>(RoundMagic);
+        var r = t - (k * new Vector<double>(Ln2Hi)) - (k * new Vector<double>(Ln2Lo));
+        var r2 = r * r;
+        var r4 = r2 * r2;
+        var q23 = new Vector<double>(C2) + (r * new Vector<double>(C3));
+        var q45 = new Vector<double>(C4) + (r * new Vector<double>(C5));
+        var q67 = new Vector<double>(C6) + (r * new Vector<double>(C7));
+        var q89 = new Vector<double>(C8) + (r * new Vector<double>(C9));
+        var q1011 = new Vector<double>(C10) + (r * new Vector<double>(C11));
+        var q1213 = new Vector<double>(C12) + (r * new Vector<double>(C13));
+        var q2to5 = q23 + (r2 * q45);
+        var q6to9 = q67 + (r2 * q89);
+        var q10to13 = q1011 + (r2 * q1213);
+        var q = q2to5 + (r4 * (q6to9 + (r4 * q10to13)));
+        var p = r + (r2 * q); // e^r − 1
+        var s = Vector.AsVectorDouble((Vector.AsVectorInt64(km) - new Vector<long>(ExponentOffset)) * new Vector<long>(ExponentScale));
         var e = (s * p) + (s - Vector<double>.One); // expm1(2|x|)
-        var th = e / (e + VTwo);
-        th = Vector.ConditionalSelect(Vector.GreaterThan(a, VSaturation), Vector<double>.One, th);
+        var th = e / (e + new Vector<double>(2.0));
+        th = Vector.ConditionalSelect(Vector.GreaterThan(a, new Vector<double>(Saturation)), Vector<double>.One, th);
         var signed = Vector.ConditionalSelect(Vector.LessThan(x, Vector<double>.Zero), -th, th);
-        return Vector.ConditionalSelect(Vector.LessThan(a, VTiny), x, signed);
+        return Vector.ConditionalSelect(Vector.LessThan(a, new Vector<double>(Tiny)), x, signed);
     }
 
     public static double Tanh(double x)
     {
         double a = Math.Abs(x);
-        double t = a + a;
-        double k = (t * Log2E) + RoundMagic - RoundMagic;
+        double t = double.IsNaN(a) ? a : Math.Min(a + a, 2 * Saturation);
+        double km = (t * Log2E) + RoundMagic;
+        double k = km - RoundMagic;
         double r = t - (k * Ln2Hi) - (k * Ln2Lo);
-        var c = Coefficients;
-        double q = (((((((((((c[0] * r) + c[1]) * r) + c[2]) * r) + c[3]) * r) + c[4]) * r) + c[5]) * r) + c[6];
-        q = (((((((((q * r) + c[7]) * r) + c[8]) * r) + c[9]) * r) + c[10]) * r) + c[11];
-        double p = r + (r * r * q);
-        double s = 1.0;
-        for (int i = 0; i < 6; i++)
-        {
-            double bit = 32 >> i;
-            if (k >= bit)
-            {
-                s *= Powers[i];
-                k -= bit;
-            }
-        }
-
+        double r2 = r * r;
+        double r4 = r2 * r2;
+        double q23 = C2 + (r * C3), q45 = C4 + (r * C5), q67 = C6 + (r * C7);
+        double q89 = C8 + (r * C9), q1011 = C10 + (r * C11), q1213 = C12 + (r * C13);
+        double q2to5 = q23 + (r2 * q45), q6to9 = q67 + (r2 * q89), q10to13 = q1011 + (r2 * q1213);
+        double q = q2to5 + (r4 * (q6to9 + (r4 * q10to13)));
+        double p = r + (r2 * q);
+        double s = BitConverter.Int64BitsToDouble(unchecked((BitConverter.DoubleToInt64Bits(km) - ExponentOffset) * ExponentScale));
         double e = (s * p) + (s - 1.0);
         double th = e / (e + 2.0);
         if (a > Saturation)
