@@ -6,7 +6,7 @@ namespace DeepMdCompress.Benchmarks;
 /// <summary>
 /// Where a frame's time goes, per op type, original against compressed (not a benchmark: one process, wall time of
 /// each kernel through GraphInterpreter.NodeTimed, averaged over a few frames after warm-up). It explains the
-/// ratios EvaluatorBenchmarks measures: what compression removes and what both graphs still share.
+/// ratios EvaluatorBenchmarks measures on water_std: what compression removes and what both graphs still share.
 ///   dotnet run -c Release --project bench/DeepMdCompress.Benchmarks -- --profile [atoms]
 /// </summary>
 internal static class OpProfile

@@ -13,7 +13,7 @@ namespace DeepMdCompress.Benchmarks;
 [MemoryDiagnoser]
 public class RangeBenchmarks
 {
-    private static readonly string Shared = Path.GetFullPath(Path.Combine(ImportBenchmarks.FindRoot(), "..", "shared", "testdata"));
+    private static readonly string Shared = Path.GetFullPath(Path.Combine(WaterStd.FindRoot(), "..", "shared", "testdata"));
     private double[] _coord = Array.Empty<double>();
     private double[] _box = Array.Empty<double>();
     private FrozenModel? _deeppot;

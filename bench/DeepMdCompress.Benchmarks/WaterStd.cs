@@ -21,7 +21,7 @@ internal static class WaterStd
 
     public static string TrainingSystem => Path.Combine(Shared, "systems", "model_compression", "data");
 
-    private static string Shared => Path.GetFullPath(Path.Combine(ImportBenchmarks.FindRoot(), "..", "shared", "testdata"));
+    private static string Shared => Path.GetFullPath(Path.Combine(FindRoot(), "..", "shared", "testdata"));
 
     public static FrozenModel Original() => FrozenModelReader.Load(ModelPath);
 
@@ -38,6 +38,50 @@ internal static class WaterStd
         double[] Doubles(string name) => r.GetProperty(name).EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var frame = new EvaluationFrames(Doubles("coord"), r.GetProperty("atype").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
             Doubles("box"), null, null);
-        return EvaluatorBenchmarks.Replicate(frame, atoms);
+        return Replicate(frame, atoms);
+    }
+
+    /// <summary>An n×n×n replica of a periodic frame (the same box repeated, cell scaled by n).</summary>
+    public static EvaluationFrames Replicate(EvaluationFrames frame, int atoms)
+    {
+        int natoms = frame.AtomTypes.Length;
+        int replicas = atoms / natoms;
+        int n = (int)Math.Round(Math.Cbrt(replicas));
+        if (n * n * n * natoms != atoms || frame.Box is null)
+        {
+            throw new InvalidOperationException($"{atoms} atoms is not a cubic replica of the periodic {natoms}-atom frame");
+        }
+
+        var box = frame.Box;
+        var coord = new List<double>(atoms * 3);
+        for (int a = 0; a < n; a++)
+        {
+            for (int b = 0; b < n; b++)
+            {
+                for (int c = 0; c < n; c++)
+                {
+                    for (int i = 0; i < natoms * 3; i++)
+                    {
+                        int d = i % 3;
+                        coord.Add(frame.Coordinates[i] + (a * box[d]) + (b * box[3 + d]) + (c * box[6 + d]));
+                    }
+                }
+            }
+        }
+
+        return new EvaluationFrames(coord.ToArray(), Enumerable.Repeat(frame.AtomTypes, replicas).SelectMany(t => t).ToArray(),
+            box.Select(v => v * n).ToArray(), null, null);
+    }
+
+    /// <summary>The repository root (the folder holding DeepMdCompress.psd1) above the running benchmark.</summary>
+    public static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "DeepMdCompress.psd1")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 }
