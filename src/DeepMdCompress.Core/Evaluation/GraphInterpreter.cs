@@ -154,6 +154,9 @@ public sealed class GraphInterpreter
         public OpKernel Kernel = null!;
         public bool IsConst;
 
+        /// <summary>Per input: whether it is the same constant tensor every run.</summary>
+        public bool[] ConstantInput = Array.Empty<bool>();
+
         // Data inputs: producer step (>= 0) and output index, or fed tensor (Producer = -1 - feedIndex).
         public int[] Producer = Array.Empty<int>();
         public int[] Output = Array.Empty<int>();
@@ -286,6 +289,7 @@ public sealed class GraphInterpreter
 
         var fetchedSteps = new HashSet<int>(fetchRefs.Where(r => !fedIndex.ContainsKey(Key(r.Node, r.Output))).Select(r => stepOf[r.Node]));
         steps = FusePadSums(steps, fetchedSteps, out var newIndex);
+        MarkConstantInputs(steps);
 
         var consumers = new int[steps.Length];
         var lastConsumer = new int[steps.Length];
@@ -363,6 +367,27 @@ public sealed class GraphInterpreter
         }
 
         return new Plan { Steps = steps, FetchProducer = fetchProducer, FetchOutput = fetchOutput };
+    }
+
+    /// <summary>
+    /// Marks the inputs that hold the same constant every run: a Const's output, or an Identity of one (TF 1.x's
+    /// <c>matrix/read</c>). Kernels may keep work derived from such an input (a packed weight matrix) across runs.
+    /// </summary>
+    private void MarkConstantInputs(Step[] steps)
+    {
+        var constant = new bool[steps.Length];
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var step = steps[s];
+            var flags = new bool[step.Producer.Length];
+            for (int k = 0; k < flags.Length; k++)
+            {
+                flags[k] = step.Producer[k] >= 0 && constant[step.Producer[k]];
+            }
+
+            step.ConstantInput = flags;
+            constant[s] = step.IsConst || (_nodes[step.Node].Op == "Identity" && flags.Length == 1 && flags[0]);
+        }
     }
 
     /// <summary>
@@ -530,7 +555,7 @@ public sealed class GraphInterpreter
                 }
             }
 
-            var context = new OpContext(node, cancellationToken, threads) { Donatable = donatable, Pool = pool };
+            var context = new OpContext(node, cancellationToken, threads) { Donatable = donatable, Pool = pool, ConstantInputs = step.ConstantInput };
             TensorValue[] outputs;
             var timer = NodeTimed;
             long started = timer is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();

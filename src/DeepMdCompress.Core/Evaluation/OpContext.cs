@@ -43,6 +43,12 @@ public sealed class OpContext
     /// </summary>
     public bool CanOverwrite(int index) => Donatable is { } d && index < d.Length && d[index];
 
+    /// <summary>Per input: whether it is the same constant every run (set by the interpreter).</summary>
+    internal bool[]? ConstantInputs { get; set; }
+
+    /// <summary>Whether input <paramref name="index"/> holds the same constant tensor in every run of the graph.</summary>
+    public bool IsConstant(int index) => ConstantInputs is { } c && index < c.Length && c[index];
+
     internal BufferPool? Pool { get; set; }
 
     /// <summary>

@@ -525,7 +525,7 @@ public class EvaluatorOpTests
     }
 
     /// <summary>
-    /// Products through the register blocks, the vector remainder and the scalar columns, with long sums (k = 600),
+    /// Products through the few-rows kernel (m ≤ 4), the register blocks, the vector remainder and the scalar columns, with long sums (k = 600),
     /// wide rows (n = 1500) and a transposed A; from 16 rows on through the packed kernel, with several panels of B
     /// (k > 128), edge strips of one, two and three vectors, a last tile of 1 … 3 rows, row blocks (m > 256) and
     /// a transposed B: each C[i, j] must equal the plain ascending sum, bit for bit, on one thread or three.
@@ -535,6 +535,8 @@ public class EvaluatorOpTests
     [InlineData(9, 600, 61, false, false)]
     [InlineData(10, 40, 1500, false, false)]
     [InlineData(7, 300, 45, true, false)]
+    [InlineData(3, 50, 37, false, false)]
+    [InlineData(4, 200, 9, true, true)]
     [InlineData(16, 1, 1, false, false)]
     [InlineData(37, 300, 50, false, false)]
     [InlineData(130, 17, 25, false, true)]

@@ -85,6 +85,46 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// C[m, n] = A·B for a few rows of A (m ≤ <see cref="FewRows"/>, e.g. the 4×100 result of a descriptor's
+    /// Rᵀ·G): C stays in L1 while B is streamed row by row, in the order it lies in memory. Column-block kernels
+    /// would walk B down its columns, one cache miss per row, for a product that does little work per byte of B.
+    /// Each C[i, j] is still the ascending sum over p, so the bits are those of the other kernels.
+    /// </summary>
+    [MethodImpl(Jit.Optimized)]
+    public static void MultiplyFewRows(double[] a, int aOff, int sai, int sap, double[] b, int bOff, double[] c, int cOff, int m, int k, int n)
+    {
+        fixed (double* pa0 = a, pb0 = b, pc0 = c)
+        {
+            double* pa = pa0 + aOff, pb = pb0 + bOff, pc = pc0 + cOff;
+            new Span<double>(pc, m * n).Clear();
+            int w = Vector<double>.Count, nv = Vector.IsHardwareAccelerated ? n / w * w : 0;
+            for (int p = 0; p < k; p++)
+            {
+                double* bp = pb + ((long)p * n);
+                for (int i = 0; i < m; i++)
+                {
+                    double x = pa[(i * sai) + (p * sap)];
+                    var xv = new Vector<double>(x);
+                    double* ci = pc + (i * n);
+                    int j = 0;
+                    for (; j < nv; j += w)
+                    {
+                        *(Vector<double>*)(ci + j) += xv * *(Vector<double>*)(bp + j);
+                    }
+
+                    for (; j < n; j++)
+                    {
+                        ci[j] += x * bp[j];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows up to which <see cref="MultiplyFewRows"/> is used.</summary>
+    public const int FewRows = 4;
+
     [MethodImpl(Jit.Optimized)]
     private static void Block4x2(double* a, int sai, int sap, double* b, int n, double* c, int k)
     {

@@ -99,7 +99,10 @@ internal static partial class StandardOps
                 if (nb == 1 && m >= PackedRows)
                 {
                     // One large product (a net layer): B packed once into strips, threads take blocks of tile rows.
-                    var packed = Gemm.Pack(bd, mapB[0] * sizeB, tb ? 1 : n, tb ? k : 1, k, n);
+                    int bOff = mapB[0] * sizeB;
+                    var packed = ctx.IsConstant(1)
+                        ? PackedWeights.GetValue(bd, _ => new PackedPair()).Get(tb, () => Gemm.Pack(bd, bOff, tb ? 1 : n, tb ? k : 1, k, n))
+                        : Gemm.Pack(bd, bOff, tb ? 1 : n, tb ? k : 1, k, n);
                     int aOff = mapA[0] * sizeA;
                     int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
                     ctx.For(tiles, (long)Gemm.TileRows * k * n, (s, e) =>
@@ -110,7 +113,14 @@ internal static partial class StandardOps
                     var bp = tb ? PackB(bd, mapB[0] * sizeB, k, n) : bd;
                     int bOff = tb ? 0 : mapB[0] * sizeB;
                     int aOff = mapA[0] * sizeA;
-                    ctx.For(m, (long)k * n, (s, e) => Gemm.Multiply(ad, aOff, sai, sap, bp, bOff, c, 0, s, e, k, n));
+                    if (m <= Gemm.FewRows)
+                    {
+                        Gemm.MultiplyFewRows(ad, aOff, sai, sap, bp, bOff, c, 0, m, k, n);
+                    }
+                    else
+                    {
+                        ctx.For(m, (long)k * n, (s, e) => Gemm.Multiply(ad, aOff, sai, sap, bp, bOff, c, 0, s, e, k, n));
+                    }
                 }
                 else
                 {
@@ -125,7 +135,14 @@ internal static partial class StandardOps
                                 Gemm.PackTransposed(bd, bOff, k, n, scratch);
                             }
 
-                            Gemm.Multiply(ad, mapA[i] * sizeA, sai, sap, scratch ?? bd, scratch is null ? bOff : 0, c, i * sizeC, 0, m, k, n);
+                            if (m <= Gemm.FewRows)
+                            {
+                                Gemm.MultiplyFewRows(ad, mapA[i] * sizeA, sai, sap, scratch ?? bd, scratch is null ? bOff : 0, c, i * sizeC, m, k, n);
+                            }
+                            else
+                            {
+                                Gemm.Multiply(ad, mapA[i] * sizeA, sai, sap, scratch ?? bd, scratch is null ? bOff : 0, c, i * sizeC, 0, m, k, n);
+                            }
                         }
                     });
                 }
@@ -162,6 +179,20 @@ internal static partial class StandardOps
             default:
                 throw ctx.Error($"is not defined for {TensorDecoder.Name(a.DType)} tensors.");
         }
+    }
+
+    /// <summary>
+    /// Packed forms of constant weight matrices (as given and transposed), kept as long as the interpreter keeps the
+    /// constant: a net layer's B is packed once, not every frame.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<double[], PackedPair> PackedWeights = new();
+
+    private sealed class PackedPair
+    {
+        private Gemm.PackedMatrix? _plain, _transposed;
+
+        public Gemm.PackedMatrix Get(bool transposed, Func<Gemm.PackedMatrix> pack) =>
+            transposed ? _transposed ??= pack() : _plain ??= pack();
     }
 
     /// <summary>Rows of A from which packing B into strips pays for itself (below it, e.g. the 4-row products of a descriptor, it does not).</summary>
