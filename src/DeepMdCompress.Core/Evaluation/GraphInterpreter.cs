@@ -14,9 +14,10 @@ namespace DeepMdCompress.Core.Evaluation;
 /// on run, each once per run, in dependency order. Fed tensors replace their nodes (and everything only they
 /// need). Each intermediate output is released as soon as its last reader has run, and its buffer is reused by
 /// later nodes and runs. Constants are decoded once and kept for later runs. The plan for a given (feeds, fetches)
-/// pair is compiled once and reused; it folds the zero Pads an AddN alone reads into that AddN (same results).
+/// pair is compiled once and reused; it runs a few node chains as one kernel with the same results (the zero Pads
+/// an AddN alone reads, a dense layer's MatMul, bias and tanh: GraphInterpreter.Fusion.cs).
 /// </summary>
-public sealed class GraphInterpreter
+public sealed partial class GraphInterpreter
 {
     private readonly NodeDef[] _nodes;
     private readonly Dictionary<string, int> _byName;
@@ -172,8 +173,8 @@ public sealed class GraphInterpreter
         // as soon as the step has run.
         public int[] Needed = Array.Empty<int>();
 
-        // An AddN with its Pads folded in: the inputs are the Pads' (tensor, paddings) pairs.
-        public bool FusedPads;
+        // Several nodes run as one kernel (GraphInterpreter.Fusion.cs): the inputs are the fused nodes' inputs.
+        public bool Fused;
     }
 
     private sealed class Plan
@@ -288,7 +289,7 @@ public sealed class GraphInterpreter
         }
 
         var fetchedSteps = new HashSet<int>(fetchRefs.Where(r => !fedIndex.ContainsKey(Key(r.Node, r.Output))).Select(r => stepOf[r.Node]));
-        steps = FusePadSums(steps, fetchedSteps, out var newIndex);
+        steps = Fuse(steps, fetchedSteps, out var newIndex);
         MarkConstantInputs(steps);
 
         var consumers = new int[steps.Length];
@@ -308,7 +309,7 @@ public sealed class GraphInterpreter
 
                 consumers[p]++;
                 lastConsumer[p] = s;
-                if (step.FusedPads || !Registry.ReadsOnlyShape(op, k))
+                if (step.Fused || !Registry.ReadsOnlyShape(op, k))
                 {
                     lastDataConsumer[Key(p, step.Output[k])] = s;
                 }
@@ -367,132 +368,6 @@ public sealed class GraphInterpreter
         }
 
         return new Plan { Steps = steps, FetchProducer = fetchProducer, FetchOutput = fetchOutput };
-    }
-
-    /// <summary>
-    /// Marks the inputs that hold the same constant every run: a Const's output, or an Identity of one (TF 1.x's
-    /// <c>matrix/read</c>). Kernels may keep work derived from such an input (a packed weight matrix) across runs.
-    /// </summary>
-    private void MarkConstantInputs(Step[] steps)
-    {
-        var constant = new bool[steps.Length];
-        for (int s = 0; s < steps.Length; s++)
-        {
-            var step = steps[s];
-            var flags = new bool[step.Producer.Length];
-            for (int k = 0; k < flags.Length; k++)
-            {
-                flags[k] = step.Producer[k] >= 0 && constant[step.Producer[k]];
-            }
-
-            step.ConstantInput = flags;
-            constant[s] = step.IsConst || (_nodes[step.Node].Op == "Identity" && flags.Length == 1 && flags[0]);
-        }
-    }
-
-    /// <summary>
-    /// Folds the zero Pads of an AddN into it when the AddN is their only reader (TensorFlow's gradient of several
-    /// Slices of one tensor: each slice's gradient is padded to the full shape, then all are added). The fused step
-    /// reads the Pads' inputs; when the boxes are disjoint it writes the sum directly, without the padded tensors of
-    /// the sum's full size (<see cref="Ops.StandardOps.SumOfDisjointPads"/>, the same bits), otherwise it pads and adds
-    /// with the graph's own kernels. Only the built-in Pad and AddN kernels are fused. <paramref name="newIndex"/> maps
-    /// old step indices to the returned array's (−1 for a folded Pad).
-    /// </summary>
-    private Step[] FusePadSums(Step[] steps, HashSet<int> fetched, out int[] newIndex)
-    {
-        newIndex = Enumerable.Range(0, steps.Length).ToArray();
-        if (!Registry.TryGet("Pad", out var pad) || !pad.Equals(Ops.StandardOps.PadKernel)
-            || !Registry.TryGet("AddN", out var addN) || !addN.Equals(Ops.StandardOps.AddNKernel))
-        {
-            return steps;
-        }
-
-        var uses = new int[steps.Length];
-        foreach (var step in steps)
-        {
-            foreach (int p in step.Producer)
-            {
-                if (p >= 0)
-                {
-                    uses[p]++;
-                }
-            }
-        }
-
-        var folded = new bool[steps.Length];
-        foreach (var step in steps)
-        {
-            if (_nodes[step.Node].Op != "AddN" || step.Producer.Length < 2)
-            {
-                continue;
-            }
-
-            bool fusable = true;
-            for (int k = 0; k < step.Producer.Length && fusable; k++)
-            {
-                int p = step.Producer[k];
-                fusable = p >= 0 && step.Output[k] == 0 && uses[p] == 1 && !fetched.Contains(p)
-                    && _nodes[steps[p].Node].Op == "Pad" && steps[p].Producer.Length == 2;
-            }
-
-            if (!fusable)
-            {
-                continue;
-            }
-
-            var padSteps = step.Producer.ToArray();
-            var padNodes = padSteps.Select(p => _nodes[steps[p].Node]).ToArray();
-            step.Producer = padSteps.SelectMany(p => steps[p].Producer).ToArray();
-            step.Output = padSteps.SelectMany(p => steps[p].Output).ToArray();
-            step.FusedPads = true;
-            step.Kernel = (ctx, x) =>
-            {
-                if (Ops.StandardOps.SumOfDisjointPads(ctx, x) is { } sum)
-                {
-                    return new[] { sum };
-                }
-
-                var padded = new TensorValue[padNodes.Length];
-                for (int k = 0; k < padded.Length; k++)
-                {
-                    padded[k] = pad(ctx.ForNode(padNodes[k]), new[] { x[2 * k], x[(2 * k) + 1] })[0];
-                }
-
-                return addN(ctx.ForNode(ctx.Node), padded); // the donation flags are the fused inputs', not these
-            };
-            foreach (int p in padSteps)
-            {
-                folded[p] = true;
-            }
-        }
-
-        if (!folded.Contains(true))
-        {
-            return steps;
-        }
-
-        var kept = new List<Step>(steps.Length);
-        for (int s = 0; s < steps.Length; s++)
-        {
-            newIndex[s] = folded[s] ? -1 : kept.Count;
-            if (!folded[s])
-            {
-                kept.Add(steps[s]);
-            }
-        }
-
-        foreach (var step in kept)
-        {
-            for (int k = 0; k < step.Producer.Length; k++)
-            {
-                if (step.Producer[k] >= 0)
-                {
-                    step.Producer[k] = newIndex[step.Producer[k]];
-                }
-            }
-        }
-
-        return kept.ToArray();
     }
 
     /// <summary>

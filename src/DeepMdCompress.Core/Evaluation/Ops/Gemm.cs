@@ -331,7 +331,12 @@ internal static unsafe class Gemm
     /// very sequence of additions of the unblocked sum, so the result is the same bits as the unpacked Multiply.
     /// </summary>
     [MethodImpl(Jit.Optimized)]
-    public static void Multiply(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int rowEnd)
+    /// <remarks>
+    /// With <paramref name="bias"/> and/or <paramref name="tanh"/>, each block of rows, once its sums are complete,
+    /// gets C[i, j] + bias[j] and then tanh (VectorMath.Tanh) while it is still in cache: a fused dense layer.
+    /// </remarks>
+    public static void Multiply(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int rowEnd,
+        double[]? bias = null, bool tanh = false)
     {
         int k = b.K, n = b.N, w = Vector<double>.Count;
         if (rowEnd <= rowStart || n == 0)
@@ -345,6 +350,11 @@ internal static unsafe class Gemm
             if (k == 0)
             {
                 new Span<double>(pc + cOff + ((long)rowStart * n), (rowEnd - rowStart) * n).Clear();
+                if (bias is not null || tanh)
+                {
+                    Epilogue(pc + cOff + ((long)rowStart * n), rowEnd - rowStart, n, bias, tanh);
+                }
+
                 return;
             }
 
@@ -396,8 +406,48 @@ internal static unsafe class Gemm
                             }
                         }
                     }
+
+                    if (p0 + depth == k && (bias is not null || tanh))
+                    {
+                        Epilogue(pc + cOff + ((long)i0 * n), blockEnd - i0, n, bias, tanh);
+                    }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A finished block of rows × n of C (contiguous, still in L2): + bias[j], then tanh, in place. Over the whole
+    /// block at once: tanh is latency-bound, and long spans let the core overlap many elements.
+    /// </summary>
+    private static void Epilogue(double* c, int rows, int n, double[]? bias, bool tanh)
+    {
+        if (bias is not null)
+        {
+            fixed (double* pbias = bias)
+            {
+                int w = Vector<double>.Count, nv = Vector.IsHardwareAccelerated ? n / w * w : 0;
+                for (int r = 0; r < rows; r++)
+                {
+                    double* row = c + ((long)r * n);
+                    int q = 0;
+                    for (; q < nv; q += w)
+                    {
+                        *(Vector<double>*)(row + q) += *(Vector<double>*)(pbias + q);
+                    }
+
+                    for (; q < n; q++)
+                    {
+                        row[q] += pbias[q];
+                    }
+                }
+            }
+        }
+
+        if (tanh)
+        {
+            var block = new Span<double>(c, rows * n);
+            VectorMath.Tanh(block, block);
         }
     }
 

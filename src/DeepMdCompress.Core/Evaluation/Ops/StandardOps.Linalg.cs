@@ -17,6 +17,47 @@ internal static partial class StandardOps
 
     private static TensorValue[] BatchMatMulV2(OpContext ctx, TensorValue[] x) => BatchMatMul(ctx, x, broadcast: true);
 
+    internal static OpKernel MatMulKernel => MatMul;
+
+    /// <summary>
+    /// A fused dense layer, tanh(MatMul(a, b) + bias) or MatMul(a, b) + bias, for the interpreter's fusion: double
+    /// operands of rank 2, a bias vector of the product's width and at least <see cref="PackedRows"/> rows; null
+    /// otherwise (the interpreter then runs the nodes one by one). The bias and tanh are applied to each finished tile
+    /// of the product (<see cref="Gemm.Multiply(double[], int, int, int, Gemm.PackedMatrix, double[], int, int, int, double[], bool)"/>),
+    /// with the same operations as the BiasAdd and Tanh kernels, so the bits are theirs.
+    /// </summary>
+    internal static TensorValue? DenseLayer(OpContext ctx, NodeDef matMul, TensorValue a, TensorValue b, TensorValue bias, bool tanh)
+    {
+        if (a.Data is not double[] ad || b.Data is not double[] bd || bias.Data is not double[] biasData || a.DType != b.DType
+            || a.DType != bias.DType || a.Rank != 2 || b.Rank != 2 || bias.Rank != 1)
+        {
+            return null;
+        }
+
+        var attrs = ctx.ForNode(matMul);
+        bool ta = attrs.Bool("transpose_a", false), tb = attrs.Bool("transpose_b", false);
+        int m = ta ? a.Shape[1] : a.Shape[0], k = ta ? a.Shape[0] : a.Shape[1];
+        int n = tb ? b.Shape[0] : b.Shape[1];
+        if ((tb ? b.Shape[1] : b.Shape[0]) != k || biasData.Length != n || m < PackedRows)
+        {
+            return null;
+        }
+
+        var packed = Pack(ctx, bd, 0, k, n, tb);
+        var c = ctx.NewArray<double>(m * n, zeroed: false);
+        int sai = ta ? 1 : a.Shape[1], sap = ta ? a.Shape[1] : 1;
+        int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
+        ctx.For(tiles, (long)Gemm.TileRows * k * n, (s, e) =>
+            Gemm.Multiply(ad, 0, sai, sap, packed, c, 0, s * Gemm.TileRows, Math.Min(m, e * Gemm.TileRows), biasData, tanh));
+        return new TensorValue(a.DType, new[] { m, n }, c);
+    }
+
+    /// <summary>B packed for <see cref="Gemm.Multiply(double[], int, int, int, Gemm.PackedMatrix, double[], int, int, int, double[], bool)"/>; once per constant (input 1 of <paramref name="ctx"/>'s node).</summary>
+    private static Gemm.PackedMatrix Pack(OpContext ctx, double[] b, int off, int k, int n, bool transposed) =>
+        ctx.IsConstant(1)
+            ? PackedWeights.GetValue(b, _ => new PackedPair()).Get(transposed, () => Gemm.Pack(b, off, transposed ? 1 : n, transposed ? k : 1, k, n))
+            : Gemm.Pack(b, off, transposed ? 1 : n, transposed ? k : 1, k, n);
+
     /// <summary>MatMul(a, b; transpose_a, transpose_b), rank 2.</summary>
     private static TensorValue[] MatMul(OpContext ctx, TensorValue[] x)
     {
@@ -99,10 +140,7 @@ internal static partial class StandardOps
                 if (nb == 1 && m >= PackedRows)
                 {
                     // One large product (a net layer): B packed once into strips, threads take blocks of tile rows.
-                    int bOff = mapB[0] * sizeB;
-                    var packed = ctx.IsConstant(1)
-                        ? PackedWeights.GetValue(bd, _ => new PackedPair()).Get(tb, () => Gemm.Pack(bd, bOff, tb ? 1 : n, tb ? k : 1, k, n))
-                        : Gemm.Pack(bd, bOff, tb ? 1 : n, tb ? k : 1, k, n);
+                    var packed = Pack(ctx, bd, mapB[0] * sizeB, k, n, tb);
                     int aOff = mapA[0] * sizeA;
                     int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
                     ctx.For(tiles, (long)Gemm.TileRows * k * n, (s, e) =>

@@ -213,10 +213,16 @@ internal static partial class StandardOps
         }
     }
 
-    /// <summary>The built-in Pad and AddN kernels (the interpreter folds Pads into an AddN only when these run them).</summary>
+    /// <summary>The built-in kernels the interpreter's fusions stand in for (GraphInterpreter.Fusion.cs): it fuses only when these run the ops.</summary>
     internal static OpKernel PadKernel => Pad;
 
     internal static OpKernel AddNKernel => AddN;
+
+    internal static OpKernel AddKernel => Binary<AddOp>;
+
+    internal static OpKernel BiasAddKernel => BiasAdd;
+
+    internal static OpKernel TanhKernel => Tanh;
 
     /// <summary>AddN: N tensors of one shape, summed left to right.</summary>
     private static TensorValue[] AddN(OpContext ctx, TensorValue[] x)

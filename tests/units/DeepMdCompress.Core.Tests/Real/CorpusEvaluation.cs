@@ -8,11 +8,17 @@ namespace DeepMdCompress.Core.Tests.Real;
 public static class CorpusEvaluation
 {
     /// <summary>Our evaluator's outputs of <paramref name="model"/> on <paramref name="caseName"/>, named as in expected.json.</summary>
-    public static IReadOnlyDictionary<string, double[]> Evaluate(FrozenModel model, CorpusModel corpus, string caseName)
+    public static IReadOnlyDictionary<string, double[]> Evaluate(FrozenModel model, CorpusModel corpus, string caseName,
+        OpRegistry? registry = null, int? threads = null)
     {
         var frame = RealCorpus.Case(caseName);
         // deepmd-kit 3.x returns dipole/polar atomic tensors for every atom, 2.2 for the selected ones.
-        var evaluator = new DeepPotEvaluator(model) { AtomTensorLayout = corpus.IsV3 ? AtomTensorLayout.AllAtoms : AtomTensorLayout.SelectedAtoms };
+        var evaluator = new DeepPotEvaluator(model, registry) { AtomTensorLayout = corpus.IsV3 ? AtomTensorLayout.AllAtoms : AtomTensorLayout.SelectedAtoms };
+        if (threads is int t)
+        {
+            evaluator.MaxDegreeOfParallelism = t;
+        }
+
         var output = evaluator.Evaluate(frame.Coordinates, frame.AtomTypes, frame.Box, corpus.FrameParameters, corpus.AtomParametersPerAtom).Single();
         var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
         void Put(string name, double[]? values)

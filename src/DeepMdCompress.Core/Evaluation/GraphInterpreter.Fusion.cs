@@ -1,0 +1,255 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DeepMdCompress.Core.Evaluation.Ops;
+using DeepMdCompress.Core.Graph;
+
+namespace DeepMdCompress.Core.Evaluation;
+
+// Plan-time fusions: node chains that run as one kernel, with the same bits as the nodes one by one, and without
+// the intermediate tensors (docs/evaluator.md#speed). Each applies only to the built-in kernels of its ops.
+public sealed partial class GraphInterpreter
+{
+    /// <summary>
+    /// Applies the fusions to <paramref name="steps"/> and drops the steps folded into others; <paramref name="newIndex"/>
+    /// maps old step indices to the returned array's (−1 for a folded step).
+    /// </summary>
+    private Step[] Fuse(Step[] steps, HashSet<int> fetched, out int[] newIndex)
+    {
+        var folded = new bool[steps.Length];
+        FusePadSums(steps, fetched, folded);
+        FuseDenseLayers(steps, fetched, folded);
+        newIndex = Enumerable.Range(0, steps.Length).ToArray();
+        if (!folded.Contains(true))
+        {
+            return steps;
+        }
+
+        var kept = new List<Step>(steps.Length);
+        for (int s = 0; s < steps.Length; s++)
+        {
+            newIndex[s] = folded[s] ? -1 : kept.Count;
+            if (!folded[s])
+            {
+                kept.Add(steps[s]);
+            }
+        }
+
+        foreach (var step in kept)
+        {
+            for (int k = 0; k < step.Producer.Length; k++)
+            {
+                if (step.Producer[k] >= 0)
+                {
+                    step.Producer[k] = newIndex[step.Producer[k]];
+                }
+            }
+        }
+
+        return kept.ToArray();
+    }
+
+    /// <summary>How many inputs of the steps not folded away read each step.</summary>
+    private static int[] Uses(Step[] steps, bool[] folded)
+    {
+        var uses = new int[steps.Length];
+        for (int s = 0; s < steps.Length; s++)
+        {
+            if (folded[s])
+            {
+                continue;
+            }
+
+            foreach (int p in steps[s].Producer)
+            {
+                if (p >= 0)
+                {
+                    uses[p]++;
+                }
+            }
+        }
+
+        return uses;
+    }
+
+    /// <summary>
+    /// Marks the inputs that hold the same constant every run: a Const's output, or an Identity of one (TF 1.x's
+    /// <c>matrix/read</c>). Kernels may keep work derived from such an input (a packed weight matrix) across runs.
+    /// </summary>
+    private void MarkConstantInputs(Step[] steps)
+    {
+        var constant = new bool[steps.Length];
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var step = steps[s];
+            var flags = new bool[step.Producer.Length];
+            for (int k = 0; k < flags.Length; k++)
+            {
+                flags[k] = step.Producer[k] >= 0 && constant[step.Producer[k]];
+            }
+
+            step.ConstantInput = flags;
+            constant[s] = step.IsConst || (_nodes[step.Node].Op == "Identity" && flags.Length == 1 && flags[0]);
+        }
+    }
+
+    /// <summary>
+    /// Folds the zero Pads of an AddN into it when the AddN is their only reader (TensorFlow's gradient of several
+    /// Slices of one tensor: each slice's gradient is padded to the full shape, then all are added). The fused step
+    /// reads the Pads' inputs; when the boxes are disjoint it writes the sum directly, without the padded tensors of
+    /// the sum's full size (<see cref="Ops.StandardOps.SumOfDisjointPads"/>, the same bits), otherwise it pads and adds
+    /// with the graph's own kernels. Only the built-in Pad and AddN kernels are fused.
+    /// </summary>
+    private void FusePadSums(Step[] steps, HashSet<int> fetched, bool[] folded)
+    {
+        if (!Registry.TryGet("Pad", out var pad) || !pad.Equals(Ops.StandardOps.PadKernel)
+            || !Registry.TryGet("AddN", out var addN) || !addN.Equals(Ops.StandardOps.AddNKernel))
+        {
+            return;
+        }
+
+        var uses = Uses(steps, folded);
+        foreach (var step in steps)
+        {
+            if (_nodes[step.Node].Op != "AddN" || step.Producer.Length < 2)
+            {
+                continue;
+            }
+
+            bool fusable = true;
+            for (int k = 0; k < step.Producer.Length && fusable; k++)
+            {
+                int p = step.Producer[k];
+                fusable = p >= 0 && step.Output[k] == 0 && uses[p] == 1 && !fetched.Contains(p)
+                    && _nodes[steps[p].Node].Op == "Pad" && steps[p].Producer.Length == 2;
+            }
+
+            if (!fusable)
+            {
+                continue;
+            }
+
+            var padSteps = step.Producer.ToArray();
+            var padNodes = padSteps.Select(p => _nodes[steps[p].Node]).ToArray();
+            step.Producer = padSteps.SelectMany(p => steps[p].Producer).ToArray();
+            step.Output = padSteps.SelectMany(p => steps[p].Output).ToArray();
+            step.Fused = true;
+            step.Kernel = (ctx, x) =>
+            {
+                if (Ops.StandardOps.SumOfDisjointPads(ctx, x) is { } sum)
+                {
+                    return new[] { sum };
+                }
+
+                var padded = new TensorValue[padNodes.Length];
+                for (int k = 0; k < padded.Length; k++)
+                {
+                    padded[k] = pad(ctx.ForNode(padNodes[k]), new[] { x[2 * k], x[(2 * k) + 1] })[0];
+                }
+
+                return addN(ctx.ForNode(ctx.Node), padded); // the donation flags are the fused inputs', not these
+            };
+            foreach (int p in padSteps)
+            {
+                folded[p] = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a dense layer, MatMul → BiasAdd (or Add of a vector) → optionally Tanh, as one kernel when the MatMul and
+    /// the bias sum are each read only by the next node of the chain: the bias and tanh are applied to each tile of
+    /// the product while it is in cache (<see cref="Ops.StandardOps.DenseLayer"/>), instead of two more passes over
+    /// a tensor of a net's full size. Where the fused kernel does not apply (float, few rows) the graph's kernels
+    /// run one after another.
+    /// </summary>
+    private void FuseDenseLayers(Step[] steps, HashSet<int> fetched, bool[] folded)
+    {
+        if (!Registry.TryGet("MatMul", out var matMul) || !matMul.Equals(StandardOps.MatMulKernel)
+            || !Registry.TryGet("Tanh", out var tanh) || !tanh.Equals(StandardOps.TanhKernel))
+        {
+            return;
+        }
+
+        var uses = Uses(steps, folded);
+        var consumer = new int[steps.Length];
+        for (int s = 0; s < steps.Length; s++)
+        {
+            foreach (int p in steps[s].Producer)
+            {
+                if (p >= 0)
+                {
+                    consumer[p] = s;
+                }
+            }
+        }
+
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var add = steps[s];
+            if (folded[s] || add.Fused || !IsBiasSum(add, out var addKernel))
+            {
+                continue;
+            }
+
+            int side = Array.FindIndex(add.Producer, p => p >= 0 && !folded[p] && !steps[p].Fused && _nodes[steps[p].Node].Op == "MatMul");
+            if (side < 0 || (side == 1 && _nodes[add.Node].Op.StartsWith("BiasAdd", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            int mm = add.Producer[side];
+            if (add.Output[side] != 0 || uses[mm] != 1 || fetched.Contains(mm))
+            {
+                continue;
+            }
+
+            // The Tanh joins when it alone reads the sum; the fused step is then the Tanh's.
+            int next = consumer[s];
+            bool withTanh = uses[s] == 1 && !fetched.Contains(s) && !folded[next] && !steps[next].Fused
+                && _nodes[steps[next].Node].Op == "Tanh" && steps[next].Producer.Length == 1;
+            var target = withTanh ? steps[next] : add;
+            var mmNode = _nodes[steps[mm].Node];
+            var addNode = _nodes[add.Node];
+            var tanhNode = withTanh ? _nodes[steps[next].Node] : null;
+            target.Producer = new[] { steps[mm].Producer[0], steps[mm].Producer[1], add.Producer[1 - side] };
+            target.Output = new[] { steps[mm].Output[0], steps[mm].Output[1], add.Output[1 - side] };
+            target.Fused = true;
+            target.Kernel = (ctx, x) =>
+            {
+                if (StandardOps.DenseLayer(ctx, mmNode, x[0], x[1], x[2], tanhNode is not null) is { } fused)
+                {
+                    return new[] { fused };
+                }
+
+                var y = matMul(ctx.ForNode(mmNode), new[] { x[0], x[1] })[0];
+                y = addKernel(ctx.ForNode(addNode), side == 0 ? new[] { y, x[2] } : new[] { x[2], y })[0];
+                return tanhNode is null ? new[] { y } : tanh(ctx.ForNode(tanhNode), new[] { y });
+            };
+            folded[mm] = true;
+            if (withTanh)
+            {
+                folded[s] = true;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="step"/> is a built-in BiasAdd (NHWC) or Add/AddV2, the sums a dense layer's bias is added by.</summary>
+    private bool IsBiasSum(Step step, out OpKernel kernel)
+    {
+        var node = _nodes[step.Node];
+        kernel = null!;
+        if (step.Producer.Length != 2 || !Registry.TryGet(node.Op, out kernel))
+        {
+            return false;
+        }
+
+        return node.Op switch
+        {
+            "BiasAdd" => kernel.Equals(StandardOps.BiasAddKernel)
+                && (!node.Attr.TryGetValue("data_format", out var f) || f.S.ToStringUtf8() == "NHWC"),
+            "Add" or "AddV2" => kernel.Equals(StandardOps.AddKernel),
+            _ => false,
+        };
+    }
+}
