@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using DeepMdCompress.Core.Evaluation.Ops;
 using DeepMdCompress.Core.Graph;
+using DeepMdCompress.Core.Proto;
 
 namespace DeepMdCompress.Core.Evaluation;
 
@@ -19,6 +20,8 @@ public sealed partial class GraphInterpreter
         var folded = new bool[steps.Length];
         FusePadSums(steps, fetched, folded);
         FuseDenseLayers(steps, fetched, folded);
+        FuseConcatSums(steps, fetched, folded);
+        FuseSliceSums(steps, fetched, folded);
         newIndex = Enumerable.Range(0, steps.Length).ToArray();
         if (!folded.Contains(true))
         {
@@ -48,6 +51,32 @@ public sealed partial class GraphInterpreter
 
         return kept.ToArray();
     }
+
+    /// <summary>Per step, the (step, input) pairs of the steps not folded away that read it.</summary>
+    private static List<(int Step, int Input)>[] Readers(Step[] steps, bool[] folded)
+    {
+        var readers = new List<(int, int)>[steps.Length];
+        for (int s = 0; s < steps.Length; s++)
+        {
+            readers[s] = new List<(int, int)>();
+        }
+
+        for (int s = 0; s < steps.Length; s++)
+        {
+            for (int k = 0; k < steps[s].Producer.Length && !folded[s]; k++)
+            {
+                if (steps[s].Producer[k] >= 0)
+                {
+                    readers[steps[s].Producer[k]].Add((s, k));
+                }
+            }
+        }
+
+        return readers;
+    }
+
+    /// <summary>A tensor that has a shape and no data: what Shape, ShapeN and Rank read of a tensor fused away.</summary>
+    private static TensorValue ShapeStandIn(DataType dtype, int[] shape) => new(dtype, shape, new double[0]);
 
     /// <summary>How many inputs of the steps not folded away read each step.</summary>
     private static int[] Uses(Step[] steps, bool[] folded)
@@ -231,6 +260,144 @@ public sealed partial class GraphInterpreter
             {
                 folded[s] = true;
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs Add(ConcatV2(parts…), y) as one pass when the ConcatV2 is read only by the Add (an embedding net's resnet
+    /// step: concat([x, x]) + tanh(…)): <see cref="StandardOps.ConcatSum"/>, without the concatenated tensor.
+    /// </summary>
+    private void FuseConcatSums(Step[] steps, HashSet<int> fetched, bool[] folded)
+    {
+        if (!Registry.TryGet("ConcatV2", out var concat) || !concat.Equals(StandardOps.ConcatV2Kernel))
+        {
+            return;
+        }
+
+        var readers = Readers(steps, folded);
+        for (int s = 0; s < steps.Length; s++)
+        {
+            var add = steps[s];
+            if (folded[s] || add.Fused || !IsBiasSum(add, out var addKernel) || _nodes[add.Node].Op == "BiasAdd")
+            {
+                continue;
+            }
+
+            int side = Array.FindIndex(add.Producer, p => p >= 0 && !folded[p] && !steps[p].Fused && _nodes[steps[p].Node].Op == "ConcatV2");
+            if (side < 0)
+            {
+                continue;
+            }
+
+            // The Add must be the concatenation's only data reader; the shape readers TF's Add gradient adds
+            // (BroadcastGradientArgs of Shape(concat), …) read a stand-in with its shape, output 1 of the fused step.
+            int c = add.Producer[side];
+            var shapeReaders = readers[c].Where(r => r.Step != s).ToList();
+            if (add.Output[side] != 0 || fetched.Contains(c) || readers[c].Count(r => r.Step == s) != 1
+                || shapeReaders.Any(r => r.Step < s || steps[r.Step].Fused || _nodes[steps[r.Step].Node].Op is not ("Shape" or "ShapeN" or "Rank")))
+            {
+                continue;
+            }
+
+            foreach (var (reader, input) in shapeReaders)
+            {
+                steps[reader].Producer[input] = s;
+                steps[reader].Output[input] = 1;
+            }
+
+            var concatNode = _nodes[steps[c].Node];
+            var addNode = _nodes[add.Node];
+            int other = 1 - side;
+            add.Producer = steps[c].Producer.Concat(new[] { add.Producer[other] }).ToArray();
+            add.Output = steps[c].Output.Concat(new[] { add.Output[other] }).ToArray();
+            add.Fused = true;
+            add.Kernel = (ctx, x) =>
+            {
+                if (StandardOps.ConcatSum(ctx, x) is { } sum)
+                {
+                    return new[] { sum, ShapeStandIn(sum.DType, sum.Shape) };
+                }
+
+                var joined = concat(ctx.ForNode(concatNode), x.Take(x.Length - 1).ToArray())[0];
+                var y = addKernel(ctx.ForNode(addNode), side == 0 ? new[] { joined, x[x.Length - 1] } : new[] { x[x.Length - 1], joined })[0];
+                return new[] { y, ShapeStandIn(joined.DType, joined.Shape) };
+            };
+            folded[c] = true;
+        }
+    }
+
+    /// <summary>
+    /// Reads the Slices an AddN alone reads in place (TensorFlow's gradient of ConcatV2 slices a gradient into its
+    /// parts; a resnet adds them up): <see cref="StandardOps.SumOfSlices"/>, without the sliced copies.
+    /// </summary>
+    private void FuseSliceSums(Step[] steps, HashSet<int> fetched, bool[] folded)
+    {
+        if (!Registry.TryGet("Slice", out var slice) || !slice.Equals(StandardOps.SliceKernel)
+            || !Registry.TryGet("AddN", out var addN) || !addN.Equals(StandardOps.AddNKernel))
+        {
+            return;
+        }
+
+        var uses = Uses(steps, folded);
+        foreach (var step in steps)
+        {
+            if (step.Fused || _nodes[step.Node].Op != "AddN" || step.Producer.Length < 2)
+            {
+                continue;
+            }
+
+            var sliced = new bool[step.Producer.Length];
+            for (int k = 0; k < sliced.Length; k++)
+            {
+                int p = step.Producer[k];
+                sliced[k] = p >= 0 && !folded[p] && !steps[p].Fused && step.Output[k] == 0 && uses[p] == 1 && !fetched.Contains(p)
+                    && _nodes[steps[p].Node].Op == "Slice" && steps[p].Producer.Length == 3;
+            }
+
+            if (!sliced.Contains(true))
+            {
+                continue;
+            }
+
+            var sliceNodes = new NodeDef?[sliced.Length];
+            var producers = new List<int>();
+            var outputs = new List<int>();
+            for (int k = 0; k < sliced.Length; k++)
+            {
+                int p = step.Producer[k];
+                if (sliced[k])
+                {
+                    sliceNodes[k] = _nodes[steps[p].Node];
+                    producers.AddRange(steps[p].Producer);
+                    outputs.AddRange(steps[p].Output);
+                    folded[p] = true;
+                }
+                else
+                {
+                    producers.Add(p);
+                    outputs.Add(step.Output[k]);
+                }
+            }
+
+            step.Producer = producers.ToArray();
+            step.Output = outputs.ToArray();
+            step.Fused = true;
+            step.Kernel = (ctx, x) =>
+            {
+                if (StandardOps.SumOfSlices(ctx, x, sliced) is { } sum)
+                {
+                    return new[] { sum };
+                }
+
+                var terms = new TensorValue[sliced.Length];
+                for (int k = 0, at = 0; k < terms.Length; k++)
+                {
+                    terms[k] = sliced[k] ? slice(ctx.ForNode(sliceNodes[k]!), new[] { x[at], x[at + 1], x[at + 2] })[0] : x[at];
+                    at += sliced[k] ? 3 : 1;
+                }
+
+                return addN(ctx.ForNode(ctx.Node), terms);
+            };
         }
     }
 

@@ -31,7 +31,7 @@ internal static partial class StandardOps
         r.Register("Squeeze", Squeeze);
         r.Register("Slice", Slice);
         r.Register("StridedSlice", StridedSlice);
-        r.Register("ConcatV2", (c, x) => Concat(c, x.Take(x.Length - 1).ToArray(), x[x.Length - 1]));
+        r.Register("ConcatV2", ConcatV2);
         r.Register("Concat", (c, x) => Concat(c, x.Skip(1).ToArray(), x[0]));
         r.Register("ConcatOffset", ConcatOffset);
         r.Register("Pack", Pack);
@@ -201,6 +201,12 @@ internal static partial class StandardOps
     }
 
     /// <summary>Slice(x, begin, size): size −1 means "to the end of the dimension".</summary>
+    private static TensorValue[] ConcatV2(OpContext ctx, TensorValue[] x) => Concat(ctx, x.Take(x.Length - 1).ToArray(), x[x.Length - 1]);
+
+    internal static OpKernel ConcatV2Kernel => ConcatV2;
+
+    internal static OpKernel SliceKernel => Slice;
+
     private static TensorValue[] Slice(OpContext ctx, TensorValue[] x)
     {
         ctx.RequireInputs(x, 3);
