@@ -23,6 +23,7 @@
         'Invoke-FrozenModel'
         'Compare-FrozenModel'
         'Export-TableErrorPlot'
+        'Export-EmbeddingRangePlot'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -55,6 +55,15 @@ Describe 'Compress-FrozenModel' {
         $s.MaxValueError | Should -BeLessOrEqual 1e-6
     }
 
+    It 'writes the compressed file instead of the summary with -PassThru, ready to pipe on' {
+        $out = Join-Path $dir 'p.pb'
+        $f = Compress-FrozenModel $sample $out -PassThru
+        $f | Should -BeOfType ([IO.FileInfo])
+        $f.FullName | Should -Be (Get-Item $out).FullName
+        (Import-FrozenModel $f.FullName).IsCompressed | Should -BeTrue
+        (Compare-FrozenModel $sample $f.FullName -Coordinate $coord -AtomType $types -Box $box).Passed | Should -BeTrue
+    }
+
     It 'writes nothing with -WhatIf' {
         $out = Join-Path $dir 'w.pb'
         Compress-FrozenModel $sample $out -WhatIf

@@ -250,6 +250,9 @@ public static class ErrorIds
     /// <summary>More data systems were found than the scan's limit.</summary>
     public const string TooManySystems = "TooManySystems";
 
+    /// <summary>A distance plot was asked for without training data, and the range was not measured on any.</summary>
+    public const string NoDistanceData = "NoDistanceData";
+
     /// <summary>A data system folder does not exist.</summary>
     public const string SystemNotFound = "SystemNotFound";
 

@@ -207,31 +207,8 @@ public static class MinNborDist
         }
 
         int nl = local.Count;
-        var shifts = new List<(int A, int B, int C, double X, double Y, double Z)> { (0, 0, 0, 0, 0, 0) };
-        bool images = false;
-        if (box is not null)
-        {
-            var n = ImageCounts(box, name, frame);
-            for (int a = -n[0]; a <= n[0]; a++)
-            {
-                for (int b = -n[1]; b <= n[1]; b++)
-                {
-                    for (int c = -n[2]; c <= n[2]; c++)
-                    {
-                        if (a != 0 || b != 0 || c != 0)
-                        {
-                            // shift_vec[k] = Σ_d shift[d]·cell[d][k], as deepmd-kit's einsum.
-                            shifts.Add((a, b, c,
-                                a * box[0] + b * box[3] + c * box[6],
-                                a * box[1] + b * box[4] + c * box[7],
-                                a * box[2] + b * box[5] + c * box[8]));
-                        }
-                    }
-                }
-            }
-
-            images = shifts.Count > 1;
-        }
+        var shifts = ImageShifts(box, GhostRcut, name, frame);
+        bool images = shifts.Count > 1;
 
         bool hasPairs = nl >= 2 || (nl >= 1 && images);
         if (!hasPairs)
@@ -243,8 +220,42 @@ public static class MinNborDist
         return grid.ClosestPair(boundSquared, ct, hasPairs, images);
     }
 
+    /// <summary>
+    /// The zero shift and every periodic image shift of <paramref name="box"/> (none without a box) that can bring an
+    /// atom within <paramref name="cutoff"/> of a local one, as (cell counts, Cartesian vector).
+    /// </summary>
+    internal static List<(int A, int B, int C, double X, double Y, double Z)> ImageShifts(double[]? box, double cutoff, string name, int frame)
+    {
+        var shifts = new List<(int A, int B, int C, double X, double Y, double Z)> { (0, 0, 0, 0, 0, 0) };
+        if (box is null)
+        {
+            return shifts;
+        }
+
+        var n = ImageCounts(box, cutoff, name, frame);
+        for (int a = -n[0]; a <= n[0]; a++)
+        {
+            for (int b = -n[1]; b <= n[1]; b++)
+            {
+                for (int c = -n[2]; c <= n[2]; c++)
+                {
+                    if (a != 0 || b != 0 || c != 0)
+                    {
+                        // shift_vec[k] = Σ_d shift[d]·cell[d][k], as deepmd-kit's einsum.
+                        shifts.Add((a, b, c,
+                            a * box[0] + b * box[3] + c * box[6],
+                            a * box[1] + b * box[4] + c * box[7],
+                            a * box[2] + b * box[5] + c * box[8]));
+                    }
+                }
+            }
+        }
+
+        return shifts;
+    }
+
     /// <summary>deepmd-kit's n = ceil(rcut / face distance) per axis, with the signed face distance volume/|a_j × a_k|.</summary>
-    private static int[] ImageCounts(double[] b, string name, int frame)
+    private static int[] ImageCounts(double[] b, double cutoff, string name, int frame)
     {
         double ax = b[0], ay = b[1], az = b[2], bx = b[3], by = b[4], bz = b[5], cx = b[6], cy = b[7], cz = b[8];
         double det = ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
@@ -264,7 +275,7 @@ public static class MinNborDist
                 throw new DataFileException(ErrorIds.InvalidBox, $"{name}: frame {frame} has a degenerate cell (zero volume); a periodic system needs three independent cell vectors.") { Target = name };
             }
 
-            double count = Math.Ceiling(GhostRcut / face);
+            double count = Math.Ceiling(cutoff / face);
             if (count > MaxImagesPerAxis)
             {
                 throw new DataFileException(ErrorIds.InvalidBox, $"{name}: frame {frame} has a cell only {face.ToString("G3", CultureInfo.InvariantCulture)} Å thick.") { Target = name };

@@ -2,11 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Security;
 using System.Text;
 using System.Threading;
 using DeepMdCompress.Core.Embedding;
 using DeepMdCompress.Core.Errors;
+using static DeepMdCompress.Core.Plotting.SvgText;
 
 namespace DeepMdCompress.Core.Tabulation;
 
@@ -19,11 +19,6 @@ namespace DeepMdCompress.Core.Tabulation;
 public static class TableErrorPlot
 {
     private const int Width = 880, PanelHeight = 230, Left = 70, Right = 190, Top = 40, Gap = 60;
-
-    private static readonly string[] Colours =
-    {
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    };
 
     /// <summary>The error profile of every table of <paramref name="tabulated"/>, measured against the exact nets.</summary>
     public static IReadOnlyList<TableErrorProfile> Profiles(TabulatedModel tabulated, CancellationToken cancellationToken = default)
@@ -113,10 +108,4 @@ public static class TableErrorPlot
         svg.AppendLine("</svg>");
         return svg.ToString();
     }
-
-    private static string N(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
-
-    private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-
-    private static string Esc(string s) => SecurityElement.Escape(s) ?? string.Empty;
 }

@@ -20,6 +20,7 @@ namespace DeepMdCompress.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Compress, "FrozenModel", DefaultParameterSetName = StepSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CompressionSummary))]
+[OutputType(typeof(FileInfo))]
 public sealed class CompressFrozenModelCommand : DeepMdCmdlet
 {
     private const string StepSet = "Step";
@@ -88,6 +89,10 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
     /// <summary>Replace an existing output file.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
+
+    /// <summary>Write the compressed file (a FileInfo) instead of the summary, as Export-FrozenModel -PassThru does.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
 
     private readonly List<(string Input, string Output)> _jobs = new();
     private TabulationSettings _settings = new();
@@ -187,8 +192,10 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
 
         if (WriteGraph(() => graph, output, FormatFor(output, Format), Force, Activity))
         {
-            WriteObject(new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, new FileInfo(output).Length,
-                model, compressed.Model, compressed.Graph.Notes));
+            WriteObject(PassThru
+                ? new FileInfo(output)
+                : new CompressionSummary(input, output, compressed.Tabulated, new FileInfo(input).Length, new FileInfo(output).Length,
+                    model, compressed.Model, compressed.Graph.Notes));
         }
     }, Activity, 3);
 }
