@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -127,25 +128,71 @@ public sealed class DeepPotEvaluator
             return results;
         }
 
+        int threads = MaxDegreeOfParallelism;
+        if (FramesPerRun == 0 && threads > 1 && input.Frames > 1)
+        {
+            return EvaluateInParallel(input, threads, progress, cancellationToken);
+        }
+
         int batch = FramesPerRun > 0 ? FramesPerRun : Math.Max(1, AutoBatchAtoms / input.Natoms);
         for (int start = 0; start < input.Frames; start += batch)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batch, input.Frames - start);
-            var feeds = Feeds(input, start, count);
-            if (ModelType == "ener")
-            {
-                EnergyOutputs(input, feeds, start, count, results, cancellationToken);
-            }
-            else
-            {
-                TensorOutputs(input, feeds, start, count, results, cancellationToken);
-            }
-
+            Run(input, start, count, results, null, cancellationToken);
             progress?.Report(start + count);
         }
 
         return results;
+    }
+
+    /// <summary>Atoms per graph run when frames run in parallel: small runs whose tensors stay in cache.</summary>
+    public const int ParallelBatchAtoms = 1024;
+
+    /// <summary>
+    /// Many frames on several threads: runs of a few frames (<see cref="ParallelBatchAtoms"/>), each on one thread,
+    /// side by side — no synchronisation inside a run, and tensors small enough for the cache. Each frame's
+    /// results are those of a serial run (docs/evaluator.md#speed).
+    /// </summary>
+    private IReadOnlyList<ModelOutput> EvaluateInParallel(Input input, int threads, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        int batch = Math.Max(1, Math.Min(AutoBatchAtoms, ParallelBatchAtoms) / input.Natoms);
+        int runs = (input.Frames + batch - 1) / batch;
+        var parts = new List<ModelOutput>[runs];
+        int done = 0;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
+        try
+        {
+            Parallel.For(0, runs, options, r =>
+            {
+                int start = r * batch, count = Math.Min(batch, input.Frames - start);
+                parts[r] = new List<ModelOutput>(count);
+                Run(input, start, count, parts[r], 1, cancellationToken);
+                int finished = Interlocked.Add(ref done, count);
+                progress?.Report(finished);
+            });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            // Report the first failure as the serial run would.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+        }
+
+        return parts.SelectMany(p => p).ToList();
+    }
+
+    /// <summary>Frames [start, start + count) in one graph run, appended to <paramref name="results"/>.</summary>
+    private void Run(Input input, int start, int count, List<ModelOutput> results, int? threads, CancellationToken ct)
+    {
+        var feeds = Feeds(input, start, count);
+        if (ModelType == "ener")
+        {
+            EnergyOutputs(input, feeds, start, count, results, threads, ct);
+        }
+        else
+        {
+            TensorOutputs(input, feeds, start, count, results, threads, ct);
+        }
     }
 
     /// <summary>
@@ -414,10 +461,10 @@ public sealed class DeepPotEvaluator
 
     #region Outputs
 
-    private void EnergyOutputs(Input input, Dictionary<string, TensorValue> feeds, int start, int count, List<ModelOutput> results, CancellationToken ct)
+    private void EnergyOutputs(Input input, Dictionary<string, TensorValue> feeds, int start, int count, List<ModelOutput> results, int? threads, CancellationToken ct)
     {
         int n = input.Natoms;
-        var v = Interpreter.Run(feeds, new[] { "o_energy", "o_force", "o_atom_energy", "o_atom_virial" }, ct);
+        var v = Interpreter.Run(feeds, new[] { "o_energy", "o_force", "o_atom_energy", "o_atom_virial" }, threads, ct);
         var energy = Widen(v[0], "o_energy", count);
         var force = Widen(v[1], "o_force", count * n * 3);
         var atomEnergy = Widen(v[2], "o_atom_energy", count * n);
@@ -450,14 +497,14 @@ public sealed class DeepPotEvaluator
         }
     }
 
-    private void TensorOutputs(Input input, Dictionary<string, TensorValue> feeds, int start, int count, List<ModelOutput> results, CancellationToken ct)
+    private void TensorOutputs(Input input, Dictionary<string, TensorValue> feeds, int start, int count, List<ModelOutput> results, int? threads, CancellationToken ct)
     {
         int n = input.Natoms, odim = OutputDim;
         string name = "o_" + ModelType;
         string global = "o_global_" + ModelType;
         bool hasGlobal = Interpreter.Contains(global);
         var fetch = hasGlobal ? new[] { name, global } : new[] { name };
-        var v = Interpreter.Run(feeds, fetch, ct);
+        var v = Interpreter.Run(feeds, fetch, threads, ct);
 
         // Selected atoms: those whose type is in sel_type, in sorted order in the graph, in input order for the caller.
         var selected = new HashSet<int>(SelectedTypes);

@@ -23,7 +23,8 @@ public sealed partial class GraphInterpreter
     private readonly Dictionary<string, int> _byName;
     private readonly TensorValue[]?[] _constCache;
     private readonly ConcurrentDictionary<string, Plan> _plans = new(StringComparer.Ordinal);
-    private BufferPool? _kept;
+    // Buffers kept from finished runs, one pool per run that may be under way at once (frames in parallel).
+    private readonly ConcurrentBag<BufferPool> _kept = new();
 
     public GraphInterpreter(GraphDef graph, OpRegistry? registry = null)
     {
@@ -54,13 +55,18 @@ public sealed partial class GraphInterpreter
     /// <summary>
     /// Whether the buffers of a run's intermediate tensors are kept for the next run (default true): evaluating frame
     /// after frame then allocates almost nothing, so there is no garbage collection and no fresh memory to fault in.
-    /// At most twice the run's peak working memory (<see cref="LastRunPeakBytes"/>) is kept; <see cref="ReleaseBuffers"/>
-    /// lets go of it.
+    /// At most twice the run's peak working memory (<see cref="LastRunPeakBytes"/>) is kept, per run under way at
+    /// once (frames in parallel); <see cref="ReleaseBuffers"/> lets go of it.
     /// </summary>
     public bool RetainBuffers { get; set; } = true;
 
     /// <summary>Drops the buffers kept from the last run (they are garbage-collected as usual).</summary>
-    public void ReleaseBuffers() => Interlocked.Exchange(ref _kept, null);
+    public void ReleaseBuffers()
+    {
+        while (_kept.TryTake(out _))
+        {
+        }
+    }
 
     /// <summary>When set, receives every executed node and how long its kernel took (diagnostics).</summary>
     public Action<NodeDef, TimeSpan>? NodeTimed { get; set; }
@@ -78,7 +84,11 @@ public sealed partial class GraphInterpreter
     /// Evaluates <paramref name="fetches"/> (<c>node</c> or <c>node:k</c>) given <paramref name="feeds"/>
     /// (keyed the same way). Any node may be fed; Placeholders that are needed must be.
     /// </summary>
-    public TensorValue[] Run(IReadOnlyDictionary<string, TensorValue> feeds, IReadOnlyList<string> fetches, CancellationToken cancellationToken = default)
+    public TensorValue[] Run(IReadOnlyDictionary<string, TensorValue> feeds, IReadOnlyList<string> fetches, CancellationToken cancellationToken = default) =>
+        Run(feeds, fetches, null, cancellationToken);
+
+    /// <summary>As <see cref="Run(IReadOnlyDictionary{string, TensorValue}, IReadOnlyList{string}, CancellationToken)"/>, with the kernels on at most <paramref name="threads"/> threads.</summary>
+    internal TensorValue[] Run(IReadOnlyDictionary<string, TensorValue> feeds, IReadOnlyList<string> fetches, int? threads, CancellationToken cancellationToken)
     {
         if (feeds is null)
         {
@@ -107,7 +117,7 @@ public sealed partial class GraphInterpreter
         string key = string.Join(",", feedKeys.Select(f => f.Node + ":" + f.Output)) + "|" + string.Join(",", fetches);
         var plan = _plans.GetOrAdd(key, _ => Compile(feedKeys.Select(f => (f.Node, f.Output)).ToArray(), fetches));
         var feedValues = feedKeys.Select(f => f.Value).ToArray();
-        return Execute(plan, feedValues, cancellationToken);
+        return Execute(plan, feedValues, threads ?? MaxDegreeOfParallelism, cancellationToken);
     }
 
     private (int Node, int Output) Resolve(string name, string role)
@@ -382,10 +392,10 @@ public sealed partial class GraphInterpreter
 
     #endregion
 
-    private TensorValue[] Execute(Plan plan, TensorValue[] feeds, CancellationToken cancellationToken)
+    private TensorValue[] Execute(Plan plan, TensorValue[] feeds, int maxThreads, CancellationToken cancellationToken)
     {
         var values = new TensorValue[]?[plan.Steps.Length];
-        int threads = Math.Max(1, MaxDegreeOfParallelism);
+        int threads = Math.Max(1, maxThreads);
 
         // Outputs whose data is still to be read, per buffer (Reshape and Identity alias their input's buffer).
         // A buffer referenced only by an output whose last data reader is the current step may be overwritten
@@ -393,7 +403,7 @@ public sealed partial class GraphInterpreter
         var refs = new Dictionary<Array, int>(ReferenceComparer.Instance);
         var pinned = new HashSet<Array>(ReferenceComparer.Instance);
         // A run takes the kept buffers for itself; concurrent runs start empty.
-        var pool = (RetainBuffers ? Interlocked.Exchange(ref _kept, null) : null) ?? new BufferPool();
+        var pool = RetainBuffers && _kept.TryTake(out var kept) ? kept : new BufferPool();
         var dataDead = new bool[plan.Steps.Length][];
         long live = 0, peak = 0;
         foreach (var f in feeds)
@@ -535,7 +545,7 @@ public sealed partial class GraphInterpreter
         if (RetainBuffers)
         {
             pool.Trim(2 * peak);
-            Interlocked.Exchange(ref _kept, pool);
+            _kept.Add(pool);
         }
 
         var result = new TensorValue[plan.FetchProducer.Length];

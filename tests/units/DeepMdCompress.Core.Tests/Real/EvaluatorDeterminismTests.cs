@@ -37,6 +37,31 @@ public sealed class EvaluatorDeterminismTests
         }
     }
 
+    /// <summary>
+    /// Many frames on two threads run side by side in runs of a few frames; every frame's outputs are the bits of
+    /// the serial evaluation of all frames in one run.
+    /// </summary>
+    [SkippableFact]
+    public void Frames_in_parallel_give_the_serial_bits()
+    {
+        var corpus = RealCorpus.Load("water_std");
+        var model = FrozenModelReader.Load(corpus.OriginalPb);
+        var frames = EvaluationFrames.FromSystem(Path.Combine(TestData.SharedRoot, "systems", "model_compression", "data"), model.TypeMap, 0, 0, maxFrames: 12);
+        IReadOnlyList<ModelOutput> Run(int threads) => new DeepPotEvaluator(model) { MaxDegreeOfParallelism = threads }
+            .Evaluate(frames.Coordinates, frames.AtomTypes, frames.Box, frames: frames.Frames);
+        var serial = Run(1);
+        var parallel = Run(2);
+        Assert.Equal(12, parallel.Count);
+        for (int f = 0; f < serial.Count; f++)
+        {
+            Assert.Equal(serial[f].Frame, parallel[f].Frame);
+            AssertSameBits(new[] { serial[f].Energy }, new[] { parallel[f].Energy }, $"frame {f} energy");
+            AssertSameBits(serial[f].Force!, parallel[f].Force!, $"frame {f} force");
+            AssertSameBits(serial[f].Virial!, parallel[f].Virial!, $"frame {f} virial");
+            AssertSameBits(serial[f].AtomVirial!, parallel[f].AtomVirial!, $"frame {f} atom virial");
+        }
+    }
+
     /// <summary>The default kernels, but the fused ops' wrapped, so the interpreter fuses nothing.</summary>
     private static OpRegistry WithoutFusions()
     {
