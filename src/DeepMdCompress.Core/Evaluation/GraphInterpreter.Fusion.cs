@@ -20,7 +20,6 @@ public sealed partial class GraphInterpreter
         var folded = new bool[steps.Length];
         FusePadSums(steps, fetched, folded);
         FuseDenseLayers(steps, fetched, folded);
-        FuseTanhGradProducts(steps, fetched, folded);
         FuseConcatSums(steps, fetched, folded);
         FuseSliceSums(steps, fetched, folded);
         newIndex = Enumerable.Range(0, steps.Length).ToArray();
@@ -261,52 +260,6 @@ public sealed partial class GraphInterpreter
             {
                 folded[s] = true;
             }
-        }
-    }
-
-    /// <summary>
-    /// Runs MatMul(TanhGrad(y, dy), W) as one kernel when the TanhGrad is read only by the MatMul (a tanh layer's
-    /// backward step): <see cref="StandardOps.TanhGradProduct"/>, without the gradient tensor of the layer's size.
-    /// </summary>
-    private void FuseTanhGradProducts(Step[] steps, HashSet<int> fetched, bool[] folded)
-    {
-        if (!Registry.TryGet("MatMul", out var matMul) || !matMul.Equals(StandardOps.MatMulKernel)
-            || !Registry.TryGet("TanhGrad", out var tanhGrad) || !tanhGrad.Equals(StandardOps.TanhGradKernel))
-        {
-            return;
-        }
-
-        var uses = Uses(steps, folded);
-        foreach (var step in steps)
-        {
-            if (step.Fused || _nodes[step.Node].Op != "MatMul" || step.Producer.Length != 2)
-            {
-                continue;
-            }
-
-            int g = step.Producer[0];
-            if (g < 0 || folded[g] || steps[g].Fused || step.Output[0] != 0 || uses[g] != 1 || fetched.Contains(g)
-                || _nodes[steps[g].Node].Op != "TanhGrad" || steps[g].Producer.Length != 2)
-            {
-                continue;
-            }
-
-            var mmNode = _nodes[step.Node];
-            var gradNode = _nodes[steps[g].Node];
-            step.Producer = new[] { steps[g].Producer[0], steps[g].Producer[1], step.Producer[1] };
-            step.Output = new[] { steps[g].Output[0], steps[g].Output[1], step.Output[1] };
-            step.Fused = true;
-            step.Kernel = (ctx, x) =>
-            {
-                if (StandardOps.TanhGradProduct(ctx, mmNode, x[0], x[1], x[2]) is { } product)
-                {
-                    return new[] { product };
-                }
-
-                var gradient = tanhGrad(ctx.ForNode(gradNode), new[] { x[0], x[1] })[0];
-                return matMul(ctx.ForNode(mmNode), new[] { gradient, x[2] });
-            };
-            folded[g] = true;
         }
     }
 

@@ -335,13 +335,8 @@ internal static unsafe class Gemm
     /// With <paramref name="bias"/> and/or <paramref name="tanh"/>, each block of rows, once its sums are complete,
     /// gets C[i, j] + bias[j] and then tanh (VectorMath.Tanh) while it is still in cache: a fused dense layer.
     /// </remarks>
-    /// <remarks>
-    /// With <paramref name="tanhOutput"/> (same layout as A), the product is of TanhGrad(y, A) = A·(1 − y²) instead
-    /// of A: each block of it is made in a scratch buffer just before it is used (the backward step of a tanh layer,
-    /// without the gradient tensor of the layer's full size).
-    /// </remarks>
     public static void Multiply(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int rowEnd,
-        double[]? bias = null, bool tanh = false, double[]? tanhOutput = null)
+        double[]? bias = null, bool tanh = false)
     {
         int k = b.K, n = b.N, w = Vector<double>.Count;
         if (rowEnd <= rowStart || n == 0)
@@ -350,8 +345,7 @@ internal static unsafe class Gemm
         }
 
         double* tile = stackalloc double[TileRows * 3 * Vector<double>.Count];
-        var scratch = tanhOutput is null ? null : (_gradientBlock ??= new double[BlockRows * PanelDepth]);
-        fixed (double* pa = a, pb = b.Data, pc = c, py = tanhOutput, pg = scratch)
+        fixed (double* pa = a, pb = b.Data, pc = c)
         {
             if (k == 0)
             {
@@ -373,15 +367,6 @@ internal static unsafe class Gemm
                 {
                     int blockEnd = Math.Min(rowEnd, i0 + BlockRows);
                     double* blockA = pa + aOff + ((long)i0 * sai) + ((long)p0 * sap);
-                    int bsai = sai, bsap = sap;
-                    if (pg != null)
-                    {
-                        TanhGradBlock(blockA, py + aOff + ((long)i0 * sai) + ((long)p0 * sap), sai, sap, blockEnd - i0, depth, pg);
-                        blockA = pg;
-                        bsai = depth;
-                        bsap = 1;
-                    }
-
                     for (int s = 0; s < b.Strips; s++)
                     {
                         double* strip = panel + ((long)s * depth * TileColumns);
@@ -390,11 +375,11 @@ internal static unsafe class Gemm
                         for (int i = i0; i < blockEnd; i += TileRows)
                         {
                             int rows = Math.Min(TileRows, blockEnd - i);
-                            double* a0 = blockA + ((long)(i - i0) * bsai);
+                            double* a0 = blockA + ((long)(i - i0) * sai);
                             double* ci = pc + cOff + ((long)i * n) + j0;
 
                             // Missing rows of the last tile re-read row 0 and are not stored.
-                            double* a1 = rows > 1 ? a0 + bsai : a0, a2 = rows > 2 ? a0 + (2 * bsai) : a0, a3 = rows > 3 ? a0 + (3 * bsai) : a0;
+                            double* a1 = rows > 1 ? a0 + sai : a0, a2 = rows > 2 ? a0 + (2 * sai) : a0, a3 = rows > 3 ? a0 + (3 * sai) : a0;
                             bool direct = rows == TileRows && width == vectors * w;
                             double* dst = direct ? ci : tile;
                             int ldc = direct ? n : vectors * w;
@@ -406,13 +391,13 @@ internal static unsafe class Gemm
                             switch (vectors)
                             {
                                 case 3:
-                                    Tile4x3(a0, a1, a2, a3, bsap, strip, depth, dst, ldc, first);
+                                    Tile4x3(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
                                     break;
                                 case 2:
-                                    Tile4x2(a0, a1, a2, a3, bsap, strip, depth, dst, ldc, first);
+                                    Tile4x2(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
                                     break;
                                 default:
-                                    Tile4x1(a0, a1, a2, a3, bsap, strip, depth, dst, ldc, first);
+                                    Tile4x1(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
                                     break;
                             }
 
@@ -464,31 +449,6 @@ internal static unsafe class Gemm
         {
             var block = new Span<double>(c, rows * n);
             VectorMath.Tanh(block, block);
-        }
-    }
-
-    [ThreadStatic]
-    private static double[]? _gradientBlock;
-
-    /// <summary>g[r, p] = dy(r, p)·(1 − y(r, p)²), TanhGrad's formula, for a block of rows × depth into <paramref name="g"/> (row-major).</summary>
-    private static void TanhGradBlock(double* dy, double* y, int sai, int sap, int rows, int depth, double* g)
-    {
-        int w = Vector<double>.Count, nv = Vector.IsHardwareAccelerated && sap == 1 ? depth / w * w : 0;
-        for (int r = 0; r < rows; r++)
-        {
-            double* dr = dy + ((long)r * sai), yr = y + ((long)r * sai), gr = g + ((long)r * depth);
-            int p = 0;
-            for (; p < nv; p += w)
-            {
-                var yv = *(Vector<double>*)(yr + p);
-                *(Vector<double>*)(gr + p) = *(Vector<double>*)(dr + p) * (Vector<double>.One - (yv * yv));
-            }
-
-            for (; p < depth; p++)
-            {
-                double yv = yr[p * sap];
-                gr[p] = dr[p * sap] * (1 - (yv * yv));
-            }
         }
     }
 

@@ -52,39 +52,9 @@ internal static partial class StandardOps
         return new TensorValue(a.DType, new[] { m, n }, c);
     }
 
-    /// <summary>
-    /// MatMul(TanhGrad(y, dy), b) for the interpreter's fusion (a tanh layer's backward step): double, rank 2, A not
-    /// transposed, at least <see cref="PackedRows"/> rows; null otherwise. <paramref name="ctx"/>'s inputs are y, dy, b.
-    /// The gradient is made block by block as the product needs it, with TanhGrad's formula, so the bits are those of
-    /// TanhGrad then MatMul.
-    /// </summary>
-    internal static TensorValue? TanhGradProduct(OpContext ctx, NodeDef matMul, TensorValue y, TensorValue dy, TensorValue b)
-    {
-        if (y.Data is not double[] yd || dy.Data is not double[] dyd || b.Data is not double[] bd || y.DType != dy.DType || b.DType != dy.DType
-            || dy.Rank != 2 || b.Rank != 2 || !Shapes.SameShape(y.Shape, dy.Shape))
-        {
-            return null;
-        }
-
-        var attrs = ctx.ForNode(matMul);
-        bool tb = attrs.Bool("transpose_b", false);
-        int m = dy.Shape[0], k = dy.Shape[1], n = tb ? b.Shape[0] : b.Shape[1];
-        if (attrs.Bool("transpose_a", false) || (tb ? b.Shape[1] : b.Shape[0]) != k || m < PackedRows)
-        {
-            return null;
-        }
-
-        var packed = Pack(ctx, bd, 0, k, n, tb, weightInput: 2);
-        var c = ctx.NewArray<double>(m * n, zeroed: false);
-        int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
-        ctx.For(tiles, (long)Gemm.TileRows * k * n, (s, e) =>
-            Gemm.Multiply(dyd, 0, k, 1, packed, c, 0, s * Gemm.TileRows, Math.Min(m, e * Gemm.TileRows), tanhOutput: yd));
-        return new TensorValue(dy.DType, new[] { m, n }, c);
-    }
-
-    /// <summary>B packed for the packed Gemm.Multiply; once per constant (input <paramref name="weightInput"/> of <paramref name="ctx"/>'s step).</summary>
-    private static Gemm.PackedMatrix Pack(OpContext ctx, double[] b, int off, int k, int n, bool transposed, int weightInput = 1) =>
-        ctx.IsConstant(weightInput)
+    /// <summary>B packed for the packed Gemm.Multiply; once per constant (input 1 of <paramref name="ctx"/>'s step).</summary>
+    private static Gemm.PackedMatrix Pack(OpContext ctx, double[] b, int off, int k, int n, bool transposed) =>
+        ctx.IsConstant(1)
             ? PackedWeights.GetValue(b, _ => new PackedPair()).Get(transposed, () => Gemm.Pack(b, off, transposed ? 1 : n, transposed ? k : 1, k, n))
             : Gemm.Pack(b, off, transposed ? 1 : n, transposed ? k : 1, k, n);
 
