@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using DeepMdCompress.Core.Proto;
 
 namespace DeepMdCompress.Core.Embedding;
@@ -98,6 +99,7 @@ public sealed class EmbeddingNet
         Evaluate(x, value, firstDerivative, secondDerivative, workspace);
     }
 
+    [MethodImpl(Jit.Optimized)]
     internal void Evaluate(ReadOnlySpan<double> x, Span<double> value, Span<double> firstDerivative, Span<double> secondDerivative, Workspace ws)
     {
         int n = x.Length, width = LastLayerSize;
@@ -141,6 +143,7 @@ public sealed class EmbeddingNet
     }
 
     /// <summary>Runs the layers on up to <see cref="Chunk"/> inputs; the result is left in ws.Cur* as [m, LastLayerSize].</summary>
+    [MethodImpl(Jit.Optimized)]
     private void EvaluateChunk(ReadOnlySpan<double> x, Workspace ws, bool wantD1, bool wantD2)
     {
         int m = x.Length;
@@ -199,6 +202,7 @@ public sealed class EmbeddingNet
     }
 
     /// <summary>out[i,:] = Σ_j in[i,j]·W[j,:] for the value and (when wanted) both derivative streams, which share each W row.</summary>
+    [MethodImpl(Jit.Optimized)]
     private static void MatMul(double[] inV, double[] in1, double[] in2, int m, int dIn, double[] w, int dOut,
         double[] outV, double[] out1, double[] out2, bool wantD1, bool wantD2)
     {
@@ -221,6 +225,7 @@ public sealed class EmbeddingNet
     /// vectors per stream with one or two streams, two with three). Each output is still summed in j order, so the
     /// result does not depend on the vector width.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private static unsafe void MatMul<TD1, TD2>(double[] inV, double[] in1, double[] in2, int m, int dIn, double[] w, int dOut,
         double[] outV, double[] out1, double[] out2)
         where TD1 : struct, IFlag

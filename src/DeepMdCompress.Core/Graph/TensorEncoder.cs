@@ -43,7 +43,9 @@ public static class TensorEncoder
         var bytes = new byte[values.Length * width];
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
         EnsureLittleEndian(bytes, width);
-        t.TensorContent = ByteString.CopyFrom(bytes);
+
+        // The array is ours and never written again, so the ByteString may wrap it: no second copy of a table.
+        t.TensorContent = UnsafeByteOperations.UnsafeWrap(bytes);
         return t;
     }
 

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -156,6 +157,7 @@ internal static class TableBuilder
     /// <summary>Where the error is sampled within each row: quarter, mid and three-quarter points.</summary>
     private static readonly double[] CheckFractions = { 0.25, 0.5, 0.75 };
 
+    [MethodImpl(Jit.Optimized)]
     public static NetTable Build(EmbeddingNet net, TablePlan plan, SeTIntervalRule rule, CancellationToken cancellationToken)
     {
         bool f32 = net.IsFloat32;
@@ -231,6 +233,7 @@ internal static class TableBuilder
     /// flow: for float32 the knot differences and the small integer multiples are float32, anything multiplied by the
     /// float64 interval length is float64, and the result is stored as float32.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     internal static void Coefficients(double[] vv, double[] dd, double[] d2, double[] tt, int r0, int count, int L, double[]? table64, float[]? table32)
     {
         bool f32 = table32 is not null;
@@ -320,6 +323,7 @@ internal static class TableBuilder
     /// sums: the evaluator's TabulateFusion kernels are the independent check of the written graph
     /// (docs/architecture.md), so the builder never measures itself with them.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private static Worst Measure(EmbeddingNet net, double[] grid, Array coefficients, bool f32, int rows, CancellationToken cancellationToken,
         double[]? rowValue = null, double[]? rowDerivative = null)
     {
