@@ -330,29 +330,38 @@ internal static unsafe class Gemm
     /// cOff. Panels of B are summed one after another with each tile's partial sums carried in C, which is the
     /// very sequence of additions of the unblocked sum, so the result is the same bits as the unpacked Multiply.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     /// <remarks>
     /// With <paramref name="bias"/> and/or <paramref name="tanh"/>, each block of rows, once its sums are complete,
     /// gets C[i, j] + bias[j] and then tanh (VectorMath.Tanh) while it is still in cache: a fused dense layer.
+    /// Only strips [<paramref name="stripStart"/>, <paramref name="stripEnd"/>) of B (all by default) are computed:
+    /// threads may split a product of few rows by columns, so that each reads only its share of B.
     /// </remarks>
+    [MethodImpl(Jit.Optimized)]
     public static void Multiply(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int rowEnd,
-        double[]? bias = null, bool tanh = false)
+        double[]? bias = null, bool tanh = false, int stripStart = 0, int stripEnd = -1)
     {
         int k = b.K, n = b.N, w = Vector<double>.Count;
-        if (rowEnd <= rowStart || n == 0)
+        stripEnd = stripEnd < 0 ? b.Strips : Math.Min(stripEnd, b.Strips);
+        if (rowEnd <= rowStart || n == 0 || stripEnd <= stripStart)
         {
             return;
         }
+
+        int c0 = stripStart * TileColumns, columns = Math.Min(n, stripEnd * TileColumns) - c0;
 
         double* tile = stackalloc double[TileRows * 3 * Vector<double>.Count];
         fixed (double* pa = a, pb = b.Data, pc = c)
         {
             if (k == 0)
             {
-                new Span<double>(pc + cOff + ((long)rowStart * n), (rowEnd - rowStart) * n).Clear();
+                for (int i = rowStart; i < rowEnd; i++)
+                {
+                    new Span<double>(pc + cOff + ((long)i * n) + c0, columns).Clear();
+                }
+
                 if (bias is not null || tanh)
                 {
-                    Epilogue(pc + cOff + ((long)rowStart * n), rowEnd - rowStart, n, bias, tanh);
+                    Epilogue(pc + cOff + ((long)rowStart * n), rowEnd - rowStart, n, c0, columns, bias, tanh);
                 }
 
                 return;
@@ -367,7 +376,7 @@ internal static unsafe class Gemm
                 {
                     int blockEnd = Math.Min(rowEnd, i0 + BlockRows);
                     double* blockA = pa + aOff + ((long)i0 * sai) + ((long)p0 * sap);
-                    for (int s = 0; s < b.Strips; s++)
+                    for (int s = stripStart; s < stripEnd; s++)
                     {
                         double* strip = panel + ((long)s * depth * TileColumns);
                         int j0 = s * TileColumns, width = Math.Min(TileColumns, n - j0);
@@ -410,7 +419,7 @@ internal static unsafe class Gemm
 
                     if (p0 + depth == k && (bias is not null || tanh))
                     {
-                        Epilogue(pc + cOff + ((long)i0 * n), blockEnd - i0, n, bias, tanh);
+                        Epilogue(pc + cOff + ((long)i0 * n), blockEnd - i0, n, c0, columns, bias, tanh);
                     }
                 }
             }
@@ -418,37 +427,50 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
-    /// A finished block of rows × n of C (contiguous, still in L2): + bias[j], then tanh, in place. Over the whole
-    /// block at once: tanh is latency-bound, and long spans let the core overlap many elements.
+    /// Columns [j0, j0 + width) of a finished block of rows of C (row stride n, still in L2): + bias[j], then tanh, in
+    /// place. Tanh is latency-bound, so it runs over the longest spans there are: the whole block when it is all of
+    /// C's width, else each row's part.
     /// </summary>
-    private static void Epilogue(double* c, int rows, int n, double[]? bias, bool tanh)
+    private static void Epilogue(double* c, int rows, int n, int j0, int width, double[]? bias, bool tanh)
     {
         if (bias is not null)
         {
             fixed (double* pbias = bias)
             {
-                int w = Vector<double>.Count, nv = Vector.IsHardwareAccelerated ? n / w * w : 0;
+                int w = Vector<double>.Count, nv = Vector.IsHardwareAccelerated ? width / w * w : 0;
                 for (int r = 0; r < rows; r++)
                 {
-                    double* row = c + ((long)r * n);
+                    double* row = c + ((long)r * n) + j0, rb = pbias + j0;
                     int q = 0;
                     for (; q < nv; q += w)
                     {
-                        *(Vector<double>*)(row + q) += *(Vector<double>*)(pbias + q);
+                        *(Vector<double>*)(row + q) += *(Vector<double>*)(rb + q);
                     }
 
-                    for (; q < n; q++)
+                    for (; q < width; q++)
                     {
-                        row[q] += pbias[q];
+                        row[q] += rb[q];
                     }
                 }
             }
         }
 
-        if (tanh)
+        if (!tanh)
+        {
+            return;
+        }
+
+        if (width == n)
         {
             var block = new Span<double>(c, rows * n);
             VectorMath.Tanh(block, block);
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            var part = new Span<double>(c + ((long)r * n) + j0, width);
+            VectorMath.Tanh(part, part);
         }
     }
 

@@ -45,11 +45,30 @@ internal static partial class StandardOps
 
         var packed = Pack(ctx, bd, 0, k, n, tb);
         var c = ctx.NewArray<double>(m * n, zeroed: false);
-        int sai = ta ? 1 : a.Shape[1], sap = ta ? a.Shape[1] : 1;
-        int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
-        ctx.For(tiles, (long)Gemm.TileRows * k * n, (s, e) =>
-            Gemm.Multiply(ad, 0, sai, sap, packed, c, 0, s * Gemm.TileRows, Math.Min(m, e * Gemm.TileRows), biasData, tanh));
+        PackedProduct(ctx, ad, 0, ta ? 1 : a.Shape[1], ta ? a.Shape[1] : 1, packed, c, m, biasData, tanh);
         return new TensorValue(a.DType, new[] { m, n }, c);
+    }
+
+    /// <summary>Rows of A for which threads split a packed product by columns (each then reads only its share of B).</summary>
+    private const int ColumnSplitRows = 256;
+
+    /// <summary>
+    /// C = A·B (+ bias, tanh) on the context's threads: by blocks of tile rows, or — for a product of few rows and
+    /// a wide B, such as a fitting layer of one frame — by strips of B's columns.
+    /// </summary>
+    private static void PackedProduct(OpContext ctx, double[] a, int aOff, int sai, int sap, Gemm.PackedMatrix b, double[] c, int m,
+        double[]? bias, bool tanh)
+    {
+        long work = (long)b.K * b.N;
+        if (m <= ColumnSplitRows && b.Strips > 1)
+        {
+            ctx.For(b.Strips, work / b.Strips * m, (s, e) => Gemm.Multiply(a, aOff, sai, sap, b, c, 0, 0, m, bias, tanh, s, e));
+            return;
+        }
+
+        int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
+        ctx.For(tiles, Gemm.TileRows * work, (s, e) =>
+            Gemm.Multiply(a, aOff, sai, sap, b, c, 0, s * Gemm.TileRows, Math.Min(m, e * Gemm.TileRows), bias, tanh));
     }
 
     /// <summary>B packed for the packed Gemm.Multiply; once per constant (input 1 of <paramref name="ctx"/>'s step).</summary>
@@ -141,10 +160,7 @@ internal static partial class StandardOps
                 {
                     // One large product (a net layer): B packed once into strips, threads take blocks of tile rows.
                     var packed = Pack(ctx, bd, mapB[0] * sizeB, k, n, tb);
-                    int aOff = mapA[0] * sizeA;
-                    int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
-                    ctx.For(tiles, (long)Gemm.TileRows * k * n, (s, e) =>
-                        Gemm.Multiply(ad, aOff, sai, sap, packed, c, 0, s * Gemm.TileRows, Math.Min(m, e * Gemm.TileRows)));
+                    PackedProduct(ctx, ad, mapA[0] * sizeA, sai, sap, packed, c, m, null, false);
                 }
                 else if (nb == 1)
                 {
