@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using System.Threading;
-using System.Threading.Tasks;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -160,23 +159,13 @@ public sealed class DeepPotEvaluator
         int runs = (input.Frames + batch - 1) / batch;
         var parts = new List<ModelOutput>[runs];
         int done = 0;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
-        try
+        OpContext.ParallelFor(runs, threads, cancellationToken, r =>
         {
-            Parallel.For(0, runs, options, r =>
-            {
-                int start = r * batch, count = Math.Min(batch, input.Frames - start);
-                parts[r] = new List<ModelOutput>(count);
-                Run(input, start, count, parts[r], 1, cancellationToken);
-                int finished = Interlocked.Add(ref done, count);
-                progress?.Report(finished);
-            });
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
-        {
-            // Report the first failure as the serial run would.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
-        }
+            int start = r * batch, count = Math.Min(batch, input.Frames - start);
+            parts[r] = new List<ModelOutput>(count);
+            Run(input, start, count, parts[r], 1, cancellationToken);
+            progress?.Report(Interlocked.Add(ref done, count));
+        });
 
         return parts.SelectMany(p => p).ToList();
     }

@@ -190,22 +190,30 @@ public sealed class OpContext
         }
 
         int chunks = (int)Math.Min(Math.Min(count, threads * 4L), Math.Max(2, total / MinWorkPerChunk));
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = CancellationToken };
+        ParallelFor(chunks, threads, CancellationToken, c =>
+        {
+            int start = (int)((long)count * c / chunks);
+            int end = (int)((long)count * (c + 1) / chunks);
+            if (end > start)
+            {
+                body(start, end);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Parallel.For over [0, count) on at most <paramref name="threads"/> threads, rethrowing the first failure itself:
+    /// several parts may fail on the same bad input, and the caller sees the error a serial run would give.
+    /// </summary>
+    internal static void ParallelFor(int count, int threads, CancellationToken cancellationToken, Action<int> body)
+    {
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
         try
         {
-            Parallel.For(0, chunks, options, c =>
-            {
-                int start = (int)((long)count * c / chunks);
-                int end = (int)((long)count * (c + 1) / chunks);
-                if (end > start)
-                {
-                    body(start, end);
-                }
-            });
+            Parallel.For(0, count, options, body);
         }
         catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
         {
-            // Several chunks may fail on the same bad input: report the first failure as the serial run would.
             ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
         }
     }

@@ -8,6 +8,14 @@ namespace DeepMdCompress.Core.Graph;
 /// <summary>Write-to-temporary-then-rename, so a reader never sees a half-written output file.</summary>
 public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte-order mark, atomically (an SVG picture).</summary>
+    public static void WriteText(string path, bool overwrite, string text, CancellationToken cancellationToken = default) =>
+        Write(path, overwrite, stream =>
+        {
+            byte[] bytes = new System.Text.UTF8Encoding(false).GetBytes(text);
+            stream.Write(bytes, 0, bytes.Length);
+        }, cancellationToken);
+
     /// <summary>
     /// Checks an output path before any work is done for it: not a directory, in an existing folder, not the
     /// input file (<paramref name="inputPath"/>), and existing only when it may be overwritten.

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Text;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Model;
@@ -86,11 +85,7 @@ public sealed class ExportEmbeddingRangePlotCommand : DeepMdCmdlet
             var types = model.TypeMap ?? Enumerable.Range(0, model.NTypes ?? 1).Select(t => $"type{t}").ToArray();
             var histogram = DistanceHistogram.Compute(folders, types, InputObject.Rcut, BinWidth, MaxFrames, CancelToken);
             string svg = RangePlot.Svg(InputObject, histogram);
-            AtomicFile.Write(target, Force, stream =>
-            {
-                byte[] bytes = new UTF8Encoding(false).GetBytes(svg);
-                stream.Write(bytes, 0, bytes.Length);
-            }, CancelToken);
+            AtomicFile.WriteText(target, Force, svg, CancelToken);
             WriteVerbose($"{target}: {histogram.Counts.Count} series over {histogram.Frames} frame(s); closest neighbour {histogram.Closest:G6} Å, min_nbor_dist {InputObject.MinNborDist:G6} Å.");
             if (PassThru)
             {

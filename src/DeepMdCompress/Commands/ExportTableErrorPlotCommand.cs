@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Management.Automation;
-using System.Text;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Tabulation;
 
@@ -54,11 +53,7 @@ public sealed class ExportTableErrorPlotCommand : DeepMdCmdlet
         {
             WriteProgress(new ProgressRecord(5, Activity, $"Measuring {InputObject.Tables.Count} table(s)"));
             string svg = TableErrorPlot.Svg(InputObject, CancelToken);
-            AtomicFile.Write(target, Force, stream =>
-            {
-                byte[] bytes = new UTF8Encoding(false).GetBytes(svg);
-                stream.Write(bytes, 0, bytes.Length);
-            }, CancelToken);
+            AtomicFile.WriteText(target, Force, svg, CancelToken);
             WriteVerbose($"{target}: {InputObject.Tables.Count} series of value and derivative error.");
             if (PassThru)
             {
