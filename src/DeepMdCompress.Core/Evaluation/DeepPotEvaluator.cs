@@ -106,6 +106,7 @@ public sealed class DeepPotEvaluator
     /// frame), <paramref name="atomTypes"/> the natoms types shared by all frames. <paramref name="box"/>:
     /// null/empty for an open system, 9 values (used for every frame) or nframes·9. Frame parameters: dfparam
     /// values (every frame) or nframes·dfparam; atomic parameters: natoms·daparam or nframes·natoms·daparam.
+    /// <paramref name="progress"/> gets the frames done so far, always on the calling thread.
     /// </summary>
     public IReadOnlyList<ModelOutput> Evaluate(
         double[] coordinates, int[] atomTypes, double[]? box = null, double[]? frameParameters = null, double[]? atomParameters = null,
@@ -155,18 +156,30 @@ public sealed class DeepPotEvaluator
     /// </summary>
     private IReadOnlyList<ModelOutput> EvaluateInParallel(Input input, int threads, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        int batch = Math.Max(1, Math.Min(AutoBatchAtoms, ParallelBatchAtoms) / input.Natoms);
-        int runs = (input.Frames + batch - 1) / batch;
+        // As many runs as fit the cache, rounded up to a multiple of the threads so that none idles at the end.
+        int largest = Math.Max(1, Math.Min(AutoBatchAtoms, ParallelBatchAtoms) / input.Natoms);
+        int runs = (input.Frames + largest - 1) / largest;
+        runs = Math.Min(input.Frames, (runs + threads - 1) / threads * threads);
+        int batch = (input.Frames + runs - 1) / runs;
+        runs = (input.Frames + batch - 1) / batch;
         var parts = new List<ModelOutput>[runs];
         int done = 0;
+        int caller = Environment.CurrentManagedThreadId;
         OpContext.ParallelFor(runs, threads, cancellationToken, r =>
         {
             int start = r * batch, count = Math.Min(batch, input.Frames - start);
             parts[r] = new List<ModelOutput>(count);
             Run(input, start, count, parts[r], 1, cancellationToken);
-            progress?.Report(Interlocked.Add(ref done, count));
+            int sofar = Interlocked.Add(ref done, count);
+
+            // Progress is reported on the calling thread only: a cmdlet may write it only from its pipeline thread.
+            if (Environment.CurrentManagedThreadId == caller)
+            {
+                progress?.Report(sofar);
+            }
         });
 
+        progress?.Report(input.Frames);
         return parts.SelectMany(p => p).ToList();
     }
 

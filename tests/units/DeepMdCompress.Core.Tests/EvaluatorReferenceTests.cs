@@ -210,6 +210,34 @@ public class EvaluatorReferenceTests
         }
     }
 
+    /// <summary>
+    /// Frames run side by side on worker threads, but progress comes on the calling thread only: a cmdlet's
+    /// WriteProgress throws anywhere else (seen in CI as a PSInvalidOperationException from Compare-FrozenModel).
+    /// </summary>
+    [SkippableFact]
+    public void ParallelFramesReportProgressOnTheCallingThread()
+    {
+        var c = DeepPotA();
+        int natoms = c.Types.Length;
+        int frames = (3 * DeepPotEvaluator.ParallelBatchAtoms / natoms) + 1;
+        var coords = Enumerable.Range(0, frames).SelectMany(f => c.Coord.Select((v, i) => v + (1e-4 * f * Math.Cos(i)))).ToArray();
+        var ev = new DeepPotEvaluator(EvaluatorTestData.LoadModel("deeppot.pbtxt")) { MaxDegreeOfParallelism = 2 };
+        int caller = Environment.CurrentManagedThreadId;
+        var threads = new List<int>();
+        var values = new List<int>();
+        var progress = new CallbackProgress<int>(v =>
+        {
+            threads.Add(Environment.CurrentManagedThreadId);
+            values.Add(v);
+        });
+        var results = ev.Evaluate(coords, c.Types, c.Box, frames: frames, progress: progress);
+        Assert.Equal(frames, results.Count);
+        Assert.NotEmpty(values);
+        Assert.All(threads, t => Assert.Equal(caller, t));
+        Assert.Equal(frames, values[^1]);
+        Assert.Equal(values.OrderBy(v => v), values);
+    }
+
     [SkippableFact]
     public void SerialAndParallelKernelsAgree()
     {
