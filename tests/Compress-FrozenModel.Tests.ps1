@@ -35,6 +35,16 @@ Describe 'Compress-FrozenModel' {
         @(Get-ChildItem $dir -Force).Count | Should -Be 1 -Because 'nothing but the output file is written'
     }
 
+    It 'takes the input as -LiteralPath, brackets and all, and from a PSPath in the pipeline' {
+        $odd = Join-Path $dir 'graph[1].pb'
+        Copy-Item -LiteralPath $sample -Destination $odd
+        $s = Compress-FrozenModel -LiteralPath $odd -OutputPath (Join-Path $dir 'a.pb')
+        $s.Nets.Count | Should -Be 4
+        $s = [pscustomobject]@{ PSPath = "Microsoft.PowerShell.Core\FileSystem::$odd" } | Compress-FrozenModel -OutputPath (Join-Path $dir 'b.pb')
+        $s.Nets.Count | Should -Be 4
+        Test-Path -LiteralPath (Join-Path $dir 'b.pb') | Should -BeTrue
+    }
+
     It 'produces a model the evaluator runs like the original' {
         $out = Join-Path $dir 'c.pb'
         $null = Compress-FrozenModel $sample $out

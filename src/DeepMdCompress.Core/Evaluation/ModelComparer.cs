@@ -27,8 +27,10 @@ public static class ModelComparer
 
         var referenceEvaluator = new DeepPotEvaluator(reference);
         var differenceEvaluator = new DeepPotEvaluator(difference);
-        var a = Evaluate(referenceEvaluator, frames, progress, cancellationToken);
-        var b = Evaluate(differenceEvaluator, frames, null, cancellationToken);
+        // Progress counts frames of both models, each half of the work: the bar reaches its end when both are done.
+        int total = frames.Frames;
+        var a = Evaluate(referenceEvaluator, frames, progress is null ? null : new CallbackProgress<int>(k => progress.Report(k / 2)), cancellationToken);
+        var b = Evaluate(differenceEvaluator, frames, progress is null ? null : new CallbackProgress<int>(k => progress.Report((total + k) / 2)), cancellationToken);
         int natoms = frames.AtomTypes.Length;
         var e = new ErrorAccumulator();
         var ePerAtom = new ErrorAccumulator();

@@ -27,9 +27,12 @@ public sealed class CompressFrozenModelCommand : DeepMdCmdlet
     private const string MaxErrorSet = "MaxError";
     private const string Activity = "Compressing frozen model";
 
-    /// <summary>dp compress -i: the original frozen model (.pb or .pbtxt).</summary>
+    /// <summary>
+    /// dp compress -i: the original frozen model (.pb or .pbtxt), taken literally (no wildcards: pipe Get-ChildItem for
+    /// many), hence also -LiteralPath.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("i", "Input", "FullName")]
+    [Alias("i", "Input", "FullName", "LiteralPath", "PSPath", "LP")]
     [ValidateNotNullOrEmpty]
     public string InputPath { get; set; } = string.Empty;
 

@@ -238,6 +238,21 @@ public class EvaluatorReferenceTests
         Assert.Equal(values.OrderBy(v => v), values);
     }
 
+    /// <summary>A comparison evaluates both models: its progress reaches half the frames after the first, all after the second.</summary>
+    [SkippableFact]
+    public void ComparisonProgressCoversBothModels()
+    {
+        var c = DeepPotA();
+        var model = EvaluatorTestData.LoadModel("deeppot.pbtxt");
+        var coords = Enumerable.Range(0, 4).SelectMany(f => c.Coord.Select((v, i) => v + (0.01 * f * Math.Sin(i)))).ToArray();
+        var values = new List<int>();
+        var result = ModelComparer.Compare(model, model, new EvaluationFrames(coords, c.Types, c.Box, null, null), 0, new SyncProgress(values));
+        Assert.Equal(4, result.Frames);
+        Assert.Equal(values.OrderBy(v => v), values);
+        Assert.Contains(2, values);
+        Assert.Equal(4, values[^1]);
+    }
+
     [SkippableFact]
     public void SerialAndParallelKernelsAgree()
     {
