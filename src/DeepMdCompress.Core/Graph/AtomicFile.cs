@@ -59,7 +59,8 @@ public static class AtomicFile
             {
                 write(fs);
                 cancellationToken.ThrowIfCancellationRequested();
-                fs.Flush(true);
+                // Handed to the OS, not fsynced: docs/architecture.md#errors says why.
+                fs.Flush();
             }
 
             cancellationToken.ThrowIfCancellationRequested();
