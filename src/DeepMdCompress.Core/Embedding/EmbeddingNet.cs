@@ -161,14 +161,31 @@ public sealed class EmbeddingNet
             MatMul(ws.CurV, ws.Cur1, ws.Cur2, m, dIn, layer.Weights, dOut, ws.NxtV, ws.Nxt1, ws.Nxt2, wantD1, wantD2);
             var bias = layer.Bias;
             var kind = layer.Kind;
+
+            // tanh, the usual activation, on whole rows of vectors first (its derivatives need only its value).
+            bool tanhDone = Activation == EmbeddingActivation.Tanh && GraphGelu is null;
+            if (tanhDone)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    var row = new Span<double>(ws.NxtV, i * dOut, dOut);
+                    for (int k = 0; k < dOut; k++)
+                    {
+                        row[k] += bias[k];
+                    }
+
+                    Activations.Tanh(row, row);
+                }
+            }
+
             for (int i = 0; i < m; i++)
             {
                 int row = i * dOut, inRow = i * dIn;
                 for (int k = 0; k < dOut; k++)
                 {
                     int o = row + k;
-                    double pre = ws.NxtV[o] + bias[k];
-                    double y = GraphGelu is { } gelu ? gelu.Value(pre) : Activations.Value(Activation, pre);
+                    double pre = tanhDone ? double.NaN : ws.NxtV[o] + bias[k];
+                    double y = tanhDone ? ws.NxtV[o] : GraphGelu is { } gelu ? gelu.Value(pre) : Activations.Value(Activation, pre);
                     double v = y, d1 = 0, d2 = 0;
                     if (wantD1)
                     {

@@ -612,13 +612,7 @@ public class EvaluatorOpTests
     [Fact]
     public void VectorTanhIsAccurate()
     {
-        var rng = new Random(11);
-        var x = new double[200_003];
-        for (int i = 0; i < x.Length; i++)
-        {
-            x[i] = (rng.Next(2) == 0 ? -1 : 1) * Math.Pow(10, (rng.NextDouble() * 12) - 10) * 3;
-        }
-
+        var x = TanhArguments.Spread(11, 200_003, -10, 12);
         x[0] = 0;
         x[1] = -0.0;
         x[2] = 25;
