@@ -78,9 +78,10 @@ public static class ModelCompressor
     internal static TableTensor ToTensor(NetTable table)
     {
         var coefficients = table.GetCoefficients();
+        // The table's own array (never written again) is the tensor's content: no copy of the largest thing in the graph.
         var proto = coefficients is float[] f
-            ? TensorEncoder.Floats(f, table.Rows, table.Columns)
-            : TensorEncoder.Doubles((double[])coefficients, table.Rows, table.Columns);
+            ? TensorEncoder.SharedContent(f, table.Rows, table.Columns)
+            : TensorEncoder.SharedContent((double[])coefficients, table.Rows, table.Columns);
         return new TableTensor(table.Name, proto, table.Info.ToArray(), table.LastLayerSize);
     }
 }

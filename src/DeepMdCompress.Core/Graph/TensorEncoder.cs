@@ -1,4 +1,6 @@
 using System;
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using DeepMdCompress.Core.Proto;
 using Google.Protobuf;
@@ -49,6 +51,21 @@ public static class TensorEncoder
         return t;
     }
 
+    /// <summary>
+    /// A tensor whose content is <paramref name="values"/> itself, seen as bytes: for a table, an array nobody writes
+    /// again, so the graph holds no second copy of it (on a big-endian machine it is copied and byte-swapped).
+    /// </summary>
+    internal static TensorProto SharedContent(double[] values, params long[] shape) =>
+        BitConverter.IsLittleEndian && shape.Length > 0
+            ? new TensorProto { Dtype = DataType.DtDouble, TensorShape = Shape(shape), TensorContent = UnsafeByteOperations.UnsafeWrap(new ByteView<double>(values).Memory) }
+            : Doubles(values, shape);
+
+    /// <inheritdoc cref="SharedContent(double[], long[])"/>
+    internal static TensorProto SharedContent(float[] values, params long[] shape) =>
+        BitConverter.IsLittleEndian && shape.Length > 0
+            ? new TensorProto { Dtype = DataType.DtFloat, TensorShape = Shape(shape), TensorContent = UnsafeByteOperations.UnsafeWrap(new ByteView<float>(values).Memory) }
+            : Floats(values, shape);
+
     public static TensorProto ScalarString(string value) => new()
     {
         Dtype = DataType.DtString,
@@ -59,6 +76,31 @@ public static class TensorEncoder
     public static TensorProto ScalarInt32(int value) => Int32s(new[] { value });
 
     public static TensorProto ScalarDouble(double value) => Doubles(new[] { value });
+
+    /// <summary>The bytes of an array of numbers, without a copy (what MemoryMarshal.AsBytes is for spans, for a ByteString).</summary>
+    private sealed class ByteView<T> : MemoryManager<byte>
+        where T : unmanaged
+    {
+        private readonly T[] _values;
+
+        public ByteView(T[] values) => _values = values;
+
+        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(_values.AsSpan());
+
+        public override unsafe MemoryHandle Pin(int elementIndex = 0)
+        {
+            var handle = GCHandle.Alloc(_values, GCHandleType.Pinned);
+            return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle);
+        }
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 
     private static void EnsureLittleEndian(byte[] bytes, int width)
     {

@@ -28,6 +28,27 @@ public class TensorDecoderTests
         Assert.Equal(new[] { true, false, true }, (bool[])TensorDecoder.Decode(b).Data);
     }
 
+    /// <summary>
+    /// A table's tensor is its array seen as bytes, not a copy: the same bytes as the copying encoder (so the file is
+    /// the same), read back as the same numbers, and at the array's own address.
+    /// </summary>
+    [Fact]
+    public void SharedContentIsTheArrayItself()
+    {
+        var values = new[] { 1.5, -2.0, 1e-300, 4.0, double.NaN, -0.0 };
+        var shared = TensorEncoder.SharedContent(values, 2, 3);
+        Assert.Equal(TensorEncoder.Doubles(values, 2, 3), shared);
+        Assert.Equal(values, (double[])TensorDecoder.Decode(TensorProto.Parser.ParseFrom(shared.ToByteArray())).Data);
+        Assert.True(System.Runtime.CompilerServices.Unsafe.AreSame(
+            ref System.Runtime.CompilerServices.Unsafe.As<byte, double>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(shared.TensorContent.Span)),
+            ref values[0]));
+
+        var floats = new[] { 1.8f, -3f, 0.25f };
+        var f = TensorEncoder.SharedContent(floats, 3);
+        Assert.Equal(TensorEncoder.Floats(floats, 3), f);
+        Assert.Equal(floats, (float[])TensorDecoder.Decode(f).Data);
+    }
+
     [Fact]
     public void ShortValueListRepeatsTheLastValue()
     {
