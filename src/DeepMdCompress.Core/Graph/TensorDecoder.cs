@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Runtime.InteropServices;
 using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Proto;
 using Google.Protobuf;
@@ -116,6 +117,22 @@ public static class TensorDecoder
 
     private static Array FromContent(DataType dtype, ReadOnlySpan<byte> bytes, int n)
     {
+        // tensor_content is little-endian: on such a machine the numbers are its bytes, copied as one block.
+        if (BitConverter.IsLittleEndian)
+        {
+            switch (dtype)
+            {
+                case DataType.DtDouble:
+                    return Copy(bytes, new double[n]);
+                case DataType.DtFloat:
+                    return Copy(bytes, new float[n]);
+                case DataType.DtInt32:
+                    return Copy(bytes, new int[n]);
+                case DataType.DtInt64:
+                    return Copy(bytes, new long[n]);
+            }
+        }
+
         switch (dtype)
         {
             case DataType.DtDouble:
@@ -173,6 +190,14 @@ public static class TensorDecoder
                 return a;
             }
         }
+    }
+
+    private static T[] Copy<T>(ReadOnlySpan<byte> bytes, T[] into)
+        where T : unmanaged
+    {
+        var target = MemoryMarshal.AsBytes(into.AsSpan());
+        bytes.Slice(0, target.Length).CopyTo(target);
+        return into;
     }
 
     private static T[] Fill<T>(T[] values, int n, string context, T zero = default!)

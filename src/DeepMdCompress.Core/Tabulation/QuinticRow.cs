@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace DeepMdCompress.Core.Tabulation;
 
@@ -9,6 +10,7 @@ namespace DeepMdCompress.Core.Tabulation;
 /// </summary>
 internal static class QuinticRow
 {
+    [MethodImpl(Jit.Optimized)]
     public static void Evaluate(Array table, int row, int lastLayerSize, double t, Span<double> value, Span<double> derivative)
     {
         long o = (long)row * 6 * lastLayerSize;

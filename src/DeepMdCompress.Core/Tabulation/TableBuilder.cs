@@ -189,7 +189,7 @@ internal static class TableBuilder
         double[] tt = plan.IntervalLengths(rule);
         double[]? table64 = f32 ? null : new double[(long)rows * 6 * L];
         float[]? table32 = f32 ? new float[(long)rows * 6 * L] : null;
-        ForEachBlock((rows + Block - 1) / Block, () => new Buffers(net, Block + 1), cancellationToken, (b, buf) =>
+        ForEachBlock((rows + Block - 1) / Block, () => new Buffers(net, Block + 1), cancellationToken, [MethodImpl(Jit.Optimized)] (b, buf) =>
         {
             int r0 = b * Block, nr = Math.Min(Block, rows - r0), n = (nr + 1) * L;
             double[] v = buf.A, d = buf.B, d2 = buf.C;
@@ -332,7 +332,7 @@ internal static class TableBuilder
         int rowsPerBlock = Math.Max(1, Block / q);
         int blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
         var worst = new Worst[blocks];
-        ForEachBlock(blocks, () => new Buffers(net, rowsPerBlock * q), cancellationToken, (b, buf) =>
+        ForEachBlock(blocks, () => new Buffers(net, rowsPerBlock * q), cancellationToken, [MethodImpl(Jit.Optimized)] (b, buf) =>
         {
             int r0 = b * rowsPerBlock;
             int nr = Math.Min(rowsPerBlock, rows - r0);
