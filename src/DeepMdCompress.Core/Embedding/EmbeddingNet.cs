@@ -154,6 +154,8 @@ public sealed class EmbeddingNet
             ws.Cur2[i] = 0.0;
         }
 
+        // tanh, the usual activation, runs on whole rows of vectors first (its derivatives need only its value).
+        bool tanhDone = Activation == EmbeddingActivation.Tanh && GraphGelu is null;
         int dIn = 1;
         foreach (var layer in _layers)
         {
@@ -162,8 +164,6 @@ public sealed class EmbeddingNet
             var bias = layer.Bias;
             var kind = layer.Kind;
 
-            // tanh, the usual activation, on whole rows of vectors first (its derivatives need only its value).
-            bool tanhDone = Activation == EmbeddingActivation.Tanh && GraphGelu is null;
             if (tanhDone)
             {
                 for (int i = 0; i < m; i++)

@@ -56,15 +56,18 @@ public static class TensorEncoder
     /// again, so the graph holds no second copy of it (on a big-endian machine it is copied and byte-swapped).
     /// </summary>
     internal static TensorProto SharedContent(double[] values, params long[] shape) =>
-        BitConverter.IsLittleEndian && shape.Length > 0
-            ? new TensorProto { Dtype = DataType.DtDouble, TensorShape = Shape(shape), TensorContent = UnsafeByteOperations.UnsafeWrap(new ByteView<double>(values).Memory) }
-            : Doubles(values, shape);
+        Shared(DataType.DtDouble, values, shape) ?? Doubles(values, shape);
 
     /// <inheritdoc cref="SharedContent(double[], long[])"/>
     internal static TensorProto SharedContent(float[] values, params long[] shape) =>
+        Shared(DataType.DtFloat, values, shape) ?? Floats(values, shape);
+
+    /// <summary>The tensor over <paramref name="values"/>' own bytes; null where a copy is needed (big-endian, or a scalar's value list).</summary>
+    private static TensorProto? Shared<T>(DataType dtype, T[] values, long[] shape)
+        where T : unmanaged =>
         BitConverter.IsLittleEndian && shape.Length > 0
-            ? new TensorProto { Dtype = DataType.DtFloat, TensorShape = Shape(shape), TensorContent = UnsafeByteOperations.UnsafeWrap(new ByteView<float>(values).Memory) }
-            : Floats(values, shape);
+            ? new TensorProto { Dtype = dtype, TensorShape = Shape(shape), TensorContent = UnsafeByteOperations.UnsafeWrap(new ByteView<T>(values).Memory) }
+            : null;
 
     public static TensorProto ScalarString(string value) => new()
     {
