@@ -29,8 +29,13 @@ internal static class OpProfile
 
             var byOp = new Dictionary<string, (double Seconds, int Nodes)>();
             var byNode = new Dictionary<string, double>();
+            var allocatedBy = new Dictionary<string, long>();
+            long before = GC.GetAllocatedBytesForCurrentThread();
             evaluator.Interpreter.NodeTimed = (NodeDef node, TimeSpan t) =>
             {
+                long now = GC.GetAllocatedBytesForCurrentThread();
+                allocatedBy[node.Op] = allocatedBy.GetValueOrDefault(node.Op) + now - before;
+                before = now;
                 byOp.TryGetValue(node.Op, out var s);
                 byOp[node.Op] = (s.Seconds + t.TotalSeconds, s.Nodes + 1);
                 string key = node.Op + " " + node.Name;
@@ -55,6 +60,13 @@ internal static class OpProfile
             {
                 Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0,-28} {1,8:F1} ms/frame {2,5:P0}  ({3} nodes)",
                     op, 1000 * seconds / Frames, seconds / total, nodes / Frames));
+            }
+
+            if (Threads == 1)
+            {
+                // On one thread every allocation between two kernels' reports is the later kernel's (or the interpreter's).
+                Console.WriteLine("  allocated per frame, largest: " + string.Join(", ", allocatedBy.OrderByDescending(kv => kv.Value).Take(6)
+                    .Select(kv => string.Format(CultureInfo.InvariantCulture, "{0} {1:F0} KB", kv.Key, kv.Value / 1e3 / Frames))));
             }
 
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "  fastest frame of each node, summed: {0:F1} ms", 1000 * byNode.Values.Sum()));

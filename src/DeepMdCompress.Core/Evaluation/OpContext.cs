@@ -57,6 +57,12 @@ public sealed class OpContext
     /// </summary>
     public T[] NewArray<T>(int length, bool zeroed = true) => Pool is { } p ? p.Rent<T>(length, zeroed) : new T[length];
 
+    /// <summary>
+    /// Hands a kernel's scratch buffer (from <see cref="NewArray{T}"/>, not part of any output) back for later nodes
+    /// and runs: a kernel's large working arrays would otherwise land on the large-object heap every frame.
+    /// </summary>
+    public void ReturnScratch(Array buffer) => Pool?.Return(buffer);
+
     /// <summary>A (possibly recycled) buffer of the element type of <paramref name="dtype"/>.</summary>
     public Array NewArray(DataType dtype, int length, bool zeroed = true) => dtype switch
     {

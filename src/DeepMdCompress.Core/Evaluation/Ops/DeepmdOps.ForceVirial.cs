@@ -85,7 +85,7 @@ internal static partial class DeepmdOps
         var net = AsDoubles(x[0]);
         var env = AsDoubles(x[1]);
         var nlist = (int[])x[2].Data;
-        var force = new double[Shapes.Count(new[] { frames, nall * 3 })];
+        var force = ctx.NewArray<double>(Shapes.Count(new[] { frames, nall * 3 }));
         if (x[0].DType == DataType.DtFloat)
         {
             ProdForce<F32>(net, env, nlist, force, frames, nloc, nall, nnei, ndescrpt, ncomp, first, last);
@@ -179,7 +179,7 @@ internal static partial class DeepmdOps
         var rij = AsDoubles(x[2]);
         var nlist = (int[])x[3].Data;
         var virial = new double[frames * 9];
-        var atomVirial = new double[Shapes.Count(new[] { frames, nall * 9 })];
+        var atomVirial = ctx.NewArray<double>(Shapes.Count(new[] { frames, nall * 9 }));
         if (x[0].DType == DataType.DtFloat)
         {
             ProdVirial<F32>(ctx, net, env, rij, nlist, virial, atomVirial, frames, nloc, nall, nnei, ndescrpt, ncomp);
@@ -227,7 +227,7 @@ internal static partial class DeepmdOps
         // Slot sums of a block of centres, formed in parallel, then added in order; only filled slots are written
         // (the adding pass skips padding), and a block's buffer stays in cache.
         const int Block = 128;
-        var slot = new double[(Math.Min(nloc, Block) * nnei * 9) + Vector<double>.Count];
+        var slot = ctx.NewArray<double>((Math.Min(nloc, Block) * nnei * 9) + Vector<double>.Count, zeroed: false);
 
         // In double with four-wide vectors a slot's row a of the 3×3 sum is one vector (lanes b = 0, 1, 2 and one spare).
         bool lanes = typeof(P) == typeof(F64) && Vector.IsHardwareAccelerated && Vector<double>.Count == 4;
@@ -315,5 +315,7 @@ internal static partial class DeepmdOps
 
             Array.Copy(sum, 0, virial, f * 9, 9);
         }
+
+        ctx.ReturnScratch(slot);
     }
 }
