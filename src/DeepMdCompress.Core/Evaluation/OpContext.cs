@@ -208,11 +208,17 @@ public sealed class OpContext
     }
 
     /// <summary>
-    /// Parallel.For over [0, count) on at most <paramref name="threads"/> threads, rethrowing the first failure itself:
-    /// several parts may fail on the same bad input, and the caller sees the error a serial run would give.
+    /// body(0 … count − 1) on at most <paramref name="threads"/> threads, rethrowing the first failure itself: several
+    /// parts may fail on the same bad input, and the caller sees the error a serial run would give. The parts run on
+    /// the <see cref="WorkerTeam"/>, or through Parallel.For when the team is busy (another caller, a nested loop).
     /// </summary>
     internal static void ParallelFor(int count, int threads, CancellationToken cancellationToken, Action<int> body)
     {
+        if (threads > 1 && count > 1 && WorkerTeam.Shared.TryFor(count, threads, cancellationToken, body))
+        {
+            return;
+        }
+
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
         try
         {

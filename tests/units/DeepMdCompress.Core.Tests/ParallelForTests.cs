@@ -50,4 +50,51 @@ public class ParallelForTests
             }
         }));
     }
+
+    [Fact]
+    public void LongPartsRunOnMoreThanOneThread()
+    {
+        if (Environment.ProcessorCount < 2)
+        {
+            return; // a one-core machine has no worker to share the parts with
+        }
+
+        var threadIds = new int[8];
+        OpContext.ParallelFor(threadIds.Length, 2, CancellationToken.None, i =>
+        {
+            threadIds[i] = Environment.CurrentManagedThreadId;
+            Thread.Sleep(20);
+        });
+        Assert.True(threadIds.Distinct().Count() > 1, "every part ran on one thread");
+    }
+
+    [Fact]
+    public async Task NestedAndConcurrentLoopsRunEveryPartOnce()
+    {
+        // A part's own loop, and loops of two callers at once, find the worker team busy and run by other means.
+        var runs = new int[4, 50];
+        var callers = Enumerable.Range(0, 2).Select(c => Task.Run(() =>
+            OpContext.ParallelFor(2, 2, CancellationToken.None, outer =>
+                OpContext.ParallelFor(50, 2, CancellationToken.None, inner => Interlocked.Increment(ref runs[(2 * c) + outer, inner]))))).ToArray();
+        await Task.WhenAll(callers);
+        foreach (int r in runs)
+        {
+            Assert.Equal(1, r);
+        }
+    }
+
+    [Fact]
+    public void LoopsAfterAFailureOrACancellationStillRunEveryPart()
+    {
+        Assert.Throws<InvalidOperationException>(() => OpContext.ParallelFor(100, 2, CancellationToken.None, i => throw new InvalidOperationException()));
+        using (var cts = new CancellationTokenSource())
+        {
+            cts.Cancel();
+            Assert.ThrowsAny<OperationCanceledException>(() => OpContext.ParallelFor(100, 2, cts.Token, i => { }));
+        }
+
+        var runs = new int[100];
+        OpContext.ParallelFor(runs.Length, 2, CancellationToken.None, i => Interlocked.Increment(ref runs[i]));
+        Assert.All(runs, r => Assert.Equal(1, r));
+    }
 }
