@@ -263,21 +263,15 @@ internal static unsafe class Gemm
     /// <summary>Columns per register tile (three vectors: 12 doubles with AVX) and per packed strip of B.</summary>
     private static int TileColumns => 3 * Vector<double>.Count;
 
-    /// <summary>Rows of A per block: a block's panel of A (256 KB) stays in L2 while the strips of a group pass over it.</summary>
-    private const int BlockRows = 128;
+    /// <summary>Rows of A per block: a block's panel of A stays in L2 while every strip of B passes over it.</summary>
+    private const int BlockRows = 256;
 
-    /// <summary>
-    /// Strips per column group: a block's C for a group (128 × 120 doubles) stays in L2 from the first panel to the
-    /// last, so a wide product (a fitting net's 1600 × 240 layer, or its gradient) does not stream C in and out once per panel.
-    /// </summary>
-    private const int GroupStrips = 10;
-
-    /// <summary>Rows of B per packed panel: one strip (24 KB) and four rows of A stay in L1 while a tile is summed.</summary>
-    private const int PanelDepth = 256;
+    /// <summary>Rows of B per packed panel: one strip and four rows of A stay in L1 while a tile is summed.</summary>
+    private const int PanelDepth = 128;
 
     /// <summary>
     /// B(p, j) = b[off + p·sbp + j·sbj] copied into panels of <see cref="PanelDepth"/> rows, each split into strips
-    /// of <see cref="TileColumns"/> columns (zero-padded; 24 KB with AVX), so the packed kernel reads B sequentially whatever the
+    /// of <see cref="TileColumns"/> columns (zero-padded; 12 KB with AVX), so the packed kernel reads B sequentially whatever the
     /// transposition; made once per product and shared by the threads that compute its rows.
     /// </summary>
     public sealed class PackedMatrix
@@ -333,12 +327,11 @@ internal static unsafe class Gemm
 
     /// <summary>
     /// Rows [rowStart, rowEnd) of C = A·B with B packed; A(i, p) = a[aOff + i·sai + p·sap], C row-major [m, n] at
-    /// cOff. Block of rows by block, group of strips by group, the panels of B are summed one after another with each
-    /// tile's partial sums carried in C, which is the very sequence of additions of the unblocked sum, so the result
-    /// is the same bits as the unpacked Multiply.
+    /// cOff. Panels of B are summed one after another with each tile's partial sums carried in C, which is the
+    /// very sequence of additions of the unblocked sum, so the result is the same bits as the unpacked Multiply.
     /// </summary>
     /// <remarks>
-    /// With <paramref name="bias"/> and/or <paramref name="tanh"/>, each block of a group, once its sums are complete,
+    /// With <paramref name="bias"/> and/or <paramref name="tanh"/>, each block of rows, once its sums are complete,
     /// gets C[i, j] + bias[j] and then tanh (VectorMath.Tanh) while it is still in cache: a fused dense layer.
     /// Only strips [<paramref name="stripStart"/>, <paramref name="stripEnd"/>) of B (all by default) are computed:
     /// threads may split a product of few rows by columns, so that each reads only its share of B.
@@ -374,63 +367,59 @@ internal static unsafe class Gemm
                 return;
             }
 
-            for (int i0 = rowStart; i0 < rowEnd; i0 += BlockRows)
+            for (int p0 = 0; p0 < k; p0 += PanelDepth)
             {
-                int blockEnd = Math.Min(rowEnd, i0 + BlockRows);
-                for (int g0 = stripStart; g0 < stripEnd; g0 += GroupStrips)
+                int depth = Math.Min(PanelDepth, k - p0);
+                bool first = p0 == 0;
+                double* panel = pb + ((long)p0 * b.Strips * TileColumns);
+                for (int i0 = rowStart; i0 < rowEnd; i0 += BlockRows)
                 {
-                    int g1 = Math.Min(stripEnd, g0 + GroupStrips);
-                    for (int p0 = 0; p0 < k; p0 += PanelDepth)
+                    int blockEnd = Math.Min(rowEnd, i0 + BlockRows);
+                    double* blockA = pa + aOff + ((long)i0 * sai) + ((long)p0 * sap);
+                    for (int s = stripStart; s < stripEnd; s++)
                     {
-                        int depth = Math.Min(PanelDepth, k - p0);
-                        bool first = p0 == 0;
-                        double* panel = pb + ((long)p0 * b.Strips * TileColumns);
-                        double* blockA = pa + aOff + ((long)i0 * sai) + ((long)p0 * sap);
-                        for (int s = g0; s < g1; s++)
+                        double* strip = panel + ((long)s * depth * TileColumns);
+                        int j0 = s * TileColumns, width = Math.Min(TileColumns, n - j0);
+                        int vectors = (width + w - 1) / w;
+                        for (int i = i0; i < blockEnd; i += TileRows)
                         {
-                            double* strip = panel + ((long)s * depth * TileColumns);
-                            int j0 = s * TileColumns, width = Math.Min(TileColumns, n - j0);
-                            int vectors = (width + w - 1) / w;
-                            for (int i = i0; i < blockEnd; i += TileRows)
+                            int rows = Math.Min(TileRows, blockEnd - i);
+                            double* a0 = blockA + ((long)(i - i0) * sai);
+                            double* ci = pc + cOff + ((long)i * n) + j0;
+
+                            // Missing rows of the last tile re-read row 0 and are not stored.
+                            double* a1 = rows > 1 ? a0 + sai : a0, a2 = rows > 2 ? a0 + (2 * sai) : a0, a3 = rows > 3 ? a0 + (3 * sai) : a0;
+                            bool direct = rows == TileRows && width == vectors * w;
+                            double* dst = direct ? ci : tile;
+                            int ldc = direct ? n : vectors * w;
+                            if (!direct && !first)
                             {
-                                int rows = Math.Min(TileRows, blockEnd - i);
-                                double* a0 = blockA + ((long)(i - i0) * sai);
-                                double* ci = pc + cOff + ((long)i * n) + j0;
-                                // Missing rows of the last tile re-read row 0 and are not stored.
-                                double* a1 = rows > 1 ? a0 + sai : a0, a2 = rows > 2 ? a0 + (2 * sai) : a0, a3 = rows > 3 ? a0 + (3 * sai) : a0;
-                                bool direct = rows == TileRows && width == vectors * w;
-                                double* dst = direct ? ci : tile;
-                                int ldc = direct ? n : vectors * w;
-                                if (!direct && !first)
-                                {
-                                    Copy(ci, n, tile, ldc, rows, width);
-                                }
+                                Copy(ci, n, tile, ldc, rows, width);
+                            }
 
-                                switch (vectors)
-                                {
-                                    case 3:
-                                        Tile4x3(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
-                                        break;
-                                    case 2:
-                                        Tile4x2(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
-                                        break;
-                                    default:
-                                        Tile4x1(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
-                                        break;
-                                }
+                            switch (vectors)
+                            {
+                                case 3:
+                                    Tile4x3(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
+                                    break;
+                                case 2:
+                                    Tile4x2(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
+                                    break;
+                                default:
+                                    Tile4x1(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
+                                    break;
+                            }
 
-                                if (!direct)
-                                {
-                                    Copy(tile, ldc, ci, n, rows, width);
-                                }
+                            if (!direct)
+                            {
+                                Copy(tile, ldc, ci, n, rows, width);
                             }
                         }
                     }
 
-                    if (bias is not null || tanh)
+                    if (p0 + depth == k && (bias is not null || tanh))
                     {
-                        int j0 = g0 * TileColumns;
-                        Epilogue(pc + cOff + ((long)i0 * n), blockEnd - i0, n, j0, Math.Min(n, g1 * TileColumns) - j0, bias, tanh);
+                        Epilogue(pc + cOff + ((long)i0 * n), blockEnd - i0, n, c0, columns, bias, tanh);
                     }
                 }
             }
