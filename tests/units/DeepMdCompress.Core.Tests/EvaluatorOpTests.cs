@@ -528,9 +528,16 @@ public class EvaluatorOpTests
     /// Products through the few-rows kernel (m ≤ 4), the register blocks, the vector remainder and the scalar columns, with long sums (k = 600),
     /// wide rows (n = 1500) and a transposed A; from 16 rows on through the packed kernel, with several panels of B
     /// (k > 128), edge strips of one, two and three vectors, a last tile of 1 … 3 rows, row blocks (m > 256) and
-    /// a transposed B: each C[i, j] must equal the plain ascending sum, bit for bit, on one thread or three.
+    /// a transposed B: each C[i, j] must equal the plain ascending sum, bit for bit, on one thread or three. With
+    /// <paramref name="repeats"/>, most rows of A repeat the row before them (an embedding net's padding neighbours),
+    /// one of them with −0 for 0 (a different row bitwise), so the packed kernel computes a row once and copies it.
     /// </summary>
     [Theory]
+    [InlineData(37, 300, 50, false, false, true)]
+    [InlineData(301, 100, 50, false, true, true)]
+    [InlineData(530, 25, 100, true, false, true)]
+    [InlineData(66, 1, 25, false, false, true)]
+    [InlineData(21, 129, 13, true, true, true)]
     [InlineData(13, 17, 37, false, false)]
     [InlineData(9, 600, 61, false, false)]
     [InlineData(10, 40, 1500, false, false)]
@@ -544,10 +551,27 @@ public class EvaluatorOpTests
     [InlineData(301, 100, 50, false, true)]
     [InlineData(66, 257, 24, true, true)]
     [InlineData(18, 0, 7, false, false)]
-    public void BlockedMatMulEqualsPlainSums(int m, int k, int n, bool transposeA, bool transposeB)
+    public void BlockedMatMulEqualsPlainSums(int m, int k, int n, bool transposeA, bool transposeB, bool repeats = false)
     {
         var rng = new Random(7);
         var a = Enumerable.Range(0, m * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        for (int i = 1; repeats && i < m; i++)
+        {
+            if (i % 7 >= 2)
+            {
+                Array.Copy(a, (i - 1) * k, a, i * k, k);
+            }
+
+            if (i % 7 == 2)
+            {
+                a[i * k] = 0.0;
+            }
+            else if (i % 7 == 4)
+            {
+                a[i * k] = -0.0;
+            }
+        }
+
         var b = Enumerable.Range(0, k * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
         var g = new TestGraph();
         if (transposeB)

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Numerics;
 
@@ -348,7 +349,123 @@ internal static unsafe class Gemm
         }
 
         int c0 = stripStart * TileColumns, columns = Math.Min(n, stripEnd * TileColumns) - c0;
+        int[]? distinct = k > 0 && SkipRepeatedRows ? DistinctRows(a, aOff, sai, sap, k, rowStart, rowEnd) : null;
+        int computed = distinct is null ? rowEnd - rowStart : distinct[0];
+        try
+        {
+            MultiplyRows(a, aOff, sai, sap, b, c, cOff, rowStart, computed, distinct, bias, tanh, stripStart, stripEnd);
+            if (distinct is not null)
+            {
+                SpreadRepeats(c, cOff, n, c0, columns, rowStart, rowEnd, distinct);
+            }
+        }
+        finally
+        {
+            if (distinct is not null)
+            {
+                ArrayPool<int>.Shared.Return(distinct);
+            }
+        }
+    }
 
+    /// <summary>
+    /// Whether the packed product computes a row of A that repeats the row before it only once: an embedding net's
+    /// rows for an atom's padding neighbours all see the same input (the normalised zero of the environment matrix),
+    /// forward and backward, a third of the rows of a water model. The repeat's row of C is a copy of the same bits.
+    /// </summary>
+    internal static bool SkipRepeatedRows { get; set; } = true;
+
+    /// <summary>Repeats below this share of a range's rows are computed as they come (the copy is not worth it).</summary>
+    private const int RepeatShare = 16;
+
+    /// <summary>
+    /// For rows [rowStart, rowEnd) of A: null when few repeat the row before them bitwise; else [count, r₀, r₁, …],
+    /// the rows that differ from their predecessor (rowStart always), ascending. Rented: the caller returns it.
+    /// </summary>
+    private static int[]? DistinctRows(double[] a, int aOff, int sai, int sap, int k, int rowStart, int rowEnd)
+    {
+        int rows = rowEnd - rowStart, repeats = 0;
+        fixed (double* pa0 = a)
+        {
+            double* pa = pa0 + aOff;
+            for (int i = rowStart + 1; i < rowEnd; i++)
+            {
+                if (SameRow(pa + ((long)i * sai), pa + ((long)(i - 1) * sai), sap, k))
+                {
+                    repeats++;
+                }
+            }
+
+            if (repeats == 0 || repeats * RepeatShare < rows)
+            {
+                return null;
+            }
+
+            var distinct = ArrayPool<int>.Shared.Rent(rows - repeats + 1);
+            int count = 0;
+            distinct[++count] = rowStart;
+            for (int i = rowStart + 1; i < rowEnd; i++)
+            {
+                if (!SameRow(pa + ((long)i * sai), pa + ((long)(i - 1) * sai), sap, k))
+                {
+                    distinct[++count] = i;
+                }
+            }
+
+            distinct[0] = count;
+            return distinct;
+        }
+    }
+
+    private static bool SameRow(double* x, double* y, int sap, int k)
+    {
+        for (int p = 0; p < k; p++)
+        {
+            if (*(long*)(x + ((long)p * sap)) != *(long*)(y + ((long)p * sap)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Rows computed compactly at C[rowStart + r] (r-th distinct row) are moved to their own rows and copied to their
+    /// repeats, last first: the r-th compact row sits at or above every row it fills, so nothing is overwritten
+    /// before it is read.
+    /// </summary>
+    private static void SpreadRepeats(double[] c, int cOff, int n, int c0, int columns, int rowStart, int rowEnd, int[] distinct)
+    {
+        int count = distinct[0];
+        fixed (double* pc0 = c)
+        {
+            double* pc = pc0 + cOff + c0;
+            for (int r = count - 1; r >= 0; r--)
+            {
+                int first = distinct[r + 1], end = r + 1 < count ? distinct[r + 2] : rowEnd;
+                var source = new Span<double>(pc + ((long)(rowStart + r) * n), columns);
+                for (int i = end - 1; i >= first; i--)
+                {
+                    if (i != rowStart + r)
+                    {
+                        source.CopyTo(new Span<double>(pc + ((long)i * n), columns));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The packed product for rows [rowStart, rowStart + count) of C; row rowStart + r reads row r of A, or the
+    /// r-th of <paramref name="distinct"/>'s rows when given.
+    /// </summary>
+    [MethodImpl(Jit.Optimized)]
+    private static void MultiplyRows(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int count,
+        int[]? distinct, double[]? bias, bool tanh, int stripStart, int stripEnd)
+    {
+        int k = b.K, n = b.N, w = Vector<double>.Count, rowEnd = rowStart + count;
+        int c0 = stripStart * TileColumns, columns = Math.Min(n, stripEnd * TileColumns) - c0;
         double* tile = stackalloc double[TileRows * 3 * Vector<double>.Count];
         fixed (double* pa = a, pb = b.Data, pc = c)
         {
@@ -372,10 +489,10 @@ internal static unsafe class Gemm
                 int depth = Math.Min(PanelDepth, k - p0);
                 bool first = p0 == 0;
                 double* panel = pb + ((long)p0 * b.Strips * TileColumns);
+                double* panelA = pa + aOff + ((long)p0 * sap);
                 for (int i0 = rowStart; i0 < rowEnd; i0 += BlockRows)
                 {
                     int blockEnd = Math.Min(rowEnd, i0 + BlockRows);
-                    double* blockA = pa + aOff + ((long)i0 * sai) + ((long)p0 * sap);
                     for (int s = stripStart; s < stripEnd; s++)
                     {
                         double* strip = panel + ((long)s * depth * TileColumns);
@@ -384,11 +501,14 @@ internal static unsafe class Gemm
                         for (int i = i0; i < blockEnd; i += TileRows)
                         {
                             int rows = Math.Min(TileRows, blockEnd - i);
-                            double* a0 = blockA + ((long)(i - i0) * sai);
                             double* ci = pc + cOff + ((long)i * n) + j0;
 
-                            // Missing rows of the last tile re-read row 0 and are not stored.
-                            double* a1 = rows > 1 ? a0 + sai : a0, a2 = rows > 2 ? a0 + (2 * sai) : a0, a3 = rows > 3 ? a0 + (3 * sai) : a0;
+                            // Missing rows of the last tile re-read the tile's first row and are not stored.
+                            int r = i - rowStart;
+                            double* a0 = panelA + ((long)(distinct is null ? i : distinct[r + 1]) * sai);
+                            double* a1 = rows > 1 ? panelA + ((long)(distinct is null ? i + 1 : distinct[r + 2]) * sai) : a0;
+                            double* a2 = rows > 2 ? panelA + ((long)(distinct is null ? i + 2 : distinct[r + 3]) * sai) : a0;
+                            double* a3 = rows > 3 ? panelA + ((long)(distinct is null ? i + 3 : distinct[r + 4]) * sai) : a0;
                             bool direct = rows == TileRows && width == vectors * w;
                             double* dst = direct ? ci : tile;
                             int ldc = direct ? n : vectors * w;
