@@ -353,7 +353,7 @@ internal static unsafe class Gemm
         int computed = distinct is null ? rowEnd - rowStart : distinct[0];
         try
         {
-            MultiplyRows(a, aOff, sai, sap, b, c, cOff, rowStart, computed, distinct, bias, tanh, stripStart, stripEnd);
+            MultiplyRows(a, aOff, sai, sap, b, c, cOff, rowStart, computed, distinct, bias, tanh, stripStart, stripEnd, c0, columns);
             if (distinct is not null)
             {
                 SpreadRepeats(c, cOff, n, c0, columns, rowStart, rowEnd, distinct);
@@ -384,25 +384,11 @@ internal static unsafe class Gemm
     /// </summary>
     private static int[]? DistinctRows(double[] a, int aOff, int sai, int sap, int k, int rowStart, int rowEnd)
     {
-        int rows = rowEnd - rowStart, repeats = 0;
+        int rows = rowEnd - rowStart, count = 0;
+        var distinct = ArrayPool<int>.Shared.Rent(rows + 1);
         fixed (double* pa0 = a)
         {
             double* pa = pa0 + aOff;
-            for (int i = rowStart + 1; i < rowEnd; i++)
-            {
-                if (SameRow(pa + ((long)i * sai), pa + ((long)(i - 1) * sai), sap, k))
-                {
-                    repeats++;
-                }
-            }
-
-            if (repeats == 0 || repeats * RepeatShare < rows)
-            {
-                return null;
-            }
-
-            var distinct = ArrayPool<int>.Shared.Rent(rows - repeats + 1);
-            int count = 0;
             distinct[++count] = rowStart;
             for (int i = rowStart + 1; i < rowEnd; i++)
             {
@@ -411,10 +397,17 @@ internal static unsafe class Gemm
                     distinct[++count] = i;
                 }
             }
-
-            distinct[0] = count;
-            return distinct;
         }
+
+        int repeats = rows - count;
+        if (repeats == 0 || repeats * RepeatShare < rows)
+        {
+            ArrayPool<int>.Shared.Return(distinct);
+            return null;
+        }
+
+        distinct[0] = count;
+        return distinct;
     }
 
     private static bool SameRow(double* x, double* y, int sap, int k)
@@ -457,15 +450,14 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
-    /// The packed product for rows [rowStart, rowStart + count) of C; row rowStart + r reads row r of A, or the
-    /// r-th of <paramref name="distinct"/>'s rows when given.
+    /// The packed product for rows [rowStart, rowStart + count) of C, columns [c0, c0 + columns) (strips
+    /// [stripStart, stripEnd)); row rowStart + r reads row r of A, or the r-th of <paramref name="distinct"/>'s rows when given.
     /// </summary>
     [MethodImpl(Jit.Optimized)]
     private static void MultiplyRows(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int count,
-        int[]? distinct, double[]? bias, bool tanh, int stripStart, int stripEnd)
+        int[]? distinct, double[]? bias, bool tanh, int stripStart, int stripEnd, int c0, int columns)
     {
         int k = b.K, n = b.N, w = Vector<double>.Count, rowEnd = rowStart + count;
-        int c0 = stripStart * TileColumns, columns = Math.Min(n, stripEnd * TileColumns) - c0;
         double* tile = stackalloc double[TileRows * 3 * Vector<double>.Count];
         fixed (double* pa = a, pb = b.Data, pc = c)
         {
