@@ -154,7 +154,7 @@ public sealed class EmbeddingNet
             ws.Cur2[i] = 0.0;
         }
 
-        // tanh, the usual activation, runs on whole rows of vectors first (its derivatives need only its value).
+        // tanh, the usual activation, runs on vectors throughout (its derivatives need only its value).
         bool tanhDone = Activation == EmbeddingActivation.Tanh && GraphGelu is null;
         int dIn = 1;
         foreach (var layer in _layers)
@@ -166,55 +166,175 @@ public sealed class EmbeddingNet
 
             if (tanhDone)
             {
-                for (int i = 0; i < m; i++)
-                {
-                    var row = new Span<double>(ws.NxtV, i * dOut, dOut);
-                    for (int k = 0; k < dOut; k++)
-                    {
-                        row[k] += bias[k];
-                    }
-
-                    Activations.Tanh(row, row);
-                }
+                TanhLayerEpilogue(ws, m, dIn, dOut, bias, kind, wantD1, wantD2);
             }
-
-            for (int i = 0; i < m; i++)
+            else
             {
-                int row = i * dOut, inRow = i * dIn;
-                for (int k = 0; k < dOut; k++)
-                {
-                    int o = row + k;
-                    double pre = tanhDone ? double.NaN : ws.NxtV[o] + bias[k];
-                    double y = tanhDone ? ws.NxtV[o] : GraphGelu is { } gelu ? gelu.Value(pre) : Activations.Value(Activation, pre);
-                    double v = y, d1 = 0, d2 = 0;
-                    if (wantD1)
-                    {
-                        // The chain rule of UnaggregatedDyDx / Dy2Dx: y′ = φ′·(W·x′), y″ = φ′·(W·x″) + φ″·(W·x′)².
-                        Activations.Derivatives(Activation, pre, y, out double g, out double gg);
-                        double a1 = ws.Nxt1[o];
-                        d1 = g * a1;
-                        if (wantD2)
-                        {
-                            d2 = g * ws.Nxt2[o] + gg * (a1 * a1);
-                        }
-                    }
-
-                    if (kind != EmbeddingLayerKind.Plain)
-                    {
-                        int r = inRow + (k < dIn ? k : k - dIn);
-                        v += ws.CurV[r];
-                        d1 += ws.Cur1[r];
-                        d2 += ws.Cur2[r];
-                    }
-
-                    ws.NxtV[o] = v;
-                    ws.Nxt1[o] = d1;
-                    ws.Nxt2[o] = d2;
-                }
+                LayerEpilogue(ws, m, dIn, dOut, bias, kind, wantD1, wantD2);
             }
 
             ws.Swap();
             dIn = dOut;
+        }
+    }
+
+    /// <summary>Any other activation after its product, element by element: bias, φ, the chain rule of its closed forms, the residual input.</summary>
+    [MethodImpl(Jit.Optimized)]
+    private void LayerEpilogue(Workspace ws, int m, int dIn, int dOut, double[] bias, EmbeddingLayerKind kind, bool wantD1, bool wantD2)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            int row = i * dOut, inRow = i * dIn;
+            for (int k = 0; k < dOut; k++)
+            {
+                int o = row + k;
+                double pre = ws.NxtV[o] + bias[k];
+                double y = GraphGelu is { } gelu ? gelu.Value(pre) : Activations.Value(Activation, pre);
+                double v = y, d1 = 0, d2 = 0;
+                if (wantD1)
+                {
+                    // The chain rule of UnaggregatedDyDx / Dy2Dx: y′ = φ′·(W·x′), y″ = φ′·(W·x″) + φ″·(W·x′)².
+                    Activations.Derivatives(Activation, pre, y, out double g, out double gg);
+                    double a1 = ws.Nxt1[o];
+                    d1 = g * a1;
+                    if (wantD2)
+                    {
+                        d2 = g * ws.Nxt2[o] + gg * (a1 * a1);
+                    }
+                }
+
+                if (kind != EmbeddingLayerKind.Plain)
+                {
+                    int r = inRow + (k < dIn ? k : k - dIn);
+                    v += ws.CurV[r];
+                    d1 += ws.Cur1[r];
+                    d2 += ws.Cur2[r];
+                }
+
+                ws.NxtV[o] = v;
+                ws.Nxt1[o] = d1;
+                ws.Nxt2[o] = d2;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A tanh layer after its product, on vectors: bias, tanh, then the chain rule with tanh′ = 1 − y² and tanh″ =
+    /// −2y·tanh′ (the closed forms of <see cref="Activations.Derivatives"/>) and the residual input. The operations and
+    /// their order are the scalar loop's, so every element gets the same bits whichever lane computes it.
+    /// </summary>
+    [MethodImpl(Jit.Optimized)]
+    private static unsafe void TanhLayerEpilogue(Workspace ws, int m, int dIn, int dOut, double[] bias, EmbeddingLayerKind kind, bool wantD1, bool wantD2)
+    {
+        int vc = Vector.IsHardwareAccelerated ? Vector<double>.Count : int.MaxValue;
+        fixed (double* pb = bias, nv = ws.NxtV, n1 = ws.Nxt1, n2 = ws.Nxt2, cv = ws.CurV, c1 = ws.Cur1, c2 = ws.Cur2)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                double* yv = nv + i * dOut, y1 = n1 + i * dOut, y2 = n2 + i * dOut;
+                int k = 0;
+                for (; k + vc <= dOut; k += vc)
+                {
+                    *(Vector<double>*)(yv + k) += *(Vector<double>*)(pb + k);
+                }
+
+                for (; k < dOut; k++)
+                {
+                    yv[k] += pb[k];
+                }
+
+                Activations.Tanh(new ReadOnlySpan<double>(yv, dOut), new Span<double>(yv, dOut));
+
+                // The residual input of output k: x[k] (same width), x[k mod dIn] (doubled width), none (plain).
+                double* xv = cv + i * dIn, x1 = c1 + i * dIn, x2 = c2 + i * dIn;
+                if (kind == EmbeddingLayerKind.ResidualDoubled)
+                {
+                    Segment(yv, y1, y2, xv, x1, x2, 0, dIn, vc, true, wantD1, wantD2);
+                    Segment(yv + dIn, y1 + dIn, y2 + dIn, xv, x1, x2, 0, dIn, vc, true, wantD1, wantD2);
+                }
+                else
+                {
+                    Segment(yv, y1, y2, xv, x1, x2, 0, dOut, vc, kind == EmbeddingLayerKind.Residual, wantD1, wantD2);
+                }
+            }
+        }
+    }
+
+    /// <summary>Outputs [k0, k1) of one row: y, y′, y″ in place from tanh's value and the products, plus x[k] where residual.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Segment(double* yv, double* y1, double* y2, double* xv, double* x1, double* x2, int k0, int k1, int vc,
+        bool residual, bool wantD1, bool wantD2)
+    {
+        int k = k0;
+        for (; k + vc <= k1; k += vc)
+        {
+            var y = *(Vector<double>*)(yv + k);
+            var v = y;
+            var d1 = Vector<double>.Zero;
+            var d2 = Vector<double>.Zero;
+            if (wantD1)
+            {
+                var g = Vector<double>.One - y * y;
+                var a1 = *(Vector<double>*)(y1 + k);
+                d1 = g * a1;
+                if (wantD2)
+                {
+                    var gg = new Vector<double>(-2.0) * y * g;
+                    d2 = g * *(Vector<double>*)(y2 + k) + gg * (a1 * a1);
+                }
+            }
+
+            if (residual)
+            {
+                v += *(Vector<double>*)(xv + k);
+                d1 += *(Vector<double>*)(x1 + k);
+                d2 += *(Vector<double>*)(x2 + k);
+            }
+
+            *(Vector<double>*)(yv + k) = v;
+            if (wantD1)
+            {
+                *(Vector<double>*)(y1 + k) = d1;
+            }
+
+            if (wantD2)
+            {
+                *(Vector<double>*)(y2 + k) = d2;
+            }
+        }
+
+        for (; k < k1; k++)
+        {
+            double y = yv[k], v = y, d1 = 0, d2 = 0;
+            if (wantD1)
+            {
+                double g = 1.0 - y * y;
+                double a1 = y1[k];
+                d1 = g * a1;
+                if (wantD2)
+                {
+                    double gg = -2.0 * y * g;
+                    d2 = g * y2[k] + gg * (a1 * a1);
+                }
+            }
+
+            if (residual)
+            {
+                v += xv[k];
+                d1 += x1[k];
+                d2 += x2[k];
+            }
+
+            yv[k] = v;
+            if (wantD1)
+            {
+                y1[k] = d1;
+            }
+
+            if (wantD2)
+            {
+                y2[k] = d2;
+            }
         }
     }
 
@@ -239,7 +359,7 @@ public sealed class EmbeddingNet
 
     /// <summary>
     /// Register-blocked product: for each input row and block of outputs the sums over j stay in registers (four
-    /// vectors per stream with one or two streams, two with three). Each output is still summed in j order, so the
+    /// vectors per stream with one or two streams, two with three, then one). Each output is still summed in j order, so the
     /// result does not depend on the vector width.
     /// </summary>
     [MethodImpl(Jit.Optimized)]
@@ -342,6 +462,40 @@ public sealed class EmbeddingNet
                         {
                             *(Vector<double>*)(o2 + k) = c0;
                             *(Vector<double>*)(o2 + k + vc) = c1;
+                        }
+                    }
+                }
+
+                if (simd)
+                {
+                    for (; k + vc <= dOut; k += vc)
+                    {
+                        Vector<double> v0 = Vector<double>.Zero, a0 = Vector<double>.Zero, c0 = Vector<double>.Zero;
+                        double* wr = pw + k;
+                        for (int j = 0; j < dIn; j++, wr += dOut)
+                        {
+                            var w0 = *(Vector<double>*)wr;
+                            v0 += new Vector<double>(xv[j]) * w0;
+                            if (d1)
+                            {
+                                a0 += new Vector<double>(x1[j]) * w0;
+                            }
+
+                            if (d2)
+                            {
+                                c0 += new Vector<double>(x2[j]) * w0;
+                            }
+                        }
+
+                        *(Vector<double>*)(ov + k) = v0;
+                        if (d1)
+                        {
+                            *(Vector<double>*)(o1 + k) = a0;
+                        }
+
+                        if (d2)
+                        {
+                            *(Vector<double>*)(o2 + k) = c0;
                         }
                     }
                 }
