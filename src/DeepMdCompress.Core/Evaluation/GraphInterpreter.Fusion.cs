@@ -21,6 +21,7 @@ public sealed partial class GraphInterpreter
         FusePadSums(steps, fetched, folded);
         FuseDenseLayers(steps, fetched, folded);
         FuseConcatSums(steps, fetched, folded);
+        FuseDenseGradients(steps, fetched, folded);
         FuseSliceSums(steps, fetched, folded);
         newIndex = Enumerable.Range(0, steps.Length).ToArray();
         if (!folded.Contains(true))
@@ -323,6 +324,127 @@ public sealed partial class GraphInterpreter
                 return new[] { y, ShapeStandIn(joined.DType, joined.Shape) };
             };
             folded[c] = true;
+        }
+    }
+
+    /// <summary>
+    /// Runs a resnet layer's input gradient, AddN(Slices of dy…, MatMul(TanhGrad(y, dz), W)), as one kernel when the
+    /// AddN alone reads the MatMul, the MatMul alone reads the TanhGrad (a frozen graph has no weight gradients) and
+    /// the AddN alone reads each Slice: <see cref="StandardOps.DenseGradientSum"/>, in row blocks that stay in cache,
+    /// without the TanhGrad's, the product's or the slices' tensors. A MatMul of any other input joins without its
+    /// TanhGrad.
+    /// </summary>
+    private void FuseDenseGradients(Step[] steps, HashSet<int> fetched, bool[] folded)
+    {
+        if (!Registry.TryGet("MatMul", out var matMul) || !matMul.Equals(StandardOps.MatMulKernel)
+            || !Registry.TryGet("AddN", out var addN) || !addN.Equals(StandardOps.AddNKernel))
+        {
+            return;
+        }
+
+        bool sliceBuiltIn = Registry.TryGet("Slice", out var slice) && slice.Equals(StandardOps.SliceKernel);
+        bool tanhGradBuiltIn = Registry.TryGet("TanhGrad", out var tanhGrad) && tanhGrad.Equals(StandardOps.TanhGradKernel);
+        var uses = Uses(steps, folded);
+        bool Single(int p, int output) => p >= 0 && !folded[p] && !steps[p].Fused && output == 0 && uses[p] == 1 && !fetched.Contains(p);
+
+        foreach (var step in steps)
+        {
+            if (step.Fused || _nodes[step.Node].Op != "AddN" || step.Producer.Length < 2)
+            {
+                continue;
+            }
+
+            int position = Array.FindIndex(step.Producer, p => Single(p, 0) && _nodes[steps[p].Node].Op == "MatMul" && steps[p].Producer.Length == 2);
+            if (position >= 0 && step.Output[position] != 0)
+            {
+                continue;
+            }
+
+            if (position < 0)
+            {
+                continue;
+            }
+
+            int mm = step.Producer[position];
+            int tg = steps[mm].Producer[0];
+            bool withTanhGrad = tanhGradBuiltIn && Single(tg, steps[mm].Output[0]) && _nodes[steps[tg].Node].Op == "TanhGrad" && steps[tg].Producer.Length == 2;
+            var producers = new List<int>();
+            var outputs = new List<int>();
+            if (withTanhGrad)
+            {
+                producers.AddRange(new[] { steps[tg].Producer[0], steps[mm].Producer[1], steps[tg].Producer[1] });
+                outputs.AddRange(new[] { steps[tg].Output[0], steps[mm].Output[1], steps[tg].Output[1] });
+            }
+            else
+            {
+                producers.AddRange(steps[mm].Producer);
+                outputs.AddRange(steps[mm].Output);
+            }
+
+            int terms = step.Producer.Length - 1;
+            var sliced = new bool[terms];
+            var sliceNodes = new NodeDef?[terms];
+            for (int k = 0, t = 0; k < step.Producer.Length; k++)
+            {
+                if (k == position)
+                {
+                    continue;
+                }
+
+                int p = step.Producer[k];
+                sliced[t] = sliceBuiltIn && Single(p, step.Output[k]) && _nodes[steps[p].Node].Op == "Slice" && steps[p].Producer.Length == 3;
+                if (sliced[t])
+                {
+                    sliceNodes[t] = _nodes[steps[p].Node];
+                    producers.AddRange(steps[p].Producer);
+                    outputs.AddRange(steps[p].Output);
+                    folded[p] = true;
+                }
+                else
+                {
+                    producers.Add(p);
+                    outputs.Add(step.Output[k]);
+                }
+
+                t++;
+            }
+
+            var mmNode = _nodes[steps[mm].Node];
+            var tgNode = withTanhGrad ? _nodes[steps[tg].Node] : null;
+            folded[mm] = true;
+            if (withTanhGrad)
+            {
+                folded[tg] = true;
+            }
+
+            step.Producer = producers.ToArray();
+            step.Output = outputs.ToArray();
+            step.Fused = true;
+            step.Kernel = (ctx, x) =>
+            {
+                if (StandardOps.DenseGradientSum(ctx, mmNode, x, tgNode is not null, sliced, position) is { } sum)
+                {
+                    return new[] { sum };
+                }
+
+                var a = tgNode is null ? x[0] : tanhGrad(ctx.ForNode(tgNode), new[] { x[0], x[2] })[0];
+                var product = matMul(ctx.ForNode(mmNode), new[] { a, x[1] })[0];
+                var all = new TensorValue[terms + 1];
+                for (int k = 0, t = 0, at = tgNode is null ? 2 : 3; k < all.Length; k++)
+                {
+                    if (k == position)
+                    {
+                        all[k] = product;
+                        continue;
+                    }
+
+                    all[k] = sliced[t] ? slice(ctx.ForNode(sliceNodes[t]!), new[] { x[at], x[at + 1], x[at + 2] })[0] : x[at];
+                    at += sliced[t] ? 3 : 1;
+                    t++;
+                }
+
+                return addN(ctx.ForNode(ctx.Node), all);
+            };
         }
     }
 

@@ -265,7 +265,7 @@ internal static unsafe class Gemm
     private static int TileColumns => 3 * Vector<double>.Count;
 
     /// <summary>Rows of A per block: a block's panel of A stays in L2 while every strip of B passes over it.</summary>
-    private const int BlockRows = 256;
+    internal const int BlockRows = 256;
 
     /// <summary>Rows of B per packed panel: one strip and four rows of A stay in L1 while a tile is summed.</summary>
     private const int PanelDepth = 128;

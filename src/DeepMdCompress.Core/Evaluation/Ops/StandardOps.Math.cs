@@ -224,6 +224,8 @@ internal static partial class StandardOps
 
     internal static OpKernel TanhKernel => Tanh;
 
+    internal static OpKernel TanhGradKernel => SameShape<TanhGradOp>;
+
     /// <summary>AddN: N tensors of one shape, summed left to right.</summary>
     private static TensorValue[] AddN(OpContext ctx, TensorValue[] x)
     {
