@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using DeepMdCompress.Core.Errors;
 using DeepMdCompress.Core.Evaluation.Ops;
 using DeepMdCompress.Core.Graph;
 using DeepMdCompress.Core.Proto;
@@ -18,9 +19,12 @@ public sealed partial class GraphInterpreter
     private Step[] Fuse(Step[] steps, HashSet<int> fetched, out int[] newIndex)
     {
         var folded = new bool[steps.Length];
+        var dense = new Dictionary<int, DenseFusion>();
+        var concatSums = new Dictionary<int, ConcatSumFusion>();
         FusePadSums(steps, fetched, folded);
-        FuseDenseLayers(steps, fetched, folded);
-        FuseConcatSums(steps, fetched, folded);
+        FuseDenseLayers(steps, fetched, folded, dense);
+        FuseConcatSums(steps, fetched, folded, concatSums);
+        FuseResnetSums(steps, fetched, folded, dense, concatSums);
         FuseDenseGradients(steps, fetched, folded);
         FuseSliceSums(steps, fetched, folded);
         newIndex = Enumerable.Range(0, steps.Length).ToArray();
@@ -193,7 +197,7 @@ public sealed partial class GraphInterpreter
     /// a tensor of a net's full size. Where the fused kernel does not apply (float, few rows) the graph's kernels
     /// run one after another.
     /// </summary>
-    private void FuseDenseLayers(Step[] steps, HashSet<int> fetched, bool[] folded)
+    private void FuseDenseLayers(Step[] steps, HashSet<int> fetched, bool[] folded, Dictionary<int, DenseFusion> fused)
     {
         if (!Registry.TryGet("MatMul", out var matMul) || !matMul.Equals(StandardOps.MatMulKernel)
             || !Registry.TryGet("Tanh", out var tanh) || !tanh.Equals(StandardOps.TanhKernel))
@@ -245,17 +249,11 @@ public sealed partial class GraphInterpreter
             target.Producer = new[] { steps[mm].Producer[0], steps[mm].Producer[1], add.Producer[1 - side] };
             target.Output = new[] { steps[mm].Output[0], steps[mm].Output[1], add.Output[1 - side] };
             target.Fused = true;
-            target.Kernel = (ctx, x) =>
-            {
-                if (StandardOps.DenseLayer(ctx, mmNode, x[0], x[1], x[2], tanhNode is not null) is { } fused)
-                {
-                    return new[] { fused };
-                }
-
-                var y = matMul(ctx.ForNode(mmNode), new[] { x[0], x[1] })[0];
-                y = addKernel(ctx.ForNode(addNode), side == 0 ? new[] { y, x[2] } : new[] { x[2], y })[0];
-                return tanhNode is null ? new[] { y } : tanh(ctx.ForNode(tanhNode), new[] { y });
-            };
+            var dense = new DenseFusion(mmNode, addNode, tanhNode, side, matMul, addKernel, tanh);
+            target.Kernel = (ctx, x) => StandardOps.DenseLayer(ctx, mmNode, x[0], x[1], x[2], tanhNode is not null) is { } layer
+                ? new[] { layer }
+                : new[] { dense.RunNodes(ctx, x) };
+            fused[withTanh ? next : s] = dense;
             folded[mm] = true;
             if (withTanh)
             {
@@ -268,7 +266,7 @@ public sealed partial class GraphInterpreter
     /// Runs Add(ConcatV2(parts…), y) as one pass when the ConcatV2 is read only by the Add (an embedding net's resnet
     /// step: concat([x, x]) + tanh(…)): <see cref="StandardOps.ConcatSum"/>, without the concatenated tensor.
     /// </summary>
-    private void FuseConcatSums(Step[] steps, HashSet<int> fetched, bool[] folded)
+    private void FuseConcatSums(Step[] steps, HashSet<int> fetched, bool[] folded, Dictionary<int, ConcatSumFusion> fused)
     {
         if (!Registry.TryGet("ConcatV2", out var concat) || !concat.Equals(StandardOps.ConcatV2Kernel))
         {
@@ -312,18 +310,178 @@ public sealed partial class GraphInterpreter
             add.Producer = steps[c].Producer.Concat(new[] { add.Producer[other] }).ToArray();
             add.Output = steps[c].Output.Concat(new[] { add.Output[other] }).ToArray();
             add.Fused = true;
-            add.Kernel = (ctx, x) =>
+            var concatSum = new ConcatSumFusion(concatNode, addNode, side, steps[c].Producer.Length - 1, concat, addKernel);
+            add.Kernel = (ctx, x) => StandardOps.ConcatSum(ctx, x) is { } sum
+                ? new[] { sum, ShapeStandIn(sum.DType, sum.Shape) }
+                : concatSum.RunNodes(ctx, x.Take(x.Length - 1).ToArray(), x[x.Length - 1]);
+            folded[c] = true;
+            fused[s] = concatSum;
+        }
+    }
+
+    /// <summary>
+    /// Folds a resnet step, concat([x, x, …]) + Reshape(tanh layer) fused by <see cref="FuseConcatSums"/>, into the
+    /// dense layer it adds (fused by <see cref="FuseDenseLayers"/>) when x is that layer's own input: the layer's kernel
+    /// then writes the sum from each finished block of rows while the block and its input are in cache
+    /// (<see cref="StandardOps.DenseLayer(OpContext, NodeDef, TensorValue, TensorValue, TensorValue, bool, bool, out TensorValue?)"/>),
+    /// instead of a pass over both tensors. The dense step's outputs become (layer, sum, the concatenation's shape
+    /// stand-in); the Reshape still runs for the layer's other readers.
+    /// </summary>
+    private void FuseResnetSums(Step[] steps, HashSet<int> fetched, bool[] folded, Dictionary<int, DenseFusion> dense,
+        Dictionary<int, ConcatSumFusion> concatSums)
+    {
+        if (!Registry.TryGet("Reshape", out var reshape) || !reshape.Equals(StandardOps.ReshapeKernel))
+        {
+            return;
+        }
+
+        var readers = Readers(steps, folded);
+        // Ascending, so that a layer's input already points at the previous layer's fused sum.
+        foreach (int s in concatSums.Keys.OrderBy(k => k))
+        {
+            var concatSum = concatSums[s];
+            var add = steps[s];
+            int parts = concatSum.Parts, last = add.Producer.Length - 1, r = add.Producer[last];
+            if (folded[s] || fetched.Contains(s) || r < 0 || add.Output[last] != 0 || folded[r] || steps[r].Fused
+                || _nodes[steps[r].Node].Op != "Reshape" || steps[r].Producer.Length != 2)
             {
-                if (StandardOps.ConcatSum(ctx, x) is { } sum)
+                continue;
+            }
+
+            // The Reshape's shape and the concatenation's axis are constants the layer's kernel keeps (their steps may
+            // come after the layer's, so it cannot read them as inputs).
+            int d = steps[r].Producer[0];
+            if (d < 0 || steps[r].Output[0] != 0 || !dense.TryGetValue(d, out var layer) || layer.Tanh is null || folded[d]
+                || ConstantValue(steps, steps[r].Producer[1], steps[r].Output[1]) is not { } shape
+                || ConstantValue(steps, add.Producer[parts], add.Output[parts]) is not { } axis)
+            {
+                continue;
+            }
+
+            var layerStep = steps[d];
+            bool sameInput = true;
+            for (int p = 0; p < parts && sameInput; p++)
+            {
+                sameInput = add.Producer[p] == layerStep.Producer[0] && add.Output[p] == layerStep.Output[0];
+            }
+
+            if (!sameInput)
+            {
+                continue;
+            }
+
+            foreach (var (reader, input) in readers[s])
+            {
+                steps[reader].Output[input] += 1; // the sum is the layer step's output 1, the shape stand-in its output 2
+                steps[reader].Producer[input] = d;
+            }
+
+            var reshapeNode = _nodes[steps[r].Node];
+            layerStep.Kernel = (ctx, x) =>
+            {
+                if (ResnetApplies(ctx, x[0], x[1], layer.MatMul, shape, parts) && StandardOps.ConcatAxisIsLast(ctx, axis)
+                    && StandardOps.DenseLayer(ctx, layer.MatMul, x[0], x[1], x[2], true, true, out var sum) is { } fusedLayer && sum is not null)
                 {
-                    return new[] { sum, ShapeStandIn(sum.DType, sum.Shape) };
+                    return new[] { fusedLayer, sum, ShapeStandIn(sum.DType, sum.Shape) };
                 }
 
-                var joined = concat(ctx.ForNode(concatNode), x.Take(x.Length - 1).ToArray())[0];
-                var y = addKernel(ctx.ForNode(addNode), side == 0 ? new[] { joined, x[x.Length - 1] } : new[] { x[x.Length - 1], joined })[0];
-                return new[] { y, ShapeStandIn(joined.DType, joined.Shape) };
+                var y = layer.RunNodes(ctx, x);
+                var reshaped = reshape(ctx.ForNode(reshapeNode), new[] { y, shape })[0];
+                var joined = Enumerable.Repeat(x[0], parts).Concat(new[] { axis }).ToArray();
+                var outputs = concatSum.RunNodes(ctx, joined, reshaped);
+                return new[] { y, outputs[0], outputs[1] };
             };
-            folded[c] = true;
+            folded[s] = true;
+        }
+    }
+
+    /// <summary>
+    /// The value of output 0 of a Const step, decoded from its node; null for anything else, and for a constant that
+    /// does not decode (the Const's own kernel then reports it when it runs, as without the fusion).
+    /// </summary>
+    private TensorValue? ConstantValue(Step[] steps, int producer, int output)
+    {
+        if (producer < 0 || output != 0 || !steps[producer].IsConst || !_nodes[steps[producer].Node].Attr.TryGetValue("value", out var v) || v.Tensor is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return TensorDecoder.Decode(v.Tensor, _nodes[steps[producer].Node].Name);
+        }
+        catch (DeepMdException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether the fused resnet sum is the graph's: the Reshape of the product a·b to <paramref name="shape"/> leaves it
+    /// [rows, columns], and <paramref name="parts"/> copies of a are as wide as it.
+    /// </summary>
+    private static bool ResnetApplies(OpContext ctx, TensorValue a, TensorValue b, NodeDef matMul, TensorValue shape, int parts)
+    {
+        if (a.Rank != 2 || b.Rank != 2 || shape.Rank != 1 || shape.Count != 2)
+        {
+            return false;
+        }
+
+        var attrs = ctx.ForNode(matMul);
+        int m = attrs.Bool("transpose_a", false) ? a.Shape[1] : a.Shape[0];
+        int n = attrs.Bool("transpose_b", false) ? b.Shape[0] : b.Shape[1];
+        var dims = ctx.IntValues(shape, "shape");
+        return !attrs.Bool("transpose_a", false) && parts * a.Shape[1] == n && dims[1] == n && (dims[0] == m || (dims[0] == -1 && n > 0));
+    }
+
+    /// <summary>A dense layer fused by <see cref="FuseDenseLayers"/>: its nodes, and how to run them one by one.</summary>
+    private sealed class DenseFusion
+    {
+        private readonly OpKernel _matMul, _add, _tanh;
+
+        public DenseFusion(NodeDef matMul, NodeDef add, NodeDef? tanh, int side, OpKernel matMulKernel, OpKernel addKernel, OpKernel tanhKernel)
+        {
+            (MatMul, Add, Tanh, Side, _matMul, _add, _tanh) = (matMul, add, tanh, side, matMulKernel, addKernel, tanhKernel);
+        }
+
+        public NodeDef MatMul { get; }
+
+        public NodeDef Add { get; }
+
+        public NodeDef? Tanh { get; }
+
+        public int Side { get; }
+
+        /// <summary>x = (a, b, bias, …): the graph's own kernels, one after another.</summary>
+        public TensorValue RunNodes(OpContext ctx, TensorValue[] x)
+        {
+            var y = _matMul(ctx.ForNode(MatMul), new[] { x[0], x[1] })[0];
+            y = _add(ctx.ForNode(Add), Side == 0 ? new[] { y, x[2] } : new[] { x[2], y })[0];
+            return Tanh is null ? y : _tanh(ctx.ForNode(Tanh), new[] { y })[0];
+        }
+    }
+
+    /// <summary>A concat + y fused by <see cref="FuseConcatSums"/>: its nodes, and how to run them one by one.</summary>
+    private sealed class ConcatSumFusion
+    {
+        private readonly NodeDef _concat, _add;
+        private readonly int _side;
+        private readonly OpKernel _concatKernel, _addKernel;
+
+        public ConcatSumFusion(NodeDef concat, NodeDef add, int side, int parts, OpKernel concatKernel, OpKernel addKernel)
+        {
+            (_concat, _add, _side, Parts, _concatKernel, _addKernel) = (concat, add, side, parts, concatKernel, addKernel);
+        }
+
+        /// <summary>Tensors the concatenation joins (its inputs but the axis).</summary>
+        public int Parts { get; }
+
+        /// <summary>concatInputs = (parts…, axis): the sum and the concatenation's shape stand-in, by the graph's kernels.</summary>
+        public TensorValue[] RunNodes(OpContext ctx, TensorValue[] concatInputs, TensorValue y)
+        {
+            var joined = _concatKernel(ctx.ForNode(_concat), concatInputs)[0];
+            var sum = _addKernel(ctx.ForNode(_add), _side == 0 ? new[] { joined, y } : new[] { y, joined })[0];
+            return new[] { sum, ShapeStandIn(joined.DType, joined.Shape) };
         }
     }
 

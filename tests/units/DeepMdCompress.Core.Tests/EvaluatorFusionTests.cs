@@ -8,8 +8,9 @@ using static DeepMdCompress.Core.Tests.TestGraph;
 namespace DeepMdCompress.Core.Tests;
 
 /// <summary>
-/// A resnet layer's input gradient, AddN(Slices of dy, MatMul(TanhGrad(y, dz), Wᵀ)), runs as one fused kernel with
-/// the bits of the nodes run one by one (docs/evaluator.md#speed), on graphs of our own, so without the real corpus.
+/// A resnet layer, concat([x, x]) + Reshape(tanh(x·W + b)), and its input gradient, AddN(Slices of dy,
+/// MatMul(TanhGrad(y, dz), Wᵀ)), run as fused kernels with the bits of the nodes run one by one
+/// (docs/evaluator.md#speed), on graphs of our own, so without the real corpus.
 /// </summary>
 public sealed class EvaluatorFusionTests
 {
@@ -99,6 +100,72 @@ public sealed class EvaluatorFusionTests
 
                 double expected = dy[(i * 2 * n) + j] + dy[(i * 2 * n) + n + j] + s;
                 Assert.True(Math.Abs(expected - f[(i * n) + j]) <= 1e-12, $"row {i} column {j}: {f[(i * n) + j]:R}, expected {expected:R}");
+            }
+        }
+    }
+
+    public static IEnumerable<object[]> ResnetCases() =>
+        from m in new[] { 37, 700 } from threads in new[] { 1, 2 } select new object[] { m, threads };
+
+    [Theory]
+    [MemberData(nameof(ResnetCases))]
+    public void ResnetSumHasTheBitsOfItsNodes(int m, int threads)
+    {
+        const int k = 7, n = 2 * k;
+        var rng = new Random(m);
+        double[] Values(int count, int width)
+        {
+            var v = new double[count];
+            for (int i = 0; i < count; i++)
+            {
+                v[i] = (i / width) % 5 >= 3 ? v[i - width] : (rng.NextDouble() * 2) - 1;
+            }
+
+            return v;
+        }
+
+        var g = new TestGraph();
+        g.Placeholder("x", DataType.DtDouble);
+        g.D("w", Values(k * n, n), k, n);
+        g.D("b", Values(n, n), n);
+        g.Op("mm", "MatMul", new[] { "x", "w" });
+        g.Op("ba", "BiasAdd", new[] { "mm", "b" });
+        g.Op("t", "Tanh", new[] { "ba" });
+        g.I("shape", new[] { -1, n }, 2);
+        g.Op("r", "Reshape", new[] { "t", "shape" });
+        g.I("axis", new[] { 1 });
+        g.Op("c", "ConcatV2", new[] { "x", "x", "axis" });
+        g.Op("s", "AddV2", new[] { "c", "r" });
+        g.Op("cshape", "Shape", new[] { "c" }); // TF's Add gradient reads the concatenation's shape
+        g.Op("o", "Identity", new[] { "s" }); // the next layer reads the sum
+        var feeds = new Dictionary<string, TensorValue> { ["x"] = Shapes.Of(Values(m * k, k), m, k) };
+
+        var ran = new List<string>();
+        var fused = new GraphInterpreter(g.Def) { MaxDegreeOfParallelism = threads, NodeTimed = (node, _) => ran.Add(node.Name) };
+        var f = fused.Run(feeds, new[] { "o", "cshape", "t" });
+        Assert.Equal(new[] { "t" }, ran.Where(name => name is "mm" or "ba" or "t" or "c" or "s")); // all inside the layer's kernel
+        var plain = new GraphInterpreter(g.Def, EvaluatorDeterminismTests.WithoutFusions()) { MaxDegreeOfParallelism = 1 }
+            .Run(feeds, new[] { "o", "cshape", "t" });
+        Assert.Equal(((double[])plain[0].Data).Select(BitConverter.DoubleToInt64Bits), ((double[])f[0].Data).Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(((double[])plain[2].Data).Select(BitConverter.DoubleToInt64Bits), ((double[])f[2].Data).Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(new[] { m, n }, f[1].Data is int[] s1 ? s1 : ((long[])f[1].Data).Select(v => (int)v).ToArray());
+
+        var x = (double[])feeds["x"].Data;
+        var w = (double[])TensorDecoder.Decode(g.Def.Node.First(node => node.Name == "w").Attr["value"].Tensor).Data;
+        var b = (double[])TensorDecoder.Decode(g.Def.Node.First(node => node.Name == "b").Attr["value"].Tensor).Data;
+        var sum = (double[])f[0].Data;
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double pre = b[j];
+                for (int p = 0; p < k; p++)
+                {
+                    pre += x[(i * k) + p] * w[(p * n) + j];
+                }
+
+                double expected = x[(i * k) + (j % k)] + Math.Tanh(pre);
+                Assert.True(Math.Abs(expected - sum[(i * n) + j]) <= 1e-12, $"row {i} column {j}: {sum[(i * n) + j]:R}, expected {expected:R}");
             }
         }
     }

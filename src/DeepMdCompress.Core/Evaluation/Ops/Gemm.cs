@@ -339,7 +339,7 @@ internal static unsafe class Gemm
     /// </remarks>
     [MethodImpl(Jit.Optimized)]
     public static void Multiply(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int rowEnd,
-        double[]? bias = null, bool tanh = false, int stripStart = 0, int stripEnd = -1)
+        double[]? bias = null, bool tanh = false, int stripStart = 0, int stripEnd = -1, double[]? resnet = null)
     {
         int k = b.K, n = b.N, w = Vector<double>.Count;
         stripEnd = stripEnd < 0 ? b.Strips : Math.Min(stripEnd, b.Strips);
@@ -353,10 +353,14 @@ internal static unsafe class Gemm
         int computed = distinct is null ? rowEnd - rowStart : distinct[0];
         try
         {
-            MultiplyRows(a, aOff, sai, sap, b, c, cOff, rowStart, computed, distinct, bias, tanh, stripStart, stripEnd, c0, columns);
+            MultiplyRows(a, aOff, sai, sap, b, c, cOff, rowStart, computed, distinct, bias, tanh, stripStart, stripEnd, c0, columns, resnet);
             if (distinct is not null)
             {
                 SpreadRepeats(c, cOff, n, c0, columns, rowStart, rowEnd, distinct);
+                if (resnet is not null)
+                {
+                    SpreadRepeats(resnet, cOff, n, c0, columns, rowStart, rowEnd, distinct);
+                }
             }
         }
         finally
@@ -455,7 +459,7 @@ internal static unsafe class Gemm
     /// </summary>
     [MethodImpl(Jit.Optimized)]
     private static void MultiplyRows(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int count,
-        int[]? distinct, double[]? bias, bool tanh, int stripStart, int stripEnd, int c0, int columns)
+        int[]? distinct, double[]? bias, bool tanh, int stripStart, int stripEnd, int c0, int columns, double[]? resnet)
     {
         int k = b.K, n = b.N, w = Vector<double>.Count, rowEnd = rowStart + count;
         double* tile = stackalloc double[TileRows * 3 * Vector<double>.Count];
@@ -533,6 +537,11 @@ internal static unsafe class Gemm
                     {
                         Epilogue(pc + cOff + ((long)i0 * n), blockEnd - i0, n, c0, columns, bias, tanh);
                     }
+
+                    if (p0 + depth == k && resnet is not null)
+                    {
+                        ResnetSum(pa + aOff, sai, sap, k, distinct, rowStart, i0, blockEnd, pc + cOff, resnet, cOff, n, c0, columns);
+                    }
                 }
             }
         }
@@ -583,6 +592,43 @@ internal static unsafe class Gemm
         {
             var part = new Span<double>(c + ((long)r * n) + j0, width);
             VectorMath.Tanh(part, part);
+        }
+    }
+
+    /// <summary>
+    /// A resnet's concat([x, x, …]) + y for finished rows [i0, end) of y = C, x the product's own A (n a multiple of k):
+    /// s[i, j] = x[i, j mod k] + y[i, j], ConcatSum's addition, while the block is in cache. Row i of C holds the
+    /// r-th distinct row of A when <paramref name="distinct"/> is given (r = i − rowStart), so its x is that row's.
+    /// </summary>
+    private static void ResnetSum(double* a, int sai, int sap, int k, int[]? distinct, int rowStart, int i0, int end, double* c,
+        double[] s, int sOff, int n, int c0, int columns)
+    {
+        fixed (double* ps0 = s)
+        {
+            double* ps = ps0 + sOff;
+            int w = Vector<double>.Count;
+            for (int i = i0; i < end; i++)
+            {
+                double* x = a + ((long)(distinct is null ? i : distinct[i - rowStart + 1]) * sai);
+                double* y = c + ((long)i * n), o = ps + ((long)i * n);
+                for (int j = c0, stop = c0 + columns; j < stop;)
+                {
+                    // One part of the concatenation at a time: columns [j, segment) read x from column j mod k on.
+                    int q = j % k, segment = Math.Min(stop, j + (k - q));
+                    if (sap == 1 && Vector.IsHardwareAccelerated)
+                    {
+                        for (; j + w <= segment; j += w, q += w)
+                        {
+                            *(Vector<double>*)(o + j) = *(Vector<double>*)(x + q) + *(Vector<double>*)(y + j);
+                        }
+                    }
+
+                    for (; j < segment; j++, q++)
+                    {
+                        o[j] = x[(long)q * sap] + y[j];
+                    }
+                }
+            }
         }
     }
 

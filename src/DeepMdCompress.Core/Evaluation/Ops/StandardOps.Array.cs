@@ -207,6 +207,8 @@ internal static partial class StandardOps
 
     internal static OpKernel SliceKernel => Slice;
 
+    internal static OpKernel ReshapeKernel => Reshape;
+
     private static TensorValue[] Slice(OpContext ctx, TensorValue[] x)
     {
         ctx.RequireInputs(x, 3);

@@ -268,6 +268,13 @@ internal static partial class StandardOps
         }
     }
 
+    /// <summary>Whether a rank-2 ConcatV2's axis input is its last axis (1 or −1), the one ConcatSum joins along.</summary>
+    internal static bool ConcatAxisIsLast(OpContext ctx, TensorValue axis)
+    {
+        int a = ctx.IntScalar(axis, "axis");
+        return a == 1 || a == -1;
+    }
+
     /// <summary>
     /// ConcatV2(parts…, axis = last) + y for rank-2 double tensors, without the concatenation: an embedding net's
     /// resnet step, concat([x, x]) + tanh(…), in one pass. <paramref name="x"/> is the parts, the axis, then y.
@@ -281,8 +288,7 @@ internal static partial class StandardOps
             return null;
         }
 
-        int axis = ctx.IntScalar(x[parts], "axis");
-        if (axis != 1 && axis != -1)
+        if (!ConcatAxisIsLast(ctx, x[parts]))
         {
             return null;
         }

@@ -26,8 +26,18 @@ internal static partial class StandardOps
     /// of the product (the packed Gemm.Multiply),
     /// with the same operations as the BiasAdd and Tanh kernels, so the bits are theirs.
     /// </summary>
-    internal static TensorValue? DenseLayer(OpContext ctx, NodeDef matMul, TensorValue a, TensorValue b, TensorValue bias, bool tanh)
+    internal static TensorValue? DenseLayer(OpContext ctx, NodeDef matMul, TensorValue a, TensorValue b, TensorValue bias, bool tanh) =>
+        DenseLayer(ctx, matMul, a, b, bias, tanh, false, out _);
+
+    /// <summary>
+    /// <see cref="DenseLayer(OpContext, NodeDef, TensorValue, TensorValue, TensorValue, bool)"/>, and with
+    /// <paramref name="resnet"/> also a resnet's concat([a, a, …]) + layer in <paramref name="sum"/>, computed from each
+    /// finished block (null, and no layer either, where the product's width is not a multiple of a's).
+    /// </summary>
+    internal static TensorValue? DenseLayer(OpContext ctx, NodeDef matMul, TensorValue a, TensorValue b, TensorValue bias, bool tanh, bool resnet,
+        out TensorValue? sum)
     {
+        sum = null;
         if (a.Data is not double[] ad || b.Data is not double[] bd || bias.Data is not double[] biasData || a.DType != b.DType
             || a.DType != bias.DType || a.Rank != 2 || b.Rank != 2 || bias.Rank != 1)
         {
@@ -43,9 +53,16 @@ internal static partial class StandardOps
             return null;
         }
 
+        if (resnet && (ta || k == 0 || n % k != 0))
+        {
+            return null;
+        }
+
         var packed = Pack(ctx, bd, 0, k, n, tb);
         var c = ctx.NewArray<double>(m * n, zeroed: false);
-        PackedProduct(ctx, ad, 0, ta ? 1 : a.Shape[1], ta ? a.Shape[1] : 1, packed, c, m, biasData, tanh);
+        var s = resnet ? ctx.NewArray<double>(m * n, zeroed: false) : null;
+        PackedProduct(ctx, ad, 0, ta ? 1 : a.Shape[1], ta ? a.Shape[1] : 1, packed, c, m, biasData, tanh, s);
+        sum = s is null ? null : new TensorValue(a.DType, new[] { m, n }, s);
         return new TensorValue(a.DType, new[] { m, n }, c);
     }
 
@@ -57,18 +74,18 @@ internal static partial class StandardOps
     /// a wide B, such as a fitting layer of one frame — by strips of B's columns.
     /// </summary>
     private static void PackedProduct(OpContext ctx, double[] a, int aOff, int sai, int sap, Gemm.PackedMatrix b, double[] c, int m,
-        double[]? bias, bool tanh)
+        double[]? bias, bool tanh, double[]? resnet = null)
     {
         long work = (long)b.K * b.N;
         if (m <= ColumnSplitRows && b.Strips > 1)
         {
-            ctx.For(b.Strips, work / b.Strips * m, (s, e) => Gemm.Multiply(a, aOff, sai, sap, b, c, 0, 0, m, bias, tanh, s, e));
+            ctx.For(b.Strips, work / b.Strips * m, (s, e) => Gemm.Multiply(a, aOff, sai, sap, b, c, 0, 0, m, bias, tanh, s, e, resnet));
             return;
         }
 
         int tiles = (m + Gemm.TileRows - 1) / Gemm.TileRows;
         ctx.For(tiles, Gemm.TileRows * work, (s, e) =>
-            Gemm.Multiply(a, aOff, sai, sap, b, c, 0, s * Gemm.TileRows, Math.Min(m, e * Gemm.TileRows), bias, tanh));
+            Gemm.Multiply(a, aOff, sai, sap, b, c, 0, s * Gemm.TileRows, Math.Min(m, e * Gemm.TileRows), bias, tanh, resnet: resnet));
     }
 
     /// <summary>B packed for the packed Gemm.Multiply; once per constant (input 1 of <paramref name="ctx"/>'s step).</summary>
