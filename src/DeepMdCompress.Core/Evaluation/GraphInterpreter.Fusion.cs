@@ -392,6 +392,7 @@ public sealed partial class GraphInterpreter
                 return new[] { y, outputs[0], outputs[1] };
             };
             folded[s] = true;
+            dense.Remove(d); // a second resnet sum of the same layer stays a ConcatSum of its own
         }
     }
 

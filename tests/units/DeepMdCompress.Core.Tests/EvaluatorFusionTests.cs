@@ -169,4 +169,33 @@ public sealed class EvaluatorFusionTests
             }
         }
     }
+
+    [Fact]
+    public void TwoResnetSumsOfOneLayerKeepTheirBits()
+    {
+        // Two concatenations of the layer's input each added to the layer (the second with the layer first): one joins
+        // the layer's kernel, the other stays a concat-sum of its own, and the result keeps the nodes' bits.
+        const int m = 300, k = 4, n = 8;
+        var rng = new Random(5);
+        double[] Values(int count) => Enumerable.Range(0, count).Select(_ => (rng.NextDouble() * 2) - 1).ToArray();
+        var g = new TestGraph();
+        g.Placeholder("x", DataType.DtDouble);
+        g.D("w", Values(k * n), k, n);
+        g.D("b", Values(n), n);
+        g.Op("mm", "MatMul", new[] { "x", "w" });
+        g.Op("ba", "BiasAdd", new[] { "mm", "b" });
+        g.Op("t", "Tanh", new[] { "ba" });
+        g.I("shape", new[] { -1, n }, 2);
+        g.Op("r", "Reshape", new[] { "t", "shape" });
+        g.I("axis", new[] { 1 });
+        g.Op("c1", "ConcatV2", new[] { "x", "x", "axis" });
+        g.Op("s1", "AddV2", new[] { "c1", "r" });
+        g.Op("c2", "ConcatV2", new[] { "x", "x", "axis" });
+        g.Op("s2", "AddV2", new[] { "r", "c2" });
+        g.Op("o", "Mul", new[] { "s1", "s2" });
+        var feeds = new Dictionary<string, TensorValue> { ["x"] = Shapes.Of(Values(m * k), m, k) };
+        var fused = (double[])new GraphInterpreter(g.Def).Run(feeds, new[] { "o" })[0].Data;
+        var plain = (double[])new GraphInterpreter(g.Def, EvaluatorDeterminismTests.WithoutFusions()).Run(feeds, new[] { "o" })[0].Data;
+        Assert.Equal(plain.Select(BitConverter.DoubleToInt64Bits), fused.Select(BitConverter.DoubleToInt64Bits));
+    }
 }
