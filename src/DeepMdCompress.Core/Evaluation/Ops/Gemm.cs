@@ -335,7 +335,8 @@ internal static unsafe class Gemm
     /// With <paramref name="bias"/> and/or <paramref name="tanh"/>, each block of rows, once its sums are complete,
     /// gets C[i, j] + bias[j] and then tanh (VectorMath.Tanh) while it is still in cache: a fused dense layer.
     /// Only strips [<paramref name="stripStart"/>, <paramref name="stripEnd"/>) of B (all by default) are computed:
-    /// threads may split a product of few rows by columns, so that each reads only its share of B.
+    /// threads may split a product of few rows by columns, so that each reads only its share of B. With
+    /// <paramref name="resnet"/> (same layout as C), each finished block also writes concat([A, A, …]) + C there.
     /// </remarks>
     [MethodImpl(Jit.Optimized)]
     public static void Multiply(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int rowEnd,
