@@ -308,12 +308,11 @@ public sealed class EmbeddingNet
             double y = yv[k], v = y, d1 = 0, d2 = 0;
             if (wantD1)
             {
-                double g = 1.0 - y * y;
+                Activations.Derivatives(EmbeddingActivation.Tanh, double.NaN, y, out double g, out double gg);
                 double a1 = y1[k];
                 d1 = g * a1;
                 if (wantD2)
                 {
-                    double gg = -2.0 * y * g;
                     d2 = g * y2[k] + gg * (a1 * a1);
                 }
             }

@@ -504,7 +504,7 @@ public sealed partial class GraphInterpreter
         bool sliceBuiltIn = Registry.TryGet("Slice", out var slice) && slice.Equals(StandardOps.SliceKernel);
         bool tanhGradBuiltIn = Registry.TryGet("TanhGrad", out var tanhGrad) && tanhGrad.Equals(StandardOps.TanhGradKernel);
         var uses = Uses(steps, folded);
-        bool Single(int p, int output) => p >= 0 && !folded[p] && !steps[p].Fused && output == 0 && uses[p] == 1 && !fetched.Contains(p);
+        bool Single(int p, int output) => SoleReader(steps, p, output, uses, fetched, folded);
 
         foreach (var step in steps)
         {
@@ -514,12 +514,7 @@ public sealed partial class GraphInterpreter
             }
 
             int position = Array.FindIndex(step.Producer, p => Single(p, 0) && _nodes[steps[p].Node].Op == "MatMul" && steps[p].Producer.Length == 2);
-            if (position >= 0 && step.Output[position] != 0)
-            {
-                continue;
-            }
-
-            if (position < 0)
+            if (position < 0 || step.Output[position] != 0)
             {
                 continue;
             }
@@ -540,33 +535,9 @@ public sealed partial class GraphInterpreter
                 outputs.AddRange(steps[mm].Output);
             }
 
-            int terms = step.Producer.Length - 1;
-            var sliced = new bool[terms];
-            var sliceNodes = new NodeDef?[terms];
-            for (int k = 0, t = 0; k < step.Producer.Length; k++)
-            {
-                if (k == position)
-                {
-                    continue;
-                }
-
-                int p = step.Producer[k];
-                sliced[t] = sliceBuiltIn && Single(p, step.Output[k]) && _nodes[steps[p].Node].Op == "Slice" && steps[p].Producer.Length == 3;
-                if (sliced[t])
-                {
-                    sliceNodes[t] = _nodes[steps[p].Node];
-                    producers.AddRange(steps[p].Producer);
-                    outputs.AddRange(steps[p].Output);
-                    folded[p] = true;
-                }
-                else
-                {
-                    producers.Add(p);
-                    outputs.Add(step.Output[k]);
-                }
-
-                t++;
-            }
+            var inputs = Enumerable.Range(0, step.Producer.Length).Where(k => k != position).ToArray();
+            var terms = SliceTerms.Fold(steps, _nodes, step, inputs, k => sliceBuiltIn && IsSoleSlice(steps, step, k, uses, fetched, folded),
+                folded, producers, outputs);
 
             var mmNode = _nodes[steps[mm].Node];
             var tgNode = withTanhGrad ? _nodes[steps[tg].Node] : null;
@@ -581,28 +552,16 @@ public sealed partial class GraphInterpreter
             step.Fused = true;
             step.Kernel = (ctx, x) =>
             {
-                if (StandardOps.DenseGradientSum(ctx, mmNode, x, tgNode is not null, sliced, position) is { } sum)
+                if (StandardOps.DenseGradientSum(ctx, mmNode, x, tgNode is not null, terms.Sliced, position) is { } sum)
                 {
                     return new[] { sum };
                 }
 
                 var a = tgNode is null ? x[0] : tanhGrad(ctx.ForNode(tgNode), new[] { x[0], x[2] })[0];
                 var product = matMul(ctx.ForNode(mmNode), new[] { a, x[1] })[0];
-                var all = new TensorValue[terms + 1];
-                for (int k = 0, t = 0, at = tgNode is null ? 2 : 3; k < all.Length; k++)
-                {
-                    if (k == position)
-                    {
-                        all[k] = product;
-                        continue;
-                    }
-
-                    all[k] = sliced[t] ? slice(ctx.ForNode(sliceNodes[t]!), new[] { x[at], x[at + 1], x[at + 2] })[0] : x[at];
-                    at += sliced[t] ? 3 : 1;
-                    t++;
-                }
-
-                return addN(ctx.ForNode(ctx.Node), all);
+                var all = terms.Run(ctx, x, tgNode is null ? 2 : 3, slice).ToList();
+                all.Insert(position, product);
+                return addN(ctx.ForNode(ctx.Node), all.ToArray());
             };
         }
     }
@@ -627,28 +586,63 @@ public sealed partial class GraphInterpreter
                 continue;
             }
 
-            var sliced = new bool[step.Producer.Length];
-            for (int k = 0; k < sliced.Length; k++)
-            {
-                int p = step.Producer[k];
-                sliced[k] = p >= 0 && !folded[p] && !steps[p].Fused && step.Output[k] == 0 && uses[p] == 1 && !fetched.Contains(p)
-                    && _nodes[steps[p].Node].Op == "Slice" && steps[p].Producer.Length == 3;
-            }
-
-            if (!sliced.Contains(true))
+            var inputs = Enumerable.Range(0, step.Producer.Length).ToArray();
+            if (!inputs.Any(k => IsSoleSlice(steps, step, k, uses, fetched, folded)))
             {
                 continue;
             }
 
-            var sliceNodes = new NodeDef?[sliced.Length];
             var producers = new List<int>();
             var outputs = new List<int>();
-            for (int k = 0; k < sliced.Length; k++)
+            var terms = SliceTerms.Fold(steps, _nodes, step, inputs, k => IsSoleSlice(steps, step, k, uses, fetched, folded), folded, producers, outputs);
+            step.Producer = producers.ToArray();
+            step.Output = outputs.ToArray();
+            step.Fused = true;
+            step.Kernel = (ctx, x) => StandardOps.SumOfSlices(ctx, x, terms.Sliced) is { } sum
+                ? new[] { sum }
+                : addN(ctx.ForNode(ctx.Node), terms.Run(ctx, x, 0, slice));
+        }
+    }
+
+    /// <summary>Whether output <paramref name="output"/> of step <paramref name="p"/> is read by one input alone, is not fetched, and its step is not fused or folded.</summary>
+    private static bool SoleReader(Step[] steps, int p, int output, int[] uses, HashSet<int> fetched, bool[] folded) =>
+        p >= 0 && !folded[p] && !steps[p].Fused && output == 0 && uses[p] == 1 && !fetched.Contains(p);
+
+    /// <summary>Whether input <paramref name="k"/> of <paramref name="step"/> is a Slice only it reads, which it may read in place.</summary>
+    private bool IsSoleSlice(Step[] steps, Step step, int k, int[] uses, HashSet<int> fetched, bool[] folded)
+    {
+        int p = step.Producer[k];
+        return SoleReader(steps, p, step.Output[k], uses, fetched, folded) && _nodes[steps[p].Node].Op == "Slice" && steps[p].Producer.Length == 3;
+    }
+
+    /// <summary>
+    /// Some of an AddN's terms, in order, with the Slices among them folded into the fused step: a sliced term arrives
+    /// as the Slice's (source, begin, size), any other as itself.
+    /// </summary>
+    private sealed class SliceTerms
+    {
+        private readonly NodeDef?[] _slices;
+
+        private SliceTerms(NodeDef?[] slices, bool[] sliced) => (_slices, Sliced) = (slices, sliced);
+
+        public bool[] Sliced { get; }
+
+        /// <summary>
+        /// The terms at <paramref name="step"/>'s <paramref name="inputs"/>; those <paramref name="isSlice"/> accepts are
+        /// folded. The fused step's inputs for them are appended to <paramref name="producers"/> and <paramref name="outputs"/>.
+        /// </summary>
+        public static SliceTerms Fold(Step[] steps, NodeDef[] nodes, Step step, int[] inputs, Func<int, bool> isSlice, bool[] folded,
+            List<int> producers, List<int> outputs)
+        {
+            var slices = new NodeDef?[inputs.Length];
+            var sliced = new bool[inputs.Length];
+            for (int t = 0; t < inputs.Length; t++)
             {
-                int p = step.Producer[k];
-                if (sliced[k])
+                int k = inputs[t], p = step.Producer[k];
+                sliced[t] = isSlice(k);
+                if (sliced[t])
                 {
-                    sliceNodes[k] = _nodes[steps[p].Node];
+                    slices[t] = nodes[steps[p].Node];
                     producers.AddRange(steps[p].Producer);
                     outputs.AddRange(steps[p].Output);
                     folded[p] = true;
@@ -660,25 +654,20 @@ public sealed partial class GraphInterpreter
                 }
             }
 
-            step.Producer = producers.ToArray();
-            step.Output = outputs.ToArray();
-            step.Fused = true;
-            step.Kernel = (ctx, x) =>
+            return new SliceTerms(slices, sliced);
+        }
+
+        /// <summary>The terms from x[start…], the sliced ones cut by the graph's Slice kernel.</summary>
+        public TensorValue[] Run(OpContext ctx, TensorValue[] x, int start, OpKernel slice)
+        {
+            var terms = new TensorValue[Sliced.Length];
+            for (int t = 0, at = start; t < terms.Length; t++)
             {
-                if (StandardOps.SumOfSlices(ctx, x, sliced) is { } sum)
-                {
-                    return new[] { sum };
-                }
+                terms[t] = Sliced[t] ? slice(ctx.ForNode(_slices[t]!), new[] { x[at], x[at + 1], x[at + 2] })[0] : x[at];
+                at += Sliced[t] ? 3 : 1;
+            }
 
-                var terms = new TensorValue[sliced.Length];
-                for (int k = 0, at = 0; k < terms.Length; k++)
-                {
-                    terms[k] = sliced[k] ? slice(ctx.ForNode(sliceNodes[k]!), new[] { x[at], x[at + 1], x[at + 2] })[0] : x[at];
-                    at += sliced[k] ? 3 : 1;
-                }
-
-                return addN(ctx.ForNode(ctx.Node), terms);
-            };
+            return terms;
         }
     }
 

@@ -124,16 +124,7 @@ public sealed class EvaluatorFusionTests
             return v;
         }
 
-        var g = new TestGraph();
-        g.Placeholder("x", DataType.DtDouble);
-        g.D("w", Values(k * n, n), k, n);
-        g.D("b", Values(n, n), n);
-        g.Op("mm", "MatMul", new[] { "x", "w" });
-        g.Op("ba", "BiasAdd", new[] { "mm", "b" });
-        g.Op("t", "Tanh", new[] { "ba" });
-        g.I("shape", new[] { -1, n }, 2);
-        g.Op("r", "Reshape", new[] { "t", "shape" });
-        g.I("axis", new[] { 1 });
+        var g = ResnetLayer(Values(k * n, n), Values(n, n), k, n);
         g.Op("c", "ConcatV2", new[] { "x", "x", "axis" });
         g.Op("s", "AddV2", new[] { "c", "r" });
         g.Op("cshape", "Shape", new[] { "c" }); // TF's Add gradient reads the concatenation's shape
@@ -178,16 +169,7 @@ public sealed class EvaluatorFusionTests
         const int m = 300, k = 4, n = 8;
         var rng = new Random(5);
         double[] Values(int count) => Enumerable.Range(0, count).Select(_ => (rng.NextDouble() * 2) - 1).ToArray();
-        var g = new TestGraph();
-        g.Placeholder("x", DataType.DtDouble);
-        g.D("w", Values(k * n), k, n);
-        g.D("b", Values(n), n);
-        g.Op("mm", "MatMul", new[] { "x", "w" });
-        g.Op("ba", "BiasAdd", new[] { "mm", "b" });
-        g.Op("t", "Tanh", new[] { "ba" });
-        g.I("shape", new[] { -1, n }, 2);
-        g.Op("r", "Reshape", new[] { "t", "shape" });
-        g.I("axis", new[] { 1 });
+        var g = ResnetLayer(Values(k * n), Values(n), k, n);
         g.Op("c1", "ConcatV2", new[] { "x", "x", "axis" });
         g.Op("s1", "AddV2", new[] { "c1", "r" });
         g.Op("c2", "ConcatV2", new[] { "x", "x", "axis" });
@@ -197,5 +179,24 @@ public sealed class EvaluatorFusionTests
         var fused = (double[])new GraphInterpreter(g.Def).Run(feeds, new[] { "o" })[0].Data;
         var plain = (double[])new GraphInterpreter(g.Def, EvaluatorDeterminismTests.WithoutFusions()).Run(feeds, new[] { "o" })[0].Data;
         Assert.Equal(plain.Select(BitConverter.DoubleToInt64Bits), fused.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    /// <summary>
+    /// An embedding net's layer as TensorFlow writes it: r = Reshape(tanh(x·w + b), [−1, n]) with x a placeholder
+    /// [m, k], and the constant axis 1 for the resnet's concatenation.
+    /// </summary>
+    private static TestGraph ResnetLayer(double[] w, double[] b, int k, int n)
+    {
+        var g = new TestGraph();
+        g.Placeholder("x", DataType.DtDouble);
+        g.D("w", w, k, n);
+        g.D("b", b, n);
+        g.Op("mm", "MatMul", new[] { "x", "w" });
+        g.Op("ba", "BiasAdd", new[] { "mm", "b" });
+        g.Op("t", "Tanh", new[] { "ba" });
+        g.I("shape", new[] { -1, n }, 2);
+        g.Op("r", "Reshape", new[] { "t", "shape" });
+        g.I("axis", new[] { 1 });
+        return g;
     }
 }
