@@ -24,13 +24,19 @@ public static class TensorFlowOps
 
     internal const string ResourceName = "DeepMdCompress.Core.Validation.ops.pb.gz";
 
-    private static readonly Lazy<Dictionary<string, OpDef>> Ops = new(Load);
+    // Name → where its OpDef lies in the embedded OpList. A graph uses a few dozen of the 1984 ops, so each OpDef is
+    // parsed when first asked for: parsing them all cost a fresh process ~25 ms (issue 16's fresh-process budget).
+    private static readonly Lazy<Registry> Ops = new(() => new Registry(EmbeddedBytes()));
 
     /// <summary>The OpDef of <paramref name="op"/>, if TensorFlow or deepmd-kit registers it.</summary>
-    public static bool TryGet(string op, out OpDef def) => Ops.Value.TryGetValue(op, out def!);
+    public static bool TryGet(string op, out OpDef def)
+    {
+        def = op is null ? null! : Ops.Value.Find(op)!;
+        return def is not null;
+    }
 
     /// <summary>Every registered op type.</summary>
-    public static IReadOnlyCollection<string> Names => Ops.Value.Keys;
+    public static IReadOnlyCollection<string> Names => Ops.Value.Names;
 
     /// <summary>
     /// The compact registry from a registry dump in protobuf text format (an OpList, as TensorFlow's
@@ -90,10 +96,59 @@ public static class TensorFlowOps
         return output.ToArray();
     }
 
-    private static Dictionary<string, OpDef> Load()
+    /// <summary>The embedded OpList indexed by op name without parsing the OpDefs; each is parsed once, when asked for.</summary>
+    private sealed class Registry
     {
-        var list = OpList.Parser.ParseFrom(EmbeddedBytes());
-        return list.Op.ToDictionary(o => o.Name, StringComparer.Ordinal);
+        private readonly byte[] _bytes;
+        private readonly Dictionary<string, (int Offset, int Length)> _where = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, OpDef> _parsed = new(StringComparer.Ordinal);
+
+        public Registry(byte[] bytes)
+        {
+            _bytes = bytes;
+            var list = new CodedInputStream(bytes);
+            uint tag;
+            while ((tag = list.ReadTag()) != 0)
+            {
+                int start = (int)list.Position;
+                list.SkipLastField();
+                if (WireFormat.GetTagFieldNumber(tag) != OpList.OpFieldNumber)
+                {
+                    continue;
+                }
+
+                // The field is a length prefix and the OpDef; Compact writes its name (field 1) first, as protobuf does.
+                var op = new CodedInputStream(bytes, start, (int)list.Position - start);
+                int length = op.ReadLength();
+                int offset = (int)list.Position - length;
+                string name = op.ReadTag() == WireFormat.MakeTag(OpDef.NameFieldNumber, WireFormat.WireType.LengthDelimited)
+                    ? op.ReadString()
+                    : OpDef.Parser.ParseFrom(bytes, offset, length).Name;
+                _where[name] = (offset, length);
+            }
+        }
+
+        public IReadOnlyCollection<string> Names => _where.Keys;
+
+        public OpDef? Find(string op)
+        {
+            lock (_parsed)
+            {
+                if (_parsed.TryGetValue(op, out var def))
+                {
+                    return def;
+                }
+
+                if (!_where.TryGetValue(op, out var at))
+                {
+                    return null;
+                }
+
+                def = OpDef.Parser.ParseFrom(_bytes, at.Offset, at.Length);
+                _parsed.Add(op, def);
+                return def;
+            }
+        }
     }
 
     /// <summary>
