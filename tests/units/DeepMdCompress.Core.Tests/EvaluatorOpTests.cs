@@ -634,7 +634,58 @@ public class EvaluatorOpTests
 
     /// <summary>The SIMD tanh stays within 4 ulp of the C library's tanh, and its scalar and vector paths agree bit for bit.</summary>
     [Fact]
-    public void VectorTanhIsAccurate()
+    public void VectorTanhIsAccurate() =>
+        TanhIsAccurate((x, y) => Evaluation.Ops.VectorMath.Tanh(x, y), Evaluation.Ops.VectorMath.Tanh);
+
+    /// <summary>The System.Numerics path (Windows PowerShell, CPUs without AVX-512), whichever path this process uses.</summary>
+    [Fact]
+    public void PortableTanhIsAccurate() =>
+        TanhIsAccurate((x, y) => Evaluation.Ops.VectorMath.PortableTanh(x, y), Evaluation.Ops.VectorMath.PortableTanh);
+
+    /// <summary>
+    /// The AVX-512 kernel of DeepMdCompress.Kernels.dll: copied beside the core, loaded wherever the CPU has AVX-512,
+    /// as accurate as the portable path, and the same bits however a span is cut (its tail is a padded vector).
+    /// </summary>
+    [SkippableFact]
+    public unsafe void WideTanhIsAccurateAndLoadsWithAvx512()
+    {
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(typeof(Evaluation.Ops.VectorMath).Assembly.Location)!, "DeepMdCompress.Kernels.dll")));
+        var wide = Evaluation.Ops.WideKernels.Tanh;
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported && Environment.GetEnvironmentVariable("DEEPMDCOMPRESS_PORTABLE_KERNELS") != "1", wide is not null);
+        Skip.If(wide is null, "no AVX-512 on this CPU (or DEEPMDCOMPRESS_PORTABLE_KERNELS=1): the portable tanh serves");
+        void Span(ReadOnlySpan<double> x, Span<double> y)
+        {
+            fixed (double* px = x, py = y)
+            {
+                wide!(px, py, x.Length);
+            }
+        }
+
+        double Scalar(double x)
+        {
+            wide!(&x, &x, 1);
+            return x;
+        }
+
+        var x = TanhIsAccurate(Span, Scalar);
+        var whole = new double[x.Length];
+        Span(x, whole);
+        var rng = new Random(5);
+        var cut = new double[x.Length];
+        for (int at = 0; at < x.Length;)
+        {
+            int length = Math.Min(x.Length - at, rng.Next(1, 40));
+            Span(x.AsSpan(at, length), cut.AsSpan(at, length));
+            at += length;
+        }
+
+        Assert.Equal(whole.Select(BitConverter.DoubleToInt64Bits), cut.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    private delegate void TanhOfSpan(ReadOnlySpan<double> x, Span<double> y);
+
+    /// <summary>Checks one tanh implementation; returns the arguments it was checked on.</summary>
+    private static double[] TanhIsAccurate(TanhOfSpan tanh, Func<double, double> scalar)
     {
         var x = TanhArguments.Spread(11, 200_003, -10, 12);
         x[0] = 0;
@@ -642,12 +693,15 @@ public class EvaluatorOpTests
         x[2] = 25;
         x[3] = double.NaN;
         x[4] = double.NegativeInfinity;
+        x[5] = 22.0;
+        x[6] = -19.1;
+        x[7] = double.Epsilon;
         var y = new double[x.Length];
-        Evaluation.Ops.VectorMath.Tanh(x, y);
+        tanh(x, y);
         long worst = 0;
         for (int i = 0; i < x.Length; i++)
         {
-            Assert.Equal(BitConverter.DoubleToInt64Bits(Evaluation.Ops.VectorMath.Tanh(x[i])), BitConverter.DoubleToInt64Bits(y[i]));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(scalar(x[i])), BitConverter.DoubleToInt64Bits(y[i]));
             if (!double.IsNaN(x[i]))
             {
                 worst = Math.Max(worst, Math.Abs(BitConverter.DoubleToInt64Bits(y[i]) - BitConverter.DoubleToInt64Bits(Math.Tanh(x[i]))));
@@ -659,6 +713,7 @@ public class EvaluatorOpTests
         Assert.Equal(-1.0, y[4]);
         Assert.Equal(1.0, y[2]);
         Assert.True(double.IsNegative(y[1]));
+        return x;
     }
 
     [Fact]
