@@ -66,6 +66,33 @@ public class TabulateKernelVectorTests
         AssertBits(reference, chunked, "chunked forward");
     }
 
+    /// <summary>
+    /// The AVX-512 gradient (fused, summed in lanes) agrees with the reference to rounding, padding and extrapolation
+    /// included, and serves exactly where the CPU has AVX-512 and the kernel assembly is allowed to load.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void WideSeAGradAgreesToRounding(int l, ExtrapolationMode mode)
+    {
+        bool expected = System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Environment.GetEnvironmentVariable("DEEPMDCOMPRESS_PORTABLE_KERNELS") != "1";
+        Assert.Equal(expected, TabulateKernels.HasWideSeA);
+        Skip.IfNot(expected, "no AVX-512 on this CPU (or DEEPMDCOMPRESS_PORTABLE_KERNELS=1): the vectorised gradient serves");
+        var rng = new Random(23 + l);
+        const int nloc = 6, nnei = 9;
+        var table = Table(rng, Info, RowLayout.Standard, l);
+        var cm = new ChannelMajorTable(table, l);
+        var (emX, em) = Environment(rng, nloc, nnei, Inputs(rng, Info, nloc * nnei));
+        var dy = Random(rng, nloc * 4 * l);
+        var dx = new double[nloc * nnei];
+        var de = new double[nloc * nnei * 4];
+        TabulateKernels.SeAGrad(table, Info, emX, em, dy, nloc, nnei, l, dx, de, mode);
+        var dxWide = new double[dx.Length];
+        var deWide = new double[de.Length];
+        TabulateKernels.SeAGradWide(cm, Info, emX, em, dy, nloc, nnei, dxWide, deWide, mode);
+        AssertClose(dx, dxWide, "dy_dem_x");
+        AssertClose(de, deWide, "dy_dem");
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void SeAttenForwardAndGradAreBitIdentical(int l, ExtrapolationMode mode)
@@ -243,6 +270,24 @@ public class TabulateKernelVectorTests
         }
 
         return (emX, em);
+    }
+
+    /// <summary>The brief's float64 tolerance without its absolute term: 1e-12·max(1, max|reference|); NaN where the reference has NaN.</summary>
+    private static void AssertClose(double[] expected, double[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = 1;
+        foreach (double e in expected)
+        {
+            scale = double.IsNaN(e) ? scale : Math.Max(scale, Math.Abs(e));
+        }
+
+        Assert.Contains(expected, e => e != 0 && !double.IsNaN(e));
+        for (int i = 0; i < expected.Length; i++)
+        {
+            bool ok = double.IsNaN(expected[i]) ? double.IsNaN(actual[i]) : Math.Abs(actual[i] - expected[i]) <= 1e-12 * scale;
+            Assert.True(ok, $"{what}[{i}]: reference {expected[i]:R}, wide {actual[i]:R}");
+        }
     }
 
     private static void AssertBits(double[] expected, double[] actual, string what)

@@ -148,6 +148,10 @@ internal static class TabulationOps
                 TabulateKernels.SeAttenGrad(cm, info, emXPart, emPart, twoD.AsSpan(s * nnei * l, n * nnei * l), dyPart, n, nnei, sorted,
                     dxPart, dePart, ddt.AsSpan(s * nnei * l, n * nnei * l), mode);
             }
+            else if (TabulateKernels.HasWideSeA)
+            {
+                TabulateKernels.SeAGradWide(cm, info, emXPart, emPart, dyPart, n, nnei, dxPart, dePart, mode);
+            }
             else
             {
                 TabulateKernels.SeAGrad(cm, info, emXPart, emPart, dyPart, n, nnei, dxPart, dePart, mode);
