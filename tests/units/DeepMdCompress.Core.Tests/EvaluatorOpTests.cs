@@ -528,7 +528,8 @@ public class EvaluatorOpTests
     /// Products through the few-rows kernel (m ≤ 4), the register blocks, the vector remainder and the scalar columns, with long sums (k = 600),
     /// wide rows (n = 1500) and a transposed A; from 16 rows on through the packed kernel, with several panels of B
     /// (k > 128), edge strips of one, two and three vectors, a last tile of 1 … 3 rows, row blocks (m > 256) and
-    /// a transposed B: each C[i, j] must equal the plain ascending sum, bit for bit, on one thread or three. With
+    /// a transposed B: each C[i, j] must equal the plain ascending sum, bit for bit, on one thread or three (each term
+    /// multiplied and added in one rounding where the packed kernel has AVX-512). With
     /// <paramref name="repeats"/>, most rows of A repeat the row before them (an embedding net's padding neighbours),
     /// one of them with −0 for 0 (a different row bitwise), so the packed kernel computes a row once and copies it.
     /// </summary>
@@ -550,6 +551,7 @@ public class EvaluatorOpTests
     [InlineData(21, 129, 13, true, false)]
     [InlineData(301, 100, 50, false, true)]
     [InlineData(66, 257, 24, true, true)]
+    [InlineData(40, 150, 45, false, false)]
     [InlineData(18, 0, 7, false, false)]
     public void BlockedMatMulEqualsPlainSums(int m, int k, int n, bool transposeA, bool transposeB, bool repeats = false)
     {
@@ -613,6 +615,10 @@ public class EvaluatorOpTests
             g.Op("c", "MatMul", new[] { "a", "b" });
         }
 
+        // The AVX-512 packed tile (16 rows on) rounds each term's multiply-add once: the plain sum with fused terms.
+        bool wide = System.Runtime.Intrinsics.X86.Avx512F.IsSupported && Environment.GetEnvironmentVariable("DEEPMDCOMPRESS_PORTABLE_KERNELS") != "1";
+        Assert.Equal(wide, Evaluation.Ops.WideKernels.Gemm is not null);
+        bool fused = wide && m >= 16;
         foreach (int threads in new[] { 1, 3 })
         {
             var c = Doubles(new GraphInterpreter(g.Def) { MaxDegreeOfParallelism = threads }.Run(new Dictionary<string, TensorValue>(), new[] { "c" })[0]);
@@ -623,7 +629,7 @@ public class EvaluatorOpTests
                     double s = 0;
                     for (int p = 0; p < k; p++)
                     {
-                        s += a[(i * k) + p] * b[(p * n) + j];
+                        s = fused ? Math.FusedMultiplyAdd(a[(i * k) + p], b[(p * n) + j], s) : s + (a[(i * k) + p] * b[(p * n) + j]);
                     }
 
                     Assert.Equal(BitConverter.DoubleToInt64Bits(s), BitConverter.DoubleToInt64Bits(c[(i * n) + j]));

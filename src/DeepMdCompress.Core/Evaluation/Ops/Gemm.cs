@@ -261,8 +261,14 @@ internal static unsafe class Gemm
     /// <summary>Rows per register tile of the packed kernel.</summary>
     public const int TileRows = 4;
 
-    /// <summary>Columns per register tile (three vectors: 12 doubles with AVX) and per packed strip of B.</summary>
-    private static int TileColumns => 3 * Vector<double>.Count;
+    /// <summary>
+    /// The AVX-512 register tile (<see cref="WideKernels"/>), or null for the portable ones. It fuses each term's
+    /// multiply and add, so one choice serves the whole process and every product in it.
+    /// </summary>
+    private static readonly WideKernels.GemmTile? WideTile = WideKernels.Gemm;
+
+    /// <summary>Columns per register tile and per packed strip of B: three vectors, 12 doubles with AVX, 24 with the AVX-512 tile.</summary>
+    private static readonly int TileColumns = WideTile is null ? 3 * Vector<double>.Count : 24;
 
     /// <summary>Rows of A per block: a block's panel of A stays in L2 while every strip of B passes over it.</summary>
     internal const int BlockRows = 256;
@@ -272,7 +278,7 @@ internal static unsafe class Gemm
 
     /// <summary>
     /// B(p, j) = b[off + p·sbp + j·sbj] copied into panels of <see cref="PanelDepth"/> rows, each split into strips
-    /// of <see cref="TileColumns"/> columns (zero-padded; 12 KB with AVX), so the packed kernel reads B sequentially whatever the
+    /// of <see cref="TileColumns"/> columns (zero-padded; 12 KB with AVX, 24 KB with the AVX-512 tile), so the packed kernel reads B sequentially whatever the
     /// transposition; made once per product and shared by the threads that compute its rows.
     /// </summary>
     public sealed class PackedMatrix
@@ -463,7 +469,9 @@ internal static unsafe class Gemm
         int[]? distinct, double[]? bias, bool tanh, int stripStart, int stripEnd, int c0, int columns, double[]? resnet)
     {
         int k = b.K, n = b.N, w = Vector<double>.Count, rowEnd = rowStart + count;
-        double* tile = stackalloc double[TileRows * 3 * Vector<double>.Count];
+        double* tile = stackalloc double[TileRows * TileColumns];
+        var wide = WideTile;
+        int lane = wide is null ? w : TileColumns / 3;
         fixed (double* pa = a, pb = b.Data, pc = c)
         {
             if (k == 0)
@@ -494,7 +502,7 @@ internal static unsafe class Gemm
                     {
                         double* strip = panel + ((long)s * depth * TileColumns);
                         int j0 = s * TileColumns, width = Math.Min(TileColumns, n - j0);
-                        int vectors = (width + w - 1) / w;
+                        int vectors = (width + lane - 1) / lane;
                         for (int i = i0; i < blockEnd; i += TileRows)
                         {
                             int rows = Math.Min(TileRows, blockEnd - i);
@@ -506,16 +514,19 @@ internal static unsafe class Gemm
                             double* a1 = rows > 1 ? panelA + ((long)(distinct is null ? i + 1 : distinct[r + 2]) * sai) : a0;
                             double* a2 = rows > 2 ? panelA + ((long)(distinct is null ? i + 2 : distinct[r + 3]) * sai) : a0;
                             double* a3 = rows > 3 ? panelA + ((long)(distinct is null ? i + 3 : distinct[r + 4]) * sai) : a0;
-                            bool direct = rows == TileRows && width == vectors * w;
+                            bool direct = rows == TileRows && width == vectors * lane;
                             double* dst = direct ? ci : tile;
-                            int ldc = direct ? n : vectors * w;
+                            int ldc = direct ? n : vectors * lane;
                             if (!direct && !first)
                             {
                                 Copy(ci, n, tile, ldc, rows, width);
                             }
 
-                            switch (vectors)
+                            switch (wide is null ? vectors : 0)
                             {
+                                case 0:
+                                    wide!(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first, vectors);
+                                    break;
                                 case 3:
                                     Tile4x3(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);
                                     break;

@@ -64,7 +64,8 @@ internal static partial class StandardOps
         bool ta = attrs.Bool("transpose_a", false), tb = attrs.Bool("transpose_b", false);
         int m = ta ? a.Shape[1] : a.Shape[0], k = ta ? a.Shape[0] : a.Shape[1];
         int n = tb ? b.Shape[0] : b.Shape[1];
-        if ((tb ? b.Shape[1] : b.Shape[0]) != k || k == 0 || n == 0 || (tanhGrad && ta)
+        // Below PackedRows MatMul's own kernel does not pack, and the packed tile may round differently (WideKernels).
+        if ((tb ? b.Shape[1] : b.Shape[0]) != k || k == 0 || n == 0 || (tanhGrad && ta) || m < PackedRows
             || Terms.Resolve(ctx, x, tanhGrad ? 3 : 2, slices) is not { } terms || terms.Rows != m || terms.Cols != n || terms.DType != a.DType)
         {
             return null;

@@ -19,6 +19,9 @@ internal static unsafe class WideKernels
     /// <summary>One slot of TabulateFusionSeAGrad: dx[0] and de[0…3] from dy (TabulateKernels.SeAGradWide).</summary>
     internal delegate void SeAGradSlot(double* c, int l, double t, double delta, double* e, double scale, double* dy, double* dx, double* de);
 
+    /// <summary>The packed product's register tile: 4 rows × 8·vectors columns of a 24-column strip (Gemm.MultiplyRows).</summary>
+    internal delegate void GemmTile(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first, int vectors);
+
     private const string AssemblyFile = "DeepMdCompress.Kernels.dll";
 
     private const string PortableVariable = "DEEPMDCOMPRESS_PORTABLE_KERNELS";
@@ -30,6 +33,9 @@ internal static unsafe class WideKernels
 
     /// <summary>The AVX-512 TabulateFusionSeAGrad slot, or null.</summary>
     internal static SeAGradSlot? SeAGrad { get; } = Bind<SeAGradSlot>("Avx512Tabulate", "SeAGrad");
+
+    /// <summary>The AVX-512 packed-product tile, or null.</summary>
+    internal static GemmTile? Gemm { get; } = Bind<GemmTile>("Avx512Gemm", "Tile");
 
     private static Assembly? LoadAssembly()
     {

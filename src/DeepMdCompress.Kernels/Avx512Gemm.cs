@@ -1,0 +1,184 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepMdCompress.Kernels;
+
+/// <summary>
+/// The register tile of the core's packed product (Gemm.MultiplyRows) with AVX-512 fused multiply-adds: four rows of
+/// A times one strip of 24 packed columns of B (docs/evaluator.md). Eight-lane vectors and one rounding per term
+/// instead of two; with the portable 12-column tile a net layer of K = 50 ran at about half the machine's peak, this
+/// one near it. Each C[i, j] is still the ascending sum over p, each panel's sum carried in C.
+/// </summary>
+public static unsafe class Avx512Gemm
+{
+    /// <summary>Columns of a packed strip of B.</summary>
+    public const int StripColumns = 24;
+
+    /// <summary>Whether this CPU and runtime can run these kernels.</summary>
+    public static bool IsSupported => Avx512F.IsSupported;
+
+    /// <summary>
+    /// C[r, q] (+)= Σ_p a_r[p·sap]·b[p·24 + q] for rows r = 0…3 (at c + r·ldc) and q &lt; 8·vectors (1 ≤ vectors ≤ 3);
+    /// C starts from zero when <paramref name="first"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first, int vectors)
+    {
+        if (vectors >= 3)
+        {
+            Tile3(a0, a1, a2, a3, sap, b, depth, c, ldc, first);
+        }
+        else if (vectors == 2)
+        {
+            Tile2(a0, a1, a2, a3, sap, b, depth, c, ldc, first);
+        }
+        else
+        {
+            Tile1(a0, a1, a2, a3, sap, b, depth, c, ldc, first);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile3(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first)
+    {
+        double* r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+        Vector512<double> c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+        if (first)
+        {
+            c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = Vector512<double>.Zero;
+        }
+        else
+        {
+            (c00, c01, c02) = (Vector512.Load(c), Vector512.Load(c + 8), Vector512.Load(c + 16));
+            (c10, c11, c12) = (Vector512.Load(r1), Vector512.Load(r1 + 8), Vector512.Load(r1 + 16));
+            (c20, c21, c22) = (Vector512.Load(r2), Vector512.Load(r2 + 8), Vector512.Load(r2 + 16));
+            (c30, c31, c32) = (Vector512.Load(r3), Vector512.Load(r3 + 8), Vector512.Load(r3 + 16));
+        }
+
+        for (int p = 0; p < depth; p++)
+        {
+            Vector512<double> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 8), b2 = Vector512.Load(b + 16);
+            var x = Vector512.Create(*a0);
+            c00 = Fma(x, b0, c00);
+            c01 = Fma(x, b1, c01);
+            c02 = Fma(x, b2, c02);
+            x = Vector512.Create(*a1);
+            c10 = Fma(x, b0, c10);
+            c11 = Fma(x, b1, c11);
+            c12 = Fma(x, b2, c12);
+            x = Vector512.Create(*a2);
+            c20 = Fma(x, b0, c20);
+            c21 = Fma(x, b1, c21);
+            c22 = Fma(x, b2, c22);
+            x = Vector512.Create(*a3);
+            c30 = Fma(x, b0, c30);
+            c31 = Fma(x, b1, c31);
+            c32 = Fma(x, b2, c32);
+            a0 += sap;
+            a1 += sap;
+            a2 += sap;
+            a3 += sap;
+            b += StripColumns;
+        }
+
+        c00.Store(c);
+        c01.Store(c + 8);
+        c02.Store(c + 16);
+        c10.Store(r1);
+        c11.Store(r1 + 8);
+        c12.Store(r1 + 16);
+        c20.Store(r2);
+        c21.Store(r2 + 8);
+        c22.Store(r2 + 16);
+        c30.Store(r3);
+        c31.Store(r3 + 8);
+        c32.Store(r3 + 16);
+    }
+
+    /// <summary>The last strip when it is two vectors wide (e.g. the 16 columns left of n = 1600).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile2(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first)
+    {
+        double* r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+        Vector512<double> c00, c01, c10, c11, c20, c21, c30, c31;
+        if (first)
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = Vector512<double>.Zero;
+        }
+        else
+        {
+            (c00, c10, c20, c30) = (Vector512.Load(c), Vector512.Load(r1), Vector512.Load(r2), Vector512.Load(r3));
+            (c01, c11, c21, c31) = (Vector512.Load(c + 8), Vector512.Load(r1 + 8), Vector512.Load(r2 + 8), Vector512.Load(r3 + 8));
+        }
+
+        for (int p = 0; p < depth; p++)
+        {
+            Vector512<double> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 8);
+            var x = Vector512.Create(*a0);
+            c00 = Fma(x, b0, c00);
+            c01 = Fma(x, b1, c01);
+            x = Vector512.Create(*a1);
+            c10 = Fma(x, b0, c10);
+            c11 = Fma(x, b1, c11);
+            x = Vector512.Create(*a2);
+            c20 = Fma(x, b0, c20);
+            c21 = Fma(x, b1, c21);
+            x = Vector512.Create(*a3);
+            c30 = Fma(x, b0, c30);
+            c31 = Fma(x, b1, c31);
+            a0 += sap;
+            a1 += sap;
+            a2 += sap;
+            a3 += sap;
+            b += StripColumns;
+        }
+
+        c00.Store(c);
+        c01.Store(c + 8);
+        c10.Store(r1);
+        c11.Store(r1 + 8);
+        c20.Store(r2);
+        c21.Store(r2 + 8);
+        c30.Store(r3);
+        c31.Store(r3 + 8);
+    }
+
+    /// <summary>The last strip when it is one vector wide (e.g. the 4 columns left of n = 100).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile1(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first)
+    {
+        double* r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+        Vector512<double> c00, c10, c20, c30;
+        if (first)
+        {
+            c00 = c10 = c20 = c30 = Vector512<double>.Zero;
+        }
+        else
+        {
+            (c00, c10, c20, c30) = (Vector512.Load(c), Vector512.Load(r1), Vector512.Load(r2), Vector512.Load(r3));
+        }
+
+        for (int p = 0; p < depth; p++)
+        {
+            var b0 = Vector512.Load(b);
+            c00 = Fma(Vector512.Create(*a0), b0, c00);
+            c10 = Fma(Vector512.Create(*a1), b0, c10);
+            c20 = Fma(Vector512.Create(*a2), b0, c20);
+            c30 = Fma(Vector512.Create(*a3), b0, c30);
+            a0 += sap;
+            a1 += sap;
+            a2 += sap;
+            a3 += sap;
+            b += StripColumns;
+        }
+
+        c00.Store(c);
+        c10.Store(r1);
+        c20.Store(r2);
+        c30.Store(r3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Fma(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+}
