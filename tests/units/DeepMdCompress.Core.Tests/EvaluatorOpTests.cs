@@ -638,6 +638,45 @@ public class EvaluatorOpTests
         }
     }
 
+    /// <summary>
+    /// The packed product with each register tile, whichever this process's MatMul uses: the portable tiles give the
+    /// plain ascending sum of rounded products, the AVX-512 tile (where bound) the ascending sum of fused terms, bit
+    /// for bit — several panels, every kind of last strip, a last tile of fewer than four rows, a row range not from 0.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(false, 23, 300, 50)]
+    [InlineData(false, 9, 129, 13)]
+    [InlineData(false, 262, 50, 100)]
+    [InlineData(true, 23, 300, 50)]
+    [InlineData(true, 9, 129, 45)]
+    [InlineData(true, 262, 50, 100)]
+    [InlineData(true, 6, 17, 1600)]
+    public void PackedTilesEqualPlainSums(bool wide, int m, int k, int n)
+    {
+        Skip.If(wide && Evaluation.Ops.WideKernels.Gemm is null, "no AVX-512 on this CPU (or DEEPMDCOMPRESS_PORTABLE_KERNELS=1): only the portable tiles run");
+        var rng = new Random(m + k + n);
+        var a = Enumerable.Range(0, m * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var b = Enumerable.Range(0, k * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var packed = Evaluation.Ops.Gemm.Pack(b, 0, n, 1, k, n, wide);
+        Assert.Equal(wide, packed.Wide);
+        var c = new double[m * n];
+        const int from = 1;
+        Evaluation.Ops.Gemm.Multiply(a, 0, k, 1, packed, c, 0, from, m);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    s = wide ? Math.FusedMultiplyAdd(a[(i * k) + p], b[(p * n) + j], s) : s + (a[(i * k) + p] * b[(p * n) + j]);
+                }
+
+                Assert.Equal(BitConverter.DoubleToInt64Bits(i < from ? 0 : s), BitConverter.DoubleToInt64Bits(c[(i * n) + j]));
+            }
+        }
+    }
+
     /// <summary>The SIMD tanh stays within 4 ulp of the C library's tanh, and its scalar and vector paths agree bit for bit.</summary>
     [Fact]
     public void VectorTanhIsAccurate() =>

@@ -262,13 +262,16 @@ internal static unsafe class Gemm
     public const int TileRows = 4;
 
     /// <summary>
-    /// The AVX-512 register tile (<see cref="WideKernels"/>), or null for the portable ones. It fuses each term's
-    /// multiply and add, so one choice serves the whole process and every product in it.
+    /// The AVX-512 register tile (<see cref="WideKernels"/>), or null. It fuses each term's multiply and add, so the
+    /// evaluator packs every product of a process for it (the tests also pack for the portable tiles).
     /// </summary>
     private static readonly WideKernels.GemmTile? WideTile = WideKernels.Gemm;
 
-    /// <summary>Columns per register tile and per packed strip of B: three vectors, 12 doubles with AVX, 24 with the AVX-512 tile.</summary>
-    private static readonly int TileColumns = WideTile is null ? 3 * Vector<double>.Count : 24;
+    /// <summary>Columns per portable register tile and per strip packed for it: three vectors, 12 doubles with AVX.</summary>
+    private static int PortableColumns => 3 * Vector<double>.Count;
+
+    /// <summary>Columns per AVX-512 register tile and per strip packed for it.</summary>
+    private const int WideColumns = 24;
 
     /// <summary>Rows of A per block: a block's panel of A stays in L2 while every strip of B passes over it.</summary>
     internal const int BlockRows = 256;
@@ -278,18 +281,27 @@ internal static unsafe class Gemm
 
     /// <summary>
     /// B(p, j) = b[off + p·sbp + j·sbj] copied into panels of <see cref="PanelDepth"/> rows, each split into strips
-    /// of <see cref="TileColumns"/> columns (zero-padded; 12 KB with AVX, 24 KB with the AVX-512 tile), so the packed kernel reads B sequentially whatever the
-    /// transposition; made once per product and shared by the threads that compute its rows.
+    /// of <see cref="Columns"/> columns for the tile that will read them (zero-padded; 12 KB with AVX, 24 KB for the
+    /// AVX-512 tile), so the packed kernel reads B sequentially whatever the transposition; made once per product and
+    /// shared by the threads that compute its rows.
     /// </summary>
     public sealed class PackedMatrix
     {
-        internal PackedMatrix(double[] data, int k, int n)
+        internal PackedMatrix(double[] data, int k, int n, bool wide)
         {
             Data = data;
             K = k;
             N = n;
-            Strips = (n + TileColumns - 1) / TileColumns;
+            Wide = wide;
+            Columns = wide ? WideColumns : PortableColumns;
+            Strips = (n + Columns - 1) / Columns;
         }
+
+        /// <summary>Whether the strips are for the AVX-512 tile.</summary>
+        internal bool Wide { get; }
+
+        /// <summary>Columns per strip.</summary>
+        internal int Columns { get; }
 
         internal double[] Data { get; }
 
@@ -300,26 +312,31 @@ internal static unsafe class Gemm
         internal int Strips { get; }
     }
 
-    /// <summary>Packs B[k, n], element (p, j) at b[off + p·sbp + j·sbj].</summary>
+    /// <summary>Packs B[k, n], element (p, j) at b[off + p·sbp + j·sbj], for the AVX-512 tile where this process has it.</summary>
+    public static PackedMatrix Pack(double[] b, int off, int sbp, int sbj, int k, int n) => Pack(b, off, sbp, sbj, k, n, WideTile is not null);
+
+    /// <summary>Packs B for the AVX-512 tile (<paramref name="wide"/>, where bound) or the portable ones.</summary>
     [MethodImpl(Jit.Optimized)]
-    public static PackedMatrix Pack(double[] b, int off, int sbp, int sbj, int k, int n)
+    internal static PackedMatrix Pack(double[] b, int off, int sbp, int sbj, int k, int n, bool wide)
     {
-        int strips = (n + TileColumns - 1) / TileColumns;
-        var data = new double[(long)k * strips * TileColumns];
+        wide &= WideTile is not null;
+        int columns = wide ? WideColumns : PortableColumns;
+        int strips = (n + columns - 1) / columns;
+        var data = new double[(long)k * strips * columns];
         fixed (double* pb = b, pd = data)
         {
             for (int p0 = 0; p0 < k; p0 += PanelDepth)
             {
                 int depth = Math.Min(PanelDepth, k - p0);
-                double* panel = pd + ((long)p0 * strips * TileColumns);
+                double* panel = pd + ((long)p0 * strips * columns);
                 for (int s = 0; s < strips; s++)
                 {
-                    double* dst = panel + ((long)s * depth * TileColumns);
-                    int j0 = s * TileColumns, width = Math.Min(TileColumns, n - j0);
+                    double* dst = panel + ((long)s * depth * columns);
+                    int j0 = s * columns, width = Math.Min(columns, n - j0);
                     for (int p = 0; p < depth; p++)
                     {
                         double* src = pb + off + ((long)(p0 + p) * sbp) + ((long)j0 * sbj);
-                        double* row = dst + (p * TileColumns);
+                        double* row = dst + (p * columns);
                         for (int q = 0; q < width; q++)
                         {
                             row[q] = src[q * sbj];
@@ -329,7 +346,7 @@ internal static unsafe class Gemm
             }
         }
 
-        return new PackedMatrix(data, k, n);
+        return new PackedMatrix(data, k, n, wide);
     }
 
     /// <summary>
@@ -355,7 +372,7 @@ internal static unsafe class Gemm
             return;
         }
 
-        int c0 = stripStart * TileColumns, columns = Math.Min(n, stripEnd * TileColumns) - c0;
+        int c0 = stripStart * b.Columns, columns = Math.Min(n, stripEnd * b.Columns) - c0;
         int[]? distinct = k > 0 && SkipRepeatedRows ? DistinctRows(a, aOff, sai, sap, k, rowStart, rowEnd) : null;
         int computed = distinct is null ? rowEnd - rowStart : distinct[0];
         try
@@ -469,9 +486,10 @@ internal static unsafe class Gemm
         int[]? distinct, double[]? bias, bool tanh, int stripStart, int stripEnd, int c0, int columns, double[]? resnet)
     {
         int k = b.K, n = b.N, w = Vector<double>.Count, rowEnd = rowStart + count;
-        double* tile = stackalloc double[TileRows * TileColumns];
-        var wide = WideTile;
-        int lane = wide is null ? w : TileColumns / 3;
+        int tileColumns = b.Columns;
+        double* tile = stackalloc double[TileRows * tileColumns];
+        var wide = b.Wide ? WideTile : null;
+        int lane = tileColumns / 3;
         fixed (double* pa = a, pb = b.Data, pc = c)
         {
             if (k == 0)
@@ -493,15 +511,15 @@ internal static unsafe class Gemm
             {
                 int depth = Math.Min(PanelDepth, k - p0);
                 bool first = p0 == 0;
-                double* panel = pb + ((long)p0 * b.Strips * TileColumns);
+                double* panel = pb + ((long)p0 * b.Strips * tileColumns);
                 double* panelA = pa + aOff + ((long)p0 * sap);
                 for (int i0 = rowStart; i0 < rowEnd; i0 += BlockRows)
                 {
                     int blockEnd = Math.Min(rowEnd, i0 + BlockRows);
                     for (int s = stripStart; s < stripEnd; s++)
                     {
-                        double* strip = panel + ((long)s * depth * TileColumns);
-                        int j0 = s * TileColumns, width = Math.Min(TileColumns, n - j0);
+                        double* strip = panel + ((long)s * depth * tileColumns);
+                        int j0 = s * tileColumns, width = Math.Min(tileColumns, n - j0);
                         int vectors = (width + lane - 1) / lane;
                         for (int i = i0; i < blockEnd; i += TileRows)
                         {
