@@ -287,14 +287,15 @@ internal static unsafe class Gemm
     /// </summary>
     public sealed class PackedMatrix
     {
-        internal PackedMatrix(double[] data, int k, int n, bool wide)
+        /// <summary>An all-zero packing of B[k, n] for the AVX-512 tile (<paramref name="wide"/>) or the portable ones.</summary>
+        internal PackedMatrix(int k, int n, bool wide)
         {
-            Data = data;
             K = k;
             N = n;
             Wide = wide;
             Columns = wide ? WideColumns : PortableColumns;
             Strips = (n + Columns - 1) / Columns;
+            Data = new double[(long)k * Strips * Columns];
         }
 
         /// <summary>Whether the strips are for the AVX-512 tile.</summary>
@@ -319,11 +320,9 @@ internal static unsafe class Gemm
     [MethodImpl(Jit.Optimized)]
     internal static PackedMatrix Pack(double[] b, int off, int sbp, int sbj, int k, int n, bool wide)
     {
-        wide &= WideTile is not null;
-        int columns = wide ? WideColumns : PortableColumns;
-        int strips = (n + columns - 1) / columns;
-        var data = new double[(long)k * strips * columns];
-        fixed (double* pb = b, pd = data)
+        var packed = new PackedMatrix(k, n, wide && WideTile is not null);
+        int columns = packed.Columns, strips = packed.Strips;
+        fixed (double* pb = b, pd = packed.Data)
         {
             for (int p0 = 0; p0 < k; p0 += PanelDepth)
             {
@@ -346,7 +345,7 @@ internal static unsafe class Gemm
             }
         }
 
-        return new PackedMatrix(data, k, n, wide);
+        return packed;
     }
 
     /// <summary>
@@ -485,7 +484,7 @@ internal static unsafe class Gemm
     private static void MultiplyRows(double[] a, int aOff, int sai, int sap, PackedMatrix b, double[] c, int cOff, int rowStart, int count,
         int[]? distinct, double[]? bias, bool tanh, int stripStart, int stripEnd, int c0, int columns, double[]? resnet)
     {
-        int k = b.K, n = b.N, w = Vector<double>.Count, rowEnd = rowStart + count;
+        int k = b.K, n = b.N, rowEnd = rowStart + count;
         int tileColumns = b.Columns;
         double* tile = stackalloc double[TileRows * tileColumns];
         var wide = b.Wide ? WideTile : null;
