@@ -639,6 +639,51 @@ public class EvaluatorOpTests
     }
 
     /// <summary>
+    /// Batched products of a descriptor's shapes — Rᵀ·G (adj_x, 4 rows: four-row register blocks), its gradients
+    /// G·dCᵀ (adj_y, 4 columns) and R·dC (depth 4), and one to three rows (streamed) — are the plain ascending sums of
+    /// rounded products, bit for bit, on one thread or three: batches never take the packed, fused tile.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 4, 37, 29, true, false)]
+    [InlineData(3, 23, 100, 4, false, true)]
+    [InlineData(4, 23, 4, 100, false, false)]
+    [InlineData(3, 1, 40, 30, false, false)]
+    [InlineData(2, 3, 17, 13, true, false)]
+    [InlineData(2, 5, 9, 61, false, true)]
+    public void BatchedProductsEqualPlainSums(int batch, int m, int k, int n, bool adjX, bool adjY)
+    {
+        var rng = new Random(batch + m + k + n);
+        var a = Enumerable.Range(0, batch * m * k).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var b = Enumerable.Range(0, batch * k * n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        double A(int t, int i, int p) => adjX ? a[(t * m * k) + (p * m) + i] : a[(t * m * k) + (i * k) + p];
+        double Bv(int t, int p, int j) => adjY ? b[(t * k * n) + (j * k) + p] : b[(t * k * n) + (p * n) + j];
+        var g = new TestGraph();
+        g.D("a", a, adjX ? new[] { batch, k, m } : new[] { batch, m, k });
+        g.D("b", b, adjY ? new[] { batch, n, k } : new[] { batch, k, n });
+        g.Op("c", "BatchMatMulV2", new[] { "a", "b" }, B("adj_x", adjX), B("adj_y", adjY));
+        foreach (int threads in new[] { 1, 3 })
+        {
+            var c = Doubles(new GraphInterpreter(g.Def) { MaxDegreeOfParallelism = threads }.Run(new Dictionary<string, TensorValue>(), new[] { "c" })[0]);
+            for (int t = 0; t < batch; t++)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        double s = 0;
+                        for (int p = 0; p < k; p++)
+                        {
+                            s += A(t, i, p) * Bv(t, p, j);
+                        }
+
+                        Assert.Equal(BitConverter.DoubleToInt64Bits(s), BitConverter.DoubleToInt64Bits(c[(((t * m) + i) * n) + j]));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// The packed product with each register tile, whichever this process's MatMul uses: the portable tiles give the
     /// plain ascending sum of rounded products, the AVX-512 tile (where bound) the ascending sum of fused terms, bit
     /// for bit — several panels, every kind of last strip, a last tile of fewer than four rows, a row range not from 0.
