@@ -278,7 +278,7 @@ internal static unsafe class Gemm
     /// The AVX-512 register tile (<see cref="WideKernels"/>), or null. It fuses each term's multiply and add, so the
     /// evaluator packs every product of a process for it (the tests also pack for the portable tiles).
     /// </summary>
-    private static readonly WideKernels.GemmTile? WideTile = WideKernels.Gemm;
+    private static readonly WideKernels.GemmTiles? WideTile = WideKernels.Gemm;
 
     /// <summary>Columns per portable register tile and per strip packed for it: three vectors, 12 doubles with AVX.</summary>
     private static int PortableColumns => 3 * Vector<double>.Count;
@@ -500,6 +500,7 @@ internal static unsafe class Gemm
         int k = b.K, n = b.N, rowEnd = rowStart + count;
         int tileColumns = b.Columns;
         double* tile = stackalloc double[TileRows * tileColumns];
+        int* tileRows = stackalloc int[TileRows];
         var wide = b.Wide ? WideTile : null;
         int lane = tileColumns / 3;
         fixed (double* pa = a, pb = b.Data, pc = c)
@@ -533,17 +534,36 @@ internal static unsafe class Gemm
                         double* strip = panel + ((long)s * depth * tileColumns);
                         int j0 = s * tileColumns, width = Math.Min(tileColumns, n - j0);
                         int vectors = (width + lane - 1) / lane;
-                        for (int i = i0; i < blockEnd; i += TileRows)
+                        int i = i0;
+                        if (wide is not null && width == vectors * lane && blockEnd - i0 >= TileRows)
+                        {
+                            // The block's whole tiles in one call: they write C directly.
+                            int tiles = (blockEnd - i0) / TileRows;
+                            fixed (int* rows = distinct)
+                            {
+                                wide(panelA + (distinct is null ? (long)i0 * sai : 0), sai, rows is null ? null : rows + (i0 - rowStart + 1), sap, strip, depth,
+                                    pc + cOff + ((long)i0 * n) + j0, n, tiles, first, vectors);
+                            }
+
+                            i += tiles * TileRows;
+                        }
+
+                        for (; i < blockEnd; i += TileRows)
                         {
                             int rows = Math.Min(TileRows, blockEnd - i);
                             double* ci = pc + cOff + ((long)i * n) + j0;
 
                             // Missing rows of the last tile re-read the tile's first row and are not stored.
                             int r = i - rowStart;
-                            double* a0 = panelA + ((long)(distinct is null ? i : distinct[r + 1]) * sai);
-                            double* a1 = rows > 1 ? panelA + ((long)(distinct is null ? i + 1 : distinct[r + 2]) * sai) : a0;
-                            double* a2 = rows > 2 ? panelA + ((long)(distinct is null ? i + 2 : distinct[r + 3]) * sai) : a0;
-                            double* a3 = rows > 3 ? panelA + ((long)(distinct is null ? i + 3 : distinct[r + 4]) * sai) : a0;
+                            for (int q = 0; q < TileRows; q++)
+                            {
+                                tileRows[q] = q < rows ? (distinct is null ? i + q : distinct[r + q + 1]) : tileRows[0];
+                            }
+
+                            double* a0 = panelA + ((long)tileRows[0] * sai);
+                            double* a1 = panelA + ((long)tileRows[1] * sai);
+                            double* a2 = panelA + ((long)tileRows[2] * sai);
+                            double* a3 = panelA + ((long)tileRows[3] * sai);
                             bool direct = rows == TileRows && width == vectors * lane;
                             double* dst = direct ? ci : tile;
                             int ldc = direct ? n : vectors * lane;
@@ -555,7 +575,7 @@ internal static unsafe class Gemm
                             switch (wide is null ? vectors : 0)
                             {
                                 case 0:
-                                    wide!(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first, vectors);
+                                    wide!(panelA, sai, tileRows, sap, strip, depth, dst, ldc, 1, first, vectors);
                                     break;
                                 case 3:
                                     Tile4x3(a0, a1, a2, a3, sap, strip, depth, dst, ldc, first);

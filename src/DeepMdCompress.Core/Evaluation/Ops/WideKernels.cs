@@ -19,8 +19,11 @@ internal static unsafe class WideKernels
     /// <summary>One slot of TabulateFusionSeAGrad: dx[0] and de[0…3] from dy (TabulateKernels.SeAGradWide).</summary>
     internal delegate void SeAGradSlot(double* c, int l, double t, double delta, double* e, double scale, double* dy, double* dx, double* de);
 
-    /// <summary>The packed product's register tile: 4 rows × 8·vectors columns of a 24-column strip (Gemm.MultiplyRows).</summary>
-    internal delegate void GemmTile(double* a0, double* a1, double* a2, double* a3, int sap, double* b, int depth, double* c, int ldc, bool first, int vectors);
+    /// <summary>
+    /// The packed product's register tiles down one 24-column strip: tile t sums A's rows a + rows[4t + r]·sai (or
+    /// a + (4t + r)·sai when rows is null), r = 0…3, into 8·vectors columns of C at c + (4t + r)·ldc (Gemm.MultiplyRows).
+    /// </summary>
+    internal delegate void GemmTiles(double* a, int sai, int* rows, int sap, double* b, int depth, double* c, int ldc, int tiles, bool first, int vectors);
 
     private const string AssemblyFile = "DeepMdCompress.Kernels.dll";
 
@@ -34,8 +37,8 @@ internal static unsafe class WideKernels
     /// <summary>The AVX-512 TabulateFusionSeAGrad slot, or null.</summary>
     internal static SeAGradSlot? SeAGrad { get; } = Bind<SeAGradSlot>("Avx512Tabulate", "SeAGrad");
 
-    /// <summary>The AVX-512 packed-product tile, or null.</summary>
-    internal static GemmTile? Gemm { get; } = Bind<GemmTile>("Avx512Gemm", "Tile");
+    /// <summary>The AVX-512 packed-product tiles, or null.</summary>
+    internal static GemmTiles? Gemm { get; } = Bind<GemmTiles>("Avx512Gemm", "Tiles");
 
     private static Assembly? LoadAssembly()
     {
