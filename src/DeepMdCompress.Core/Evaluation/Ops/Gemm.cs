@@ -450,6 +450,7 @@ internal static unsafe class Gemm
         return distinct;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static bool SameRow(double* x, double* y, int sap, int k)
     {
         for (int p = 0; p < k; p++)
