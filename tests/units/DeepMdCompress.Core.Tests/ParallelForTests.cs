@@ -59,11 +59,24 @@ public class ParallelForTests
             return; // a one-core machine has no worker to share the parts with
         }
 
+        // Each part waits until a second thread has taken a part (up to 10 s in all, for a loaded machine whose worker
+        // is slow to wake): parts that all run on one thread end the loop with one thread seen.
         var threadIds = new int[8];
+        int firstThread = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        using var secondThread = new ManualResetEventSlim();
         OpContext.ParallelFor(threadIds.Length, 2, CancellationToken.None, i =>
         {
-            threadIds[i] = Environment.CurrentManagedThreadId;
-            Thread.Sleep(20);
+            int id = Environment.CurrentManagedThreadId;
+            threadIds[i] = id;
+            int first = Interlocked.CompareExchange(ref firstThread, id, 0);
+            if (first != 0 && first != id)
+            {
+                secondThread.Set();
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            secondThread.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         });
         Assert.True(threadIds.Distinct().Count() > 1, "every part ran on one thread");
     }
