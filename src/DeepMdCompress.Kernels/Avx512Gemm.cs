@@ -6,7 +6,8 @@ namespace DeepMdCompress.Kernels;
 
 /// <summary>
 /// The register tile of the core's packed product (Gemm.MultiplyRows) with AVX-512 fused multiply-adds: four rows of
-/// A times one strip of 24 packed columns of B (docs/evaluator.md). Eight-lane vectors and one rounding per term
+/// A times one strip of 24 packed columns of B, two such tiles at once as eight rows where a full strip has them
+/// (docs/evaluator.md). Eight-lane vectors and one rounding per term
 /// instead of two; with the portable 12-column tile a net layer of K = 50 ran at about half the machine's peak, this
 /// one near it. Each C[i, j] is still the ascending sum over p, each panel's sum carried in C.
 /// </summary>
@@ -28,7 +29,24 @@ public static unsafe class Avx512Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tiles(double* a, int sai, int* rows, int sap, double* b, int depth, double* c, int ldc, int tiles, bool first, int vectors)
     {
-        for (int t = 0; t < tiles; t++, c += 4L * ldc)
+        double** ar = stackalloc double*[8];
+        int t = 0;
+        if (vectors >= 3)
+        {
+            // Two tiles at a time as one of eight rows: 24 sums in registers, 11 loads per 24 fused multiply-adds
+            // instead of 7 per 12 (8–13% faster for the strips of a net layer). Each C[i, j] is the same sum.
+            for (; t + 2 <= tiles; t += 2, c += 8L * ldc)
+            {
+                for (int r = 0; r < 8; r++)
+                {
+                    ar[r] = a + ((long)(rows is null ? (4 * t) + r : rows[(4 * t) + r]) * sai);
+                }
+
+                Tile8x3(ar, sap, b, depth, c, ldc, first);
+            }
+        }
+
+        for (; t < tiles; t++, c += 4L * ldc)
         {
             double* a0, a1, a2, a3;
             if (rows is null)
@@ -117,6 +135,98 @@ public static unsafe class Avx512Gemm
         c30.Store(r3);
         c31.Store(r3 + 8);
         c32.Store(r3 + 16);
+    }
+
+    /// <summary>Eight rows (at ar[0…7]) of one full strip.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile8x3(double** ar, int sap, double* b, int depth, double* c, int ldc, bool first)
+    {
+        double* a0 = ar[0], a1 = ar[1], a2 = ar[2], a3 = ar[3], a4 = ar[4], a5 = ar[5], a6 = ar[6], a7 = ar[7];
+        Vector512<double> c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+        Vector512<double> c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
+        if (first)
+        {
+            c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = Vector512<double>.Zero;
+            c40 = c41 = c42 = c50 = c51 = c52 = c60 = c61 = c62 = c70 = c71 = c72 = Vector512<double>.Zero;
+        }
+        else
+        {
+            (c00, c01, c02) = Load3(c);
+            (c10, c11, c12) = Load3(c + ldc);
+            (c20, c21, c22) = Load3(c + (2L * ldc));
+            (c30, c31, c32) = Load3(c + (3L * ldc));
+            (c40, c41, c42) = Load3(c + (4L * ldc));
+            (c50, c51, c52) = Load3(c + (5L * ldc));
+            (c60, c61, c62) = Load3(c + (6L * ldc));
+            (c70, c71, c72) = Load3(c + (7L * ldc));
+        }
+
+        for (int p = 0; p < depth; p++)
+        {
+            Vector512<double> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 8), b2 = Vector512.Load(b + 16);
+            var x = Vector512.Create(*a0);
+            c00 = Fma(x, b0, c00);
+            c01 = Fma(x, b1, c01);
+            c02 = Fma(x, b2, c02);
+            x = Vector512.Create(*a1);
+            c10 = Fma(x, b0, c10);
+            c11 = Fma(x, b1, c11);
+            c12 = Fma(x, b2, c12);
+            x = Vector512.Create(*a2);
+            c20 = Fma(x, b0, c20);
+            c21 = Fma(x, b1, c21);
+            c22 = Fma(x, b2, c22);
+            x = Vector512.Create(*a3);
+            c30 = Fma(x, b0, c30);
+            c31 = Fma(x, b1, c31);
+            c32 = Fma(x, b2, c32);
+            x = Vector512.Create(*a4);
+            c40 = Fma(x, b0, c40);
+            c41 = Fma(x, b1, c41);
+            c42 = Fma(x, b2, c42);
+            x = Vector512.Create(*a5);
+            c50 = Fma(x, b0, c50);
+            c51 = Fma(x, b1, c51);
+            c52 = Fma(x, b2, c52);
+            x = Vector512.Create(*a6);
+            c60 = Fma(x, b0, c60);
+            c61 = Fma(x, b1, c61);
+            c62 = Fma(x, b2, c62);
+            x = Vector512.Create(*a7);
+            c70 = Fma(x, b0, c70);
+            c71 = Fma(x, b1, c71);
+            c72 = Fma(x, b2, c72);
+            a0 += sap;
+            a1 += sap;
+            a2 += sap;
+            a3 += sap;
+            a4 += sap;
+            a5 += sap;
+            a6 += sap;
+            a7 += sap;
+            b += StripColumns;
+        }
+
+        Store3(c, c00, c01, c02);
+        Store3(c + ldc, c10, c11, c12);
+        Store3(c + (2L * ldc), c20, c21, c22);
+        Store3(c + (3L * ldc), c30, c31, c32);
+        Store3(c + (4L * ldc), c40, c41, c42);
+        Store3(c + (5L * ldc), c50, c51, c52);
+        Store3(c + (6L * ldc), c60, c61, c62);
+        Store3(c + (7L * ldc), c70, c71, c72);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<double>, Vector512<double>, Vector512<double>) Load3(double* c) =>
+        (Vector512.Load(c), Vector512.Load(c + 8), Vector512.Load(c + 16));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store3(double* c, Vector512<double> v0, Vector512<double> v1, Vector512<double> v2)
+    {
+        v0.Store(c);
+        v1.Store(c + 8);
+        v2.Store(c + 16);
     }
 
     /// <summary>The last strip when it is two vectors wide (e.g. the 16 columns left of n = 1600).</summary>
